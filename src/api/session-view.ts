@@ -1,0 +1,33 @@
+import { expiresAt } from '../core/expiry.ts';
+import { SessiondError } from '../core/errors.ts';
+import type { SessionCursor, SessionRecord, SessionView } from '../core/types.ts';
+
+/** How every API shows a session: by handle, with ISO times; never its ID or hash. */
+export function sessionView(s: SessionRecord): SessionView {
+  return {
+    handle: s.handle,
+    userId: s.userId,
+    username: s.username,
+    project: s.project,
+    createdAt: new Date(s.createdAt).toISOString(),
+    lastSeenAt: new Date(s.lastSeenAt).toISOString(),
+    expiresAt: new Date(expiresAt(s)).toISOString(),
+  };
+}
+
+/** Keyset cursors travel as opaque base64url text. */
+export function encodeCursor(cursor: SessionCursor | null): string | null {
+  return cursor ? Buffer.from(JSON.stringify([cursor.createdAt, cursor.handle])).toString('base64url') : null;
+}
+
+export function decodeCursor(text: string): SessionCursor {
+  try {
+    const value: unknown = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'));
+    if (Array.isArray(value) && value.length === 2 && Number.isSafeInteger(value[0]) && typeof value[1] === 'string') {
+      return { createdAt: value[0] as number, handle: value[1] };
+    }
+  } catch {
+    // fall through to the clear error below
+  }
+  throw new SessiondError('INVALID_REQUEST', 'cursor: not a cursor this server gave out');
+}

@@ -1,0 +1,148 @@
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { restApi } from './api/rest/rest-api.ts';
+import { restErrorHandler } from './api/rest/error-handler.ts';
+import type { Config } from './config.ts';
+import { systemClock, type Clock } from './core/clock.ts';
+import { ExpiryPolicies } from './core/expiry.ts';
+import type { LoginThrottle } from './core/login-throttle.ts';
+import { SessionCache } from './core/session-cache.ts';
+import { SessionEvents } from './core/session-events.ts';
+import { SessionService } from './core/session-service.ts';
+import { UserDirectory } from './core/users.ts';
+import type { SessiondContext } from './http/context.ts';
+import { MemoryLoginThrottle } from './limits/login-throttle.ts';
+import { createLogger } from './observability/logger.ts';
+import { Metrics } from './observability/metrics.ts';
+import { openStore } from './store/open-store.ts';
+
+export interface SessiondOptions {
+  clock?: Clock;
+  logger?: Logger;
+  /** For operator tools (the CLI) that must not be rate-limited. */
+  throttle?: LoginThrottle;
+}
+
+export interface Sessiond {
+  ctx: SessiondContext;
+  app: FastifyInstance;
+  /** Starts listening on the configured host and port; answers the base URL. */
+  listen(): Promise<string>;
+  close(): Promise<void>;
+}
+
+/** Core and store only, with no HTTP: what the CLI's offline commands use. */
+export async function createCore(config: Config, options: SessiondOptions = {}) {
+  const clock = options.clock ?? systemClock;
+  const logger = options.logger ?? createLogger(config.logLevel);
+  const { store, bus } = await openStore(config.store);
+  const events = new SessionEvents();
+  const metrics = new Metrics();
+  const policies = new ExpiryPolicies(config.expiry, new Map(Object.entries(config.projects)));
+  const users = new UserDirectory(store, clock, events, { N: config.scryptN, r: 8, p: 1 });
+  const cache = new SessionCache(config.cache);
+  const throttle = options.throttle ?? new MemoryLoginThrottle(config.login);
+  const service = new SessionService({ store, bus, cache, clock, policies, users, throttle, events });
+
+  events.on((event) => {
+    metrics.recordEvent(event);
+    logger.info({ event: event.event, handle: event.handle, project: event.project, reason: event.reason, actor: event.actor }, 'session event');
+  });
+  return { clock, logger, store, bus, events, metrics, users, cache, service };
+}
+
+/**
+ * The composition root: builds a whole server from its config. Nothing else reads config or
+ * picks adapters.
+ */
+export async function createSessiond(config: Config, options: SessiondOptions = {}): Promise<Sessiond> {
+  const core = await createCore(config, options);
+  const { logger, store, bus, service, users, metrics, cache } = core;
+  const shutdownTasks: Array<() => Promise<void>> = [];
+  let listeningUrl = `http://${config.host}:${config.port}`;
+
+  const ctx: SessiondContext = {
+    config,
+    clock: core.clock,
+    store,
+    bus,
+    service,
+    users,
+    events: core.events,
+    metrics,
+    logger,
+    baseUrl: () => config.publicUrl ?? listeningUrl,
+    onShutdown: (task) => shutdownTasks.unshift(task),
+  };
+
+  if (config.adminPassword) {
+    if (await users.ensureAdmin(config.adminPassword)) logger.info('created the admin user from SESSIOND_ADMIN_PASSWORD');
+  } else if (!(await store.findUserByUsername('admin'))) {
+    logger.warn(
+      'no admin user exists: start with SESSIOND_ADMIN_PASSWORD set, or run `npx sessiond users add admin --admin`',
+    );
+  }
+
+  const app: FastifyInstance = Fastify({
+    loggerInstance: logger as FastifyBaseLogger,
+    bodyLimit: config.bodyLimitBytes,
+    trustProxy: config.trustProxy,
+    // Request lines are off: a URL or header could carry a secret, and events are logged by core.
+    logController: new LogController({ disableRequestLogging: true }),
+    return503OnClosing: true,
+  });
+  app.setErrorHandler(restErrorHandler);
+  app.setNotFoundHandler((request, reply) =>
+    reply.status(404).send({ errorCode: 'NOT_FOUND', message: `No route for ${request.method} ${request.url.split('?')[0]}` }),
+  );
+
+  app.get('/healthz', async (_request, reply) => {
+    try {
+      await store.ping();
+      return { status: 'ok', store: store.kind };
+    } catch {
+      return reply.status(503).send({ status: 'unavailable', store: store.kind, message: 'the session store does not answer' });
+    }
+  });
+  app.get('/metrics', async (_request, reply) => {
+    metrics.cacheEntries.set(cache.size);
+    return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
+
+  await app.register(restApi(ctx));
+
+  const sweeper = setInterval(() => {
+    service.sweepExpired().catch((error: unknown) => logger.warn({ err: error }, 'expired-session sweep failed; will retry'));
+  }, config.sweepIntervalMs);
+  sweeper.unref();
+
+  let closed = false;
+  return {
+    ctx,
+    app,
+    async listen() {
+      await app.listen({ port: config.port, host: config.host });
+      const address = app.server.address();
+      if (address && typeof address === 'object') {
+        const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+        listeningUrl = `http://${host}:${address.port}`;
+      }
+      return ctx.baseUrl();
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      clearInterval(sweeper);
+      for (const task of shutdownTasks) {
+        try {
+          await task();
+        } catch (error) {
+          logger.error({ err: error }, 'shutdown task failed');
+        }
+      }
+      await app.close();
+      await bus.close();
+      await store.close();
+    },
+  };
+}

@@ -1,0 +1,124 @@
+import { Command, CommanderError } from 'commander';
+import { createCore, createSessiond } from '../app.ts';
+import { ConfigError, loadConfig, type Config } from '../config.ts';
+import { isSessiondError } from '../core/errors.ts';
+import { unlimitedLoginThrottle } from '../core/login-throttle.ts';
+import { sessionView } from '../api/session-view.ts';
+import { invalidateHandles, readHandlesFile } from './invalidate-handles.ts';
+import { readPassword } from './read-password.ts';
+
+/**
+ * The `sessiond` command. `serve` runs the server; the other commands work on the configured
+ * store directly (they need no running server), as an operator.
+ */
+function config(): Config {
+  return loadConfig(process.env);
+}
+
+async function withCore<T>(run: (core: Awaited<ReturnType<typeof createCore>>) => Promise<T>): Promise<T> {
+  const cfg = config();
+  const { createLogger } = await import('../observability/logger.ts');
+  const core = await createCore({ ...cfg, logLevel: 'silent' }, { throttle: unlimitedLoginThrottle, logger: createLogger('silent') });
+  try {
+    return await run(core);
+  } finally {
+    await core.bus.close();
+    await core.store.close();
+  }
+}
+
+const program = new Command('sessiond').description('sessiond: a session server for applications').exitOverride();
+
+program
+  .command('serve')
+  .description('run the server (configured by environment variables; see the README)')
+  .action(async () => {
+    const server = await createSessiond(config());
+    const url = await server.listen();
+    server.ctx.logger.info({ url, store: server.ctx.store.kind }, 'sessiond is listening');
+    const stop = (signal: string) => {
+      server.ctx.logger.info({ signal }, 'shutting down');
+      server.close().then(
+        () => process.exit(0),
+        () => process.exit(1),
+      );
+    };
+    process.once('SIGINT', () => stop('SIGINT'));
+    process.once('SIGTERM', () => stop('SIGTERM'));
+  });
+
+const users = program.command('users').description('manage users');
+users
+  .command('add <username>')
+  .description('add a user; the password is read from stdin or a prompt, never an argument')
+  .option('--admin', 'make the user an administrator', false)
+  .action(async (username: string, opts: { admin: boolean }) => {
+    const password = await readPassword(`Password for ${username}: `);
+    await withCore(async ({ users }) => {
+      const user = await users.createUser({ username, password, admin: opts.admin, actor: 'cli' });
+      process.stdout.write(`added ${user.username} (${user.userId})${user.admin ? ' as an admin' : ''}\n`);
+    });
+  });
+users
+  .command('list')
+  .description('list users')
+  .option('--json', 'print JSON', false)
+  .action(async (opts: { json: boolean }) => {
+    await withCore(async ({ users }) => {
+      const list = await users.listUsers();
+      if (opts.json) return void process.stdout.write(`${JSON.stringify(list, null, 2)}\n`);
+      for (const u of list) {
+        process.stdout.write(`${u.username}\t${u.userId}\t${u.admin ? 'admin' : 'user'}\t${u.active ? 'active' : 'inactive'}\n`);
+      }
+    });
+  });
+
+const sessions = program.command('sessions').description('list and end sessions (by handle)');
+sessions
+  .command('list')
+  .description('list live sessions')
+  .option('--user <username>', 'only this user’s sessions')
+  .option('--project <project>', 'only this project’s sessions')
+  .option('--json', 'print JSON', false)
+  .action(async (opts: { user?: string; project?: string; json: boolean }) => {
+    await withCore(async ({ service }) => {
+      let after;
+      do {
+        const page = await service.listSessions({
+          limit: 500,
+          ...(opts.user ? { username: opts.user } : {}),
+          ...(opts.project ? { project: opts.project } : {}),
+          ...(after ? { after } : {}),
+        });
+        for (const s of page.sessions.map(sessionView)) {
+          process.stdout.write(
+            opts.json ? `${JSON.stringify(s)}\n` : `${s.handle}\t${s.username}\t${s.project}\t${s.lastSeenAt}\t${s.expiresAt}\n`,
+          );
+        }
+        after = page.next ?? undefined;
+      } while (after);
+    });
+  });
+sessions
+  .command('invalidate')
+  .description('end sessions by handle, read from a file (one handle a line), in batches of 200')
+  .requiredOption('--handles-file <file>', 'file with one handle a line')
+  .action(async (opts: { handlesFile: string }) => {
+    const handles = await readHandlesFile(opts.handlesFile);
+    await withCore(async ({ service }) => {
+      const summary = await invalidateHandles(service, handles, process.stderr.isTTY === true);
+      process.stdout.write(`ended ${summary.ended}, not found ${summary.notFound} (of ${handles.length} handles)\n`);
+    });
+  });
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  if (error instanceof CommanderError) process.exit(error.exitCode);
+  const message =
+    error instanceof ConfigError || isSessiondError(error)
+      ? error.message
+      : `unexpected error: ${error instanceof Error ? error.message : String(error)}`;
+  process.stderr.write(`sessiond: ${message}\n`);
+  process.exit(error instanceof ConfigError ? 78 : 1);
+}

@@ -1,0 +1,182 @@
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { PROJECT_PATTERN } from './core/input-rules.ts';
+
+/**
+ * sessiond's configuration: environment variables, over an optional JSON config file named by
+ * SESSIOND_CONFIG (keys are the same names). Only the composition root calls `loadConfig`
+ * with `process.env`; everything else receives the parsed `Config`.
+ */
+const seconds = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+const nonNegative = (fallback: number) => z.coerce.number().int().min(0).default(fallback);
+const flag = z
+  .enum(['1', '0', 'true', 'false', 'yes', 'no', ''])
+  .default('0')
+  .transform((v) => v === '1' || v === 'true' || v === 'yes');
+
+const projectPolicy = z
+  .object({
+    idleTimeoutSeconds: z.number().int().positive().optional(),
+    absoluteLifetimeSeconds: z.number().int().positive().optional(),
+  })
+  .strict();
+
+const projectsJson = z
+  .string()
+  .default('{}')
+  .transform((text, ctx) => {
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'must be JSON such as {"crm":{"idleTimeoutSeconds":600}}' });
+      return z.NEVER;
+    }
+  })
+  .pipe(z.record(z.string().regex(PROJECT_PATTERN, 'project name'), projectPolicy));
+
+const envSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  SESSIOND_STORE: z.string().min(1).default('sqlite:./data/sessiond.db'),
+  SESSIOND_ADMIN_PASSWORD: z.string().min(1).optional(),
+  SESSIOND_PUBLIC_URL: z.url().optional(),
+  SESSIOND_ORG_ID: z.string().regex(/^00D[A-Za-z0-9]{12,15}$/, 'an 15- or 18-character ID starting 00D').default('00D000000000001AAA'),
+  SESSIOND_IDLE_TIMEOUT_SECONDS: seconds(2 * 60 * 60),
+  SESSIOND_ABSOLUTE_LIFETIME_SECONDS: seconds(24 * 60 * 60),
+  SESSIOND_TOUCH_INTERVAL_SECONDS: nonNegative(60),
+  SESSIOND_PROJECTS: projectsJson,
+  SESSIOND_LOGIN_MAX_FAILURES: seconds(10),
+  SESSIOND_LOGIN_FAILURE_WINDOW_SECONDS: seconds(15 * 60),
+  SESSIOND_LOGIN_LOCKOUT_SECONDS: seconds(15 * 60),
+  SESSIOND_LOGINS_PER_USER_PER_HOUR: seconds(3600),
+  SESSIOND_CACHE_MAX_AGE_MS: nonNegative(0),
+  SESSIOND_CACHE_MAX_ENTRIES: nonNegative(100_000),
+  SESSIOND_SWEEP_INTERVAL_SECONDS: seconds(60),
+  SESSIOND_BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).max(16 * 1024 * 1024).default(256 * 1024),
+  SESSIOND_TRUST_PROXY: flag,
+  SESSIOND_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  SESSIOND_SCRYPT_N: z.coerce
+    .number()
+    .int()
+    .refine((n) => n >= 1024 && (n & (n - 1)) === 0, 'a power of two, at least 1024')
+    .default(16384),
+});
+
+export type StoreUrl =
+  | { kind: 'sqlite'; path: string }
+  | { kind: 'postgres'; url: string }
+  | { kind: 'redis'; url: string }
+  | { kind: 'redis-cluster'; nodes: Array<{ host: string; port: number }> };
+
+export interface Config {
+  port: number;
+  host: string;
+  store: StoreUrl;
+  adminPassword: string | undefined;
+  publicUrl: string | undefined;
+  organizationId: string;
+  expiry: { idleTimeoutMs: number; absoluteLifetimeMs: number; touchIntervalMs: number };
+  projects: Record<string, { idleTimeoutMs?: number; absoluteLifetimeMs?: number }>;
+  login: { maxFailures: number; failureWindowSeconds: number; lockoutSeconds: number; perUserPerHour: number };
+  cache: { maxAgeMs: number; maxEntries: number };
+  sweepIntervalMs: number;
+  bodyLimitBytes: number;
+  trustProxy: boolean;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  scryptN: number;
+  /** Raw environment for the parts that read their own keys (web tier, ESM). */
+  env: Readonly<Record<string, string | undefined>>;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Parses a store URL; schemes whose store does not exist are refused with a clear message. */
+export function parseStoreUrl(value: string): StoreUrl {
+  if (value.startsWith('sqlite:')) {
+    const path = value.slice('sqlite:'.length);
+    if (!path) throw new ConfigError('SESSIOND_STORE: sqlite needs a path, as in sqlite:./data/sessiond.db');
+    return { kind: 'sqlite', path };
+  }
+  if (/^postgres(ql)?:\/\//.test(value)) return { kind: 'postgres', url: value };
+  if (/^rediss?:\/\//.test(value)) return { kind: 'redis', url: value };
+  if (value.startsWith('redis+cluster://')) {
+    const nodes = value
+      .slice('redis+cluster://'.length)
+      .split(',')
+      .map((part) => {
+        const match = /^([^:/]+):(\d{1,5})\/?$/.exec(part.trim());
+        if (!match) throw new ConfigError(`SESSIOND_STORE: "${part}" is not host:port in a redis+cluster:// list`);
+        return { host: match[1]!, port: Number(match[2]) };
+      });
+    return { kind: 'redis-cluster', nodes };
+  }
+  throw new ConfigError(
+    `SESSIOND_STORE: unknown store "${value.split(':')[0]}"; use sqlite:<path>, postgres://…, redis://… or redis+cluster://host:port,…`,
+  );
+}
+
+function readConfigFile(path: string): Record<string, string> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new ConfigError(`SESSIOND_CONFIG: cannot read ${path} as JSON: ${(error as Error).message}`);
+  }
+  const result = z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.record(z.string(), z.unknown())])).safeParse(parsed);
+  if (!result.success) throw new ConfigError(`SESSIOND_CONFIG: ${path} must be one JSON object of settings`);
+  return Object.fromEntries(
+    Object.entries(result.data).map(([k, v]) => [k, typeof v === 'object' ? JSON.stringify(v) : String(v)]),
+  );
+}
+
+export function loadConfig(env: Readonly<Record<string, string | undefined>>): Config {
+  const fromFile = env.SESSIOND_CONFIG ? readConfigFile(env.SESSIOND_CONFIG) : {};
+  const merged: Record<string, string | undefined> = { ...fromFile };
+  for (const [k, v] of Object.entries(env)) if (v !== undefined && v !== '') merged[k] = v;
+  const parsed = envSchema.safeParse(merged);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.') || 'config'}: ${i.message}`);
+    throw new ConfigError(`invalid configuration:\n  ${problems.join('\n  ')}`);
+  }
+  const e = parsed.data;
+  if (e.SESSIOND_TOUCH_INTERVAL_SECONDS >= e.SESSIOND_IDLE_TIMEOUT_SECONDS) {
+    throw new ConfigError('SESSIOND_TOUCH_INTERVAL_SECONDS must be shorter than SESSIOND_IDLE_TIMEOUT_SECONDS');
+  }
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    store: parseStoreUrl(e.SESSIOND_STORE),
+    adminPassword: e.SESSIOND_ADMIN_PASSWORD,
+    publicUrl: e.SESSIOND_PUBLIC_URL?.replace(/\/+$/, ''),
+    organizationId: e.SESSIOND_ORG_ID,
+    expiry: {
+      idleTimeoutMs: e.SESSIOND_IDLE_TIMEOUT_SECONDS * 1000,
+      absoluteLifetimeMs: e.SESSIOND_ABSOLUTE_LIFETIME_SECONDS * 1000,
+      touchIntervalMs: e.SESSIOND_TOUCH_INTERVAL_SECONDS * 1000,
+    },
+    projects: Object.fromEntries(
+      Object.entries(e.SESSIOND_PROJECTS).map(([name, p]) => [
+        name,
+        {
+          ...(p.idleTimeoutSeconds ? { idleTimeoutMs: p.idleTimeoutSeconds * 1000 } : {}),
+          ...(p.absoluteLifetimeSeconds ? { absoluteLifetimeMs: p.absoluteLifetimeSeconds * 1000 } : {}),
+        },
+      ]),
+    ),
+    login: {
+      maxFailures: e.SESSIOND_LOGIN_MAX_FAILURES,
+      failureWindowSeconds: e.SESSIOND_LOGIN_FAILURE_WINDOW_SECONDS,
+      lockoutSeconds: e.SESSIOND_LOGIN_LOCKOUT_SECONDS,
+      perUserPerHour: e.SESSIOND_LOGINS_PER_USER_PER_HOUR,
+    },
+    cache: { maxAgeMs: e.SESSIOND_CACHE_MAX_AGE_MS, maxEntries: e.SESSIOND_CACHE_MAX_ENTRIES },
+    sweepIntervalMs: e.SESSIOND_SWEEP_INTERVAL_SECONDS * 1000,
+    bodyLimitBytes: e.SESSIOND_BODY_LIMIT_BYTES,
+    trustProxy: e.SESSIOND_TRUST_PROXY,
+    logLevel: e.SESSIOND_LOG_LEVEL,
+    scryptN: e.SESSIOND_SCRYPT_N,
+    env,
+  };
+}

@@ -1,0 +1,234 @@
+import type { Clock } from './clock.ts';
+import { SessiondError } from './errors.ts';
+import { expiresAt, isExpired, needsTouch, type ExpiryPolicies } from './expiry.ts';
+import { assertProject, DEFAULT_PROJECT } from './input-rules.ts';
+import { buildInvalidateResults, type InvalidateSessionsResult } from './invalidate.ts';
+import type { LoginThrottle } from './login-throttle.ts';
+import { hashSecretId, isWellFormedHandle, isWellFormedSessionId, newHandle, newSessionId } from './secret-id.ts';
+import type { SessionCache } from './session-cache.ts';
+import type { SessionEvents } from './session-events.ts';
+import type { InvalidationBus, SessionStore } from './session-store.ts';
+import { MAX_IDS_PER_CALL } from './status-codes.ts';
+import type { EndContext, EndReason, SessionListFilter, SessionPage, SessionRecord, UserRecord } from './types.ts';
+import type { UserDirectory } from './users.ts';
+import { sessionCreatedAudit, sessionEndedAudit } from './audit.ts';
+
+export interface SessionServiceDeps {
+  store: SessionStore;
+  bus: InvalidationBus;
+  cache: SessionCache;
+  clock: Clock;
+  policies: ExpiryPolicies;
+  users: UserDirectory;
+  throttle: LoginThrottle;
+  events: SessionEvents;
+}
+
+export interface LoginInput {
+  username: string;
+  password: string;
+  project?: string | undefined;
+  /** The caller's network address, for the brute-force limit. */
+  address: string;
+}
+
+export interface LoginOutcome {
+  /** The secret: shown to the caller once, never stored or logged. */
+  sessionId: string;
+  session: SessionRecord;
+  user: UserRecord;
+  idleTimeoutSeconds: number;
+}
+
+/**
+ * The session engine: login, validation (the hot path), logout and invalidation. It does no
+ * I/O of its own: it takes a store, a bus, a clock and a throttle.
+ */
+export class SessionService {
+  constructor(private readonly deps: SessionServiceDeps) {
+    deps.bus.subscribe((hashes) => deps.cache.evict(hashes));
+  }
+
+  async login(input: LoginInput): Promise<LoginOutcome> {
+    const { throttle, users, clock, policies, store, events } = this.deps;
+    const project = input.project ?? DEFAULT_PROJECT;
+    assertProject(project);
+
+    const waitSeconds = await throttle.lockedOutFor(input.username, input.address);
+    if (waitSeconds > 0) throw new SessiondError('LOGIN_RATE_EXCEEDED', undefined, { retryAfterSeconds: waitSeconds });
+
+    const user = await users.verifyCredentials(input.username, input.password);
+    if (!user) {
+      await throttle.recordFailure(input.username, input.address);
+      throw new SessiondError('INVALID_LOGIN');
+    }
+    await throttle.clearFailures(input.username, input.address);
+    const overLimitSeconds = await throttle.consumeLogin(user.userId);
+    if (overLimitSeconds > 0) {
+      throw new SessiondError('LOGIN_RATE_EXCEEDED', 'Too many logins for this user; try again later.', {
+        retryAfterSeconds: overLimitSeconds,
+      });
+    }
+
+    const policy = policies.for(project);
+    const now = clock.now();
+    const sessionId = newSessionId();
+    const session: SessionRecord = {
+      idHash: hashSecretId(sessionId),
+      handle: newHandle(),
+      userId: user.userId,
+      username: user.username,
+      project,
+      createdAt: now,
+      lastSeenAt: now,
+      idleExpiresAt: now + policy.idleTimeoutMs,
+      absoluteExpiresAt: now + policy.absoluteLifetimeMs,
+    };
+    await store.insertSession(session);
+    events.emit(sessionCreatedAudit(session));
+    return { sessionId, session, user, idleTimeoutSeconds: Math.floor(policy.idleTimeoutMs / 1000) };
+  }
+
+  /**
+   * The hot path: answers the live session behind a session ID, or throws INVALID_SESSION_ID.
+   * Slides the idle timer at most once per touch interval.
+   */
+  async authenticate(sessionId: unknown): Promise<SessionRecord> {
+    if (!isWellFormedSessionId(sessionId)) throw new SessiondError('INVALID_SESSION_ID');
+    const { cache, store, clock } = this.deps;
+    const idHash = hashSecretId(sessionId);
+    const now = clock.now();
+
+    let session = cache.get(idHash);
+    // A cached copy that looks expired may only be stale (another node slid the timer): ask the store.
+    if (!session || isExpired(session, now)) {
+      session = (await store.findSessionByHash(idHash)) ?? undefined;
+      if (!session || isExpired(session, now)) throw new SessiondError('INVALID_SESSION_ID');
+      cache.set(session);
+    }
+
+    const policy = this.deps.policies.for(session.project);
+    if (needsTouch(session.lastSeenAt, now, policy)) {
+      const idleExpiresAt = Math.min(now + policy.idleTimeoutMs, session.absoluteExpiresAt);
+      session = { ...session, lastSeenAt: now, idleExpiresAt: Math.max(idleExpiresAt, session.idleExpiresAt) };
+      cache.set(session);
+      await store.touchSession(idHash, session.lastSeenAt, session.idleExpiresAt);
+    }
+    return session;
+  }
+
+  /** Answers the user behind a session, refusing sessions whose user was deactivated or removed. */
+  async authenticateUser(sessionId: unknown): Promise<{ session: SessionRecord; user: UserRecord }> {
+    const session = await this.authenticate(sessionId);
+    const user = await this.deps.users.findByUsername(session.username);
+    if (!user || !user.active || user.userId !== session.userId) throw new SessiondError('INVALID_SESSION_ID');
+    return { session, user };
+  }
+
+  /** Like authenticateUser, and the user must be an admin (else INSUFFICIENT_ACCESS). */
+  async authenticateAdmin(sessionId: unknown): Promise<{ session: SessionRecord; user: UserRecord }> {
+    const caller = await this.authenticateUser(sessionId);
+    if (!caller.user.admin) throw new SessiondError('INSUFFICIENT_ACCESS');
+    return caller;
+  }
+
+  /** Ends the caller's own session. */
+  async logout(sessionId: unknown): Promise<void> {
+    const session = await this.authenticate(sessionId);
+    const [ended] = await this.end([session.idHash], 'logout', session.handle);
+    if (!ended) throw new SessiondError('INVALID_SESSION_ID');
+  }
+
+  /**
+   * invalidateSessions: the caller is authenticated by its own session ID; each listed ID is
+   * ended if it is live. At most 200 IDs, else nothing is ended. One result per ID, in order.
+   */
+  async invalidateSessions(callerSessionId: unknown, sessionIds: ReadonlyArray<string>): Promise<InvalidateSessionsResult[]> {
+    const caller = await this.authenticate(callerSessionId);
+    assertIdLimit(sessionIds.length);
+    const hashes = sessionIds.map((id) => (isWellFormedSessionId(id) ? hashSecretId(id) : null));
+    const ended = await this.end(hashes, 'invalidated', caller.handle);
+    return buildInvalidateResults(ended);
+  }
+
+  /** The admin form of invalidateSessions: by handle, same limit and result shape. */
+  async invalidateByHandles(actorHandle: string, handles: ReadonlyArray<string>): Promise<InvalidateSessionsResult[]> {
+    assertIdLimit(handles.length);
+    const ctx = this.endContext('admin', actorHandle);
+    const ended = await this.deps.store.endSessionsByHandle(
+      handles.map((h) => (isWellFormedHandle(h) ? h : null)),
+      ctx,
+    );
+    await this.afterEnd(ended, ctx);
+    return buildInvalidateResults(ended);
+  }
+
+  /** Ends every session of one user; answers how many ended. */
+  async endSessionsOfUser(username: string, actor: string): Promise<number> {
+    const user = await this.deps.users.findByUsername(username);
+    if (!user) throw new SessiondError('NOT_FOUND', `no user named ${username}`);
+    const ctx = this.endContext('user-sessions-ended', actor);
+    const ended = await this.deps.store.endSessionsOfUser(user.userId, ctx);
+    await this.afterEnd(ended, ctx);
+    return ended.length;
+  }
+
+  listSessions(filter: SessionListFilter): Promise<SessionPage> {
+    return this.deps.store.listSessions(filter, this.deps.clock.now());
+  }
+
+  /** Removes expired sessions in batches; answers how many. Safe to run on several nodes. */
+  async sweepExpired(batchSize = 500, maxBatches = 100): Promise<number> {
+    let total = 0;
+    for (let i = 0; i < maxBatches; i++) {
+      const ctx = this.endContext('expired', 'sweeper');
+      const removed = await this.deps.store.sweepExpiredSessions(ctx.now, batchSize);
+      await this.afterEnd(removed, ctx);
+      total += removed.length;
+      if (removed.length < batchSize) break;
+    }
+    return total;
+  }
+
+  /** Seconds a session stays valid without another call, as getUserInfo reports it. */
+  secondsValid(session: SessionRecord): number {
+    return Math.max(0, Math.floor((expiresAt(session) - this.deps.clock.now()) / 1000));
+  }
+
+  idleTimeoutSeconds(project: string): number {
+    return Math.floor(this.deps.policies.for(project).idleTimeoutMs / 1000);
+  }
+
+  private async end(hashes: ReadonlyArray<string | null>, reason: EndReason, actor: string): Promise<Array<SessionRecord | null>> {
+    const ctx = this.endContext(reason, actor);
+    const ended = await this.deps.store.endSessionsByHash(hashes, ctx);
+    await this.afterEnd(ended, ctx);
+    return ended;
+  }
+
+  private endContext(reason: EndReason, actor: string | null): EndContext {
+    return { reason, actor, now: this.deps.clock.now() };
+  }
+
+  /** Evicts ended sessions here and on every other node, and announces each. */
+  private async afterEnd(ended: ReadonlyArray<SessionRecord | null>, ctx: EndContext): Promise<void> {
+    const hashes = ended.filter((s): s is SessionRecord => s !== null).map((s) => s.idHash);
+    if (hashes.length === 0) return;
+    this.deps.cache.evict(hashes);
+    for (const session of ended) if (session) this.deps.events.emit(sessionEndedAudit(session, ctx));
+    try {
+      await this.deps.bus.publish(hashes);
+    } catch {
+      // The sessions are ended in the store; other nodes' caches drop them within their age bound.
+    }
+  }
+}
+
+function assertIdLimit(count: number): void {
+  if (count > MAX_IDS_PER_CALL) {
+    throw new SessiondError(
+      'EXCEEDED_ID_LIMIT',
+      `Too many IDs: ${count} were sent, at most ${MAX_IDS_PER_CALL} are allowed in one call; nothing was ended.`,
+    );
+  }
+}

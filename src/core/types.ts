@@ -1,0 +1,102 @@
+/** The records core works with. Times are milliseconds since the epoch. */
+
+export interface UserRecord {
+  userId: string;
+  username: string;
+  passwordHash: string;
+  admin: boolean;
+  active: boolean;
+  createdAt: number;
+}
+
+/** A user as lists show it: never the password hash. */
+export type UserSummary = Omit<UserRecord, 'passwordHash'>;
+
+export interface SessionRecord {
+  /** SHA-256 of the session ID; the ID itself is never stored. */
+  idHash: string;
+  handle: string;
+  userId: string;
+  username: string;
+  project: string;
+  createdAt: number;
+  lastSeenAt: number;
+  /** lastSeenAt + the project's idle timeout. */
+  idleExpiresAt: number;
+  /** createdAt + the project's absolute lifetime. */
+  absoluteExpiresAt: number;
+}
+
+/** A session as lists and admins see it: by handle, never by ID or hash. */
+export interface SessionView {
+  handle: string;
+  userId: string;
+  username: string;
+  project: string;
+  createdAt: string;
+  lastSeenAt: string;
+  expiresAt: string;
+}
+
+export type EndReason = 'logout' | 'invalidated' | 'admin' | 'expired' | 'user-sessions-ended';
+
+export type AuditEventName =
+  | 'session.created'
+  | 'session.ended'
+  | 'pool.released'
+  | 'pool.reused'
+  | 'pool.evicted'
+  | 'pool.close-failed'
+  | 'web.login'
+  | 'web.logout'
+  | 'user.created';
+
+export interface AuditRecord {
+  at: number;
+  event: AuditEventName;
+  /** The session's handle (or the web session's), when the event is about one. */
+  handle: string | null;
+  userId: string | null;
+  project: string | null;
+  /** Why a session ended, or other short detail; never a secret. */
+  reason: string | null;
+  /** Handle of the session that asked for it, or `cli`, `sweeper`, `system`. */
+  actor: string | null;
+}
+
+/** What a store is told when sessions end, so it can write the audit rows in the same transaction. */
+export interface EndContext {
+  reason: EndReason;
+  now: number;
+  actor: string | null;
+}
+
+export interface SessionListFilter {
+  username?: string;
+  project?: string;
+  limit: number;
+  /** Opaque keyset cursor from a previous page. */
+  after?: SessionCursor;
+}
+
+export interface SessionCursor {
+  createdAt: number;
+  handle: string;
+}
+
+export interface SessionPage {
+  sessions: SessionRecord[];
+  next: SessionCursor | null;
+}
+
+/** A web tier session: hashed ID, timeouts, and a blob the web tier encrypts itself. */
+export interface WebSessionRecord {
+  idHash: string;
+  handle: string;
+  createdAt: number;
+  lastSeenAt: number;
+  idleExpiresAt: number;
+  absoluteExpiresAt: number;
+  /** Opaque to the store (the web tier encrypts it with a key only the cookie holder has). */
+  data: string;
+}

@@ -1,0 +1,25 @@
+import type { Logger } from 'pino';
+import type { Config } from '../config.ts';
+import type { Clock } from '../core/clock.ts';
+import type { SessionEvents } from '../core/session-events.ts';
+import type { SessionService } from '../core/session-service.ts';
+import type { InvalidationBus, SessionStore } from '../core/session-store.ts';
+import type { UserDirectory } from '../core/users.ts';
+import type { Metrics } from '../observability/metrics.ts';
+
+/** What the composition root hands every HTTP plugin (REST, SOAP, web tier). */
+export interface SessiondContext {
+  config: Config;
+  clock: Clock;
+  store: SessionStore;
+  bus: InvalidationBus;
+  service: SessionService;
+  users: UserDirectory;
+  events: SessionEvents;
+  metrics: Metrics;
+  logger: Logger;
+  /** This server's base URL (public URL if configured, else the address it listens on). */
+  baseUrl(): string;
+  /** Runs at shutdown, newest first, before the store closes. */
+  onShutdown(task: () => Promise<void>): void;
+}

@@ -1,0 +1,58 @@
+/**
+ * SQLite schema, as ordered migrations run at start. A migration is never edited once shipped;
+ * add a new one instead.
+ */
+export const SQLITE_MIGRATIONS: ReadonlyArray<{ version: number; sql: string }> = [
+  {
+    version: 1,
+    sql: `
+      CREATE TABLE users (
+        user_id TEXT PRIMARY KEY,
+        username TEXT NOT NULL UNIQUE,
+        password_hash TEXT NOT NULL,
+        admin INTEGER NOT NULL,
+        active INTEGER NOT NULL,
+        created_at INTEGER NOT NULL
+      );
+      CREATE TABLE sessions (
+        id_hash TEXT PRIMARY KEY,
+        handle TEXT NOT NULL UNIQUE,
+        user_id TEXT NOT NULL,
+        username TEXT NOT NULL,
+        project TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        last_seen_at INTEGER NOT NULL,
+        idle_expires_at INTEGER NOT NULL,
+        absolute_expires_at INTEGER NOT NULL,
+        expires_at INTEGER GENERATED ALWAYS AS (min(idle_expires_at, absolute_expires_at)) VIRTUAL
+      ) WITHOUT ROWID;
+      CREATE INDEX sessions_by_user ON sessions (user_id);
+      CREATE INDEX sessions_by_created ON sessions (created_at, handle);
+      CREATE INDEX sessions_by_username ON sessions (username, created_at, handle);
+      CREATE INDEX sessions_by_project ON sessions (project, created_at, handle);
+      CREATE INDEX sessions_by_expiry ON sessions (expires_at);
+      CREATE TABLE audit (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        at INTEGER NOT NULL,
+        event TEXT NOT NULL,
+        handle TEXT,
+        user_id TEXT,
+        project TEXT,
+        reason TEXT,
+        actor TEXT
+      );
+      CREATE INDEX audit_by_handle ON audit (handle);
+      CREATE TABLE web_sessions (
+        id_hash TEXT PRIMARY KEY,
+        handle TEXT NOT NULL UNIQUE,
+        created_at INTEGER NOT NULL,
+        last_seen_at INTEGER NOT NULL,
+        idle_expires_at INTEGER NOT NULL,
+        absolute_expires_at INTEGER NOT NULL,
+        expires_at INTEGER GENERATED ALWAYS AS (min(idle_expires_at, absolute_expires_at)) VIRTUAL,
+        data TEXT NOT NULL
+      ) WITHOUT ROWID;
+      CREATE INDEX web_sessions_by_expiry ON web_sessions (expires_at);
+    `,
+  },
+];
