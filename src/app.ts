@@ -113,6 +113,9 @@ export async function createSessiond(config: Config, options: SessiondOptions = 
 
   const sweeper = setInterval(() => {
     service.sweepExpired().catch((error: unknown) => logger.warn({ err: error }, 'expired-session sweep failed; will retry'));
+    store
+      .sweepExpiredWebSessions(core.clock.now(), 1000)
+      .catch((error: unknown) => logger.warn({ err: error }, 'expired web-session sweep failed; will retry'));
   }, config.sweepIntervalMs);
   sweeper.unref();
 
