@@ -60,6 +60,15 @@ const envSchema = z.object({
     .int()
     .refine((n) => n >= 1024 && (n & (n - 1)) === 0, 'a power of two, at least 1024')
     .default(16384),
+  // web tier, ESM and session pool (issue 4)
+  SESSIOND_ESM: z.string().min(1).optional(),
+  SESSIOND_UPSTREAM: z.url().optional(),
+  SESSIOND_POOL_MAX: nonNegative(50),
+  SESSIOND_POOL_IDLE_SECONDS: seconds(600),
+  SESSIOND_POOL_KEEPALIVE_SECONDS: seconds(60),
+  SESSIOND_WEB_IDLE_TIMEOUT_SECONDS: seconds(30 * 60),
+  SESSIOND_WEB_ABSOLUTE_LIFETIME_SECONDS: seconds(12 * 60 * 60),
+  SESSIOND_SECURE_COOKIES: flag,
 });
 
 export type StoreUrl =
@@ -84,6 +93,19 @@ export interface Config {
   trustProxy: boolean;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   scryptN: number;
+  /** The web tier: its ESM, upstream, pool bounds and cookie-session timeouts. */
+  web: {
+    esmPath: string | undefined;
+    /** Settings handed to the ESM: every SESSIOND_ESM_<NAME> key, without the prefix. */
+    esmSettings: Record<string, string>;
+    upstreamUrl: string | undefined;
+    poolMax: number;
+    poolIdleMs: number;
+    poolKeepAliveMs: number;
+    idleTimeoutMs: number;
+    absoluteLifetimeMs: number;
+    secureCookies: boolean;
+  };
   /** Raw environment for the parts that read their own keys (web tier, ESM). */
   env: Readonly<Record<string, string | undefined>>;
 }
@@ -177,6 +199,21 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     trustProxy: e.SESSIOND_TRUST_PROXY,
     logLevel: e.SESSIOND_LOG_LEVEL,
     scryptN: e.SESSIOND_SCRYPT_N,
+    web: {
+      esmPath: e.SESSIOND_ESM,
+      esmSettings: Object.fromEntries(
+        Object.entries(merged)
+          .filter((entry): entry is [string, string] => entry[0].startsWith('SESSIOND_ESM_') && entry[1] !== undefined)
+          .map(([k, v]) => [k.slice('SESSIOND_ESM_'.length), v]),
+      ),
+      upstreamUrl: e.SESSIOND_UPSTREAM?.replace(/\/+$/, ''),
+      poolMax: e.SESSIOND_POOL_MAX,
+      poolIdleMs: e.SESSIOND_POOL_IDLE_SECONDS * 1000,
+      poolKeepAliveMs: e.SESSIOND_POOL_KEEPALIVE_SECONDS * 1000,
+      idleTimeoutMs: e.SESSIOND_WEB_IDLE_TIMEOUT_SECONDS * 1000,
+      absoluteLifetimeMs: e.SESSIOND_WEB_ABSOLUTE_LIFETIME_SECONDS * 1000,
+      secureCookies: e.SESSIOND_SECURE_COOKIES,
+    },
     env,
   };
 }

@@ -22,6 +22,18 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly poolOutcomes = new Counter({
+    name: 'sessiond_pool_outcomes_total',
+    help: 'Session pool outcomes: hit, miss, release, eviction, close-failure',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+  readonly poolEntries = new Gauge({
+    name: 'sessiond_pool_entries',
+    help: 'Idle server sessions held in the web tier’s pool',
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'sessiond_' });
   }

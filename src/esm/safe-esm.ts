@@ -1,0 +1,85 @@
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import { z } from 'zod';
+import { defaultModule } from './default-module.ts';
+import type {
+  AuthenticationAnswer,
+  AuthenticationReason,
+  ContainerServices,
+  ExternalSecurityModule,
+  FailureRequestType,
+  LoginForm,
+  PoolKeyParts,
+  ReconnectReason,
+  RequestKeys,
+  ServerSession,
+} from './types.ts';
+
+/** A URL a module may send a browser to: a local path, or http(s). Never `javascript:`. */
+const safeUrl = z.string().max(2048).refine((u) => /^\/(?!\/)/.test(u) || /^https?:\/\//i.test(u), 'a /path or an http(s) URL');
+
+/**
+ * Calls a module's hooks so that a hook that throws, or answers a wrong type, gives the safe
+ * answer instead (not authorized, close the session, refuse the login), logged with its cause
+ * and an error ID. Nothing a module does can crash a request.
+ */
+export class SafeEsm {
+  constructor(
+    private readonly module: ExternalSecurityModule,
+    private readonly logger: Logger,
+    /** Recognises server sessions the web tier made, so a module cannot hand in a forgery. */
+    private readonly isOwnSession: (value: unknown) => value is ServerSession,
+  ) {}
+
+  private async call<T>(hook: keyof ExternalSecurityModule, schema: z.ZodType<T>, safe: T, args: unknown[]): Promise<T> {
+    const fn = this.module[hook] as ((...a: unknown[]) => unknown) | undefined;
+    const target = typeof fn === 'function' ? this.module : defaultModule;
+    const chosen = typeof fn === 'function' ? fn : (defaultModule[hook] as (...a: unknown[]) => unknown);
+    try {
+      const answer: unknown = await chosen.apply(target, args);
+      const parsed = schema.safeParse(answer);
+      if (parsed.success) return parsed.data;
+      this.logger.error({ errorId: randomUUID(), hook, answerType: describe(answer) }, 'ESM hook answered a wrong type; using the safe answer');
+    } catch (error) {
+      this.logger.error({ errorId: randomUUID(), hook, err: error }, 'ESM hook threw; using the safe answer');
+    }
+    return safe;
+  }
+
+  handlesAuthenticationRequest(k: RequestKeys, c: ContainerServices, reason: AuthenticationReason): Promise<AuthenticationAnswer> {
+    const schema = z.enum(['USE_DEFAULT_LOGIN', 'USE_CUSTOM_LOGIN_PAGE', 'COLLECT_SESSION_NOW']);
+    return this.call('handlesAuthenticationRequest', schema, 'USE_DEFAULT_LOGIN', [k, c, reason]);
+  }
+  processLoginForm(k: RequestKeys, c: ContainerServices, form: LoginForm, reason: AuthenticationReason): Promise<boolean> {
+    return this.call('processLoginForm', z.boolean(), false, [k, c, form, reason]);
+  }
+  getCustomLoginURL(originalURL: string, project: string): Promise<string> {
+    return this.call('getCustomLoginURL', safeUrl, '/web/login', [originalURL, project]);
+  }
+  getServerSession(k: RequestKeys, c: ContainerServices): Promise<ServerSession | null> {
+    const schema = z.custom<ServerSession>((v) => this.isOwnSession(v), 'a session from cntSvcs.openServerSession').nullable();
+    return this.call('getServerSession', schema, null, [k, c]);
+  }
+  isRequestAuthorized(k: RequestKeys, c: ContainerServices, user: ServerSession): Promise<boolean> {
+    return this.call('isRequestAuthorized', z.boolean(), false, [k, c, user]);
+  }
+  getFailureURL(reqType: FailureRequestType, c: ContainerServices): Promise<string | null> {
+    return this.call('getFailureURL', safeUrl.nullable(), null, [reqType, c]);
+  }
+  closeSessionOnLogout(k: RequestKeys, c: ContainerServices, user: ServerSession): Promise<boolean> {
+    return this.call('closeSessionOnLogout', z.boolean(), true, [k, c, user]);
+  }
+  canReconnectSession(c: ContainerServices, current: ServerSession, reason: ReconnectReason): Promise<boolean> {
+    return this.call('canReconnectSession', z.boolean(), false, [c, current, reason]);
+  }
+  getPoolKey(parts: PoolKeyParts): Promise<string | null> {
+    return this.call('getPoolKey', z.string().min(1).max(512).nullable(), null, [{ ...parts }]);
+  }
+}
+
+/** The shape of a wrong answer, for the log: its type, never its content (it could be a secret). */
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'array';
+  return typeof value;
+}

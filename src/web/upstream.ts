@@ -1,0 +1,38 @@
+import type { SessionOps } from '../esm/server-session.ts';
+
+/**
+ * The upstream port: where the web tier gets and closes its server sessions. Two adapters:
+ * the in-process session service, and a remote sessiond over its API.
+ */
+export interface UpstreamLogin {
+  /** The secret server session ID. */
+  sessionId: string;
+  handle: string;
+  login: string;
+  project: string;
+}
+
+export interface Upstream extends SessionOps {
+  /** `local`, or the remote server's URL: part of every pool key. */
+  readonly name: string;
+  /** Throws UpstreamError. */
+  login(input: { username: string; password: string; project: string; address: string }): Promise<UpstreamLogin>;
+  /** Whether the session is still live; asking slides its idle timer (this is the keep-alive). */
+  isAlive(sessionId: string): Promise<boolean>;
+  /** Ends the session; a session that has already ended counts as closed. Throws UpstreamError. */
+  close(sessionId: string): Promise<void>;
+}
+
+export type UpstreamFailure = 'INVALID_LOGIN' | 'RATE_LIMITED' | 'UNAVAILABLE';
+
+/** A failure at the upstream; its message is safe to log, never to show (pages show generic text). */
+export class UpstreamError extends Error {
+  override name = 'UpstreamError';
+  constructor(
+    readonly failure: UpstreamFailure,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}

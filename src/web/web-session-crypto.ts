@@ -1,0 +1,33 @@
+import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
+
+/**
+ * The web session's data blob, encrypted with AES-256-GCM under a key derived (HKDF-SHA256)
+ * from the web session ID itself. The store keeps only the ID's hash, so the database alone
+ * never yields the upstream session IDs inside.
+ */
+const INFO = Buffer.from('sessiond web-session data v1');
+const VERSION = 'v1';
+
+function keyFor(webSessionId: string): Buffer {
+  return Buffer.from(hkdfSync('sha256', Buffer.from(webSessionId), Buffer.alloc(0), INFO, 32));
+}
+
+export function sealWebSessionData(webSessionId: string, plaintext: string): string {
+  const iv = randomBytes(12);
+  const cipher = createCipheriv('aes-256-gcm', keyFor(webSessionId), iv);
+  const body = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
+  return [VERSION, iv.toString('base64url'), cipher.getAuthTag().toString('base64url'), body.toString('base64url')].join('.');
+}
+
+/** Answers the plaintext, or null when the blob was not sealed with this ID (or was altered). */
+export function openWebSessionData(webSessionId: string, sealed: string): string | null {
+  const [version, iv, tag, body] = sealed.split('.');
+  if (version !== VERSION || !iv || !tag || body === undefined) return null;
+  try {
+    const decipher = createDecipheriv('aes-256-gcm', keyFor(webSessionId), Buffer.from(iv, 'base64url'));
+    decipher.setAuthTag(Buffer.from(tag, 'base64url'));
+    return Buffer.concat([decipher.update(Buffer.from(body, 'base64url')), decipher.final()]).toString('utf8');
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,99 @@
+import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
+import type { Clock } from '../core/clock.ts';
+import { hashSecretId, isWellFormedWebSessionId, newHandle, newWebSessionId } from '../core/secret-id.ts';
+import type { SessionStore } from '../core/session-store.ts';
+import type { WebSessionRecord } from '../core/types.ts';
+import { openWebSessionData, sealWebSessionData } from './web-session-crypto.ts';
+
+/** One server session a web user holds (per project), with its pool key and session variables. */
+const heldSession = z.object({
+  sessionId: z.string(),
+  handle: z.string(),
+  login: z.string(),
+  project: z.string(),
+  poolKey: z.string(),
+  credentialTag: z.string(),
+  variables: z.record(z.string(), z.string()),
+});
+export type HeldSession = z.infer<typeof heldSession>;
+
+const webSessionData = z.object({
+  /** The web user's name, as shown on pages. */
+  user: z.string(),
+  /** The synchronizer token every state-changing form must carry. */
+  csrf: z.string(),
+  /** The upstream principal the login mapped to, to open further projects; null when an ESM collected the session. */
+  creds: z.object({ login: z.string(), password: z.string() }).nullable(),
+  vars: z.record(z.string(), z.string()),
+  sessions: z.record(z.string(), heldSession),
+});
+export type WebSessionData = z.infer<typeof webSessionData>;
+
+export interface LoadedWebSession {
+  id: string;
+  record: WebSessionRecord;
+  data: WebSessionData;
+}
+
+/** Cookie web sessions in the store: hashed ID, sealed data, idle and absolute timeouts. */
+export class WebSessions {
+  constructor(
+    private readonly store: SessionStore,
+    private readonly clock: Clock,
+    private readonly limits: { idleTimeoutMs: number; absoluteLifetimeMs: number },
+  ) {}
+
+  static newData(user: string, creds: WebSessionData['creds'], vars: Record<string, string>): WebSessionData {
+    return { user, csrf: randomBytes(24).toString('base64url'), creds, vars, sessions: {} };
+  }
+
+  /** A new web session with a new ID (every login gets one). */
+  async create(data: WebSessionData): Promise<LoadedWebSession> {
+    const id = newWebSessionId();
+    const now = this.clock.now();
+    const record: WebSessionRecord = {
+      idHash: hashSecretId(id),
+      handle: newHandle(),
+      createdAt: now,
+      lastSeenAt: now,
+      idleExpiresAt: now + this.limits.idleTimeoutMs,
+      absoluteExpiresAt: now + this.limits.absoluteLifetimeMs,
+      data: sealWebSessionData(id, JSON.stringify(data)),
+    };
+    await this.store.insertWebSession(record);
+    return { id, record, data };
+  }
+
+  /** The live web session behind a cookie value, or null (malformed, unknown, expired, unreadable). */
+  async load(cookie: unknown): Promise<LoadedWebSession | null> {
+    if (!isWellFormedWebSessionId(cookie)) return null;
+    const record = await this.store.findWebSessionByHash(hashSecretId(cookie));
+    const now = this.clock.now();
+    if (!record || now >= record.idleExpiresAt || now >= record.absoluteExpiresAt) return null;
+    const plaintext = openWebSessionData(cookie, record.data);
+    if (plaintext === null) return null;
+    let json: unknown;
+    try {
+      json = JSON.parse(plaintext);
+    } catch {
+      return null;
+    }
+    const parsed = webSessionData.safeParse(json);
+    return parsed.success ? { id: cookie, record, data: parsed.data } : null;
+  }
+
+  /** Saves the data and slides the idle timer. */
+  async save(session: LoadedWebSession): Promise<void> {
+    const now = this.clock.now();
+    await this.store.updateWebSession(session.record.idHash, {
+      lastSeenAt: now,
+      idleExpiresAt: Math.min(now + this.limits.idleTimeoutMs, session.record.absoluteExpiresAt),
+      data: sealWebSessionData(session.id, JSON.stringify(session.data)),
+    });
+  }
+
+  async destroy(session: LoadedWebSession): Promise<void> {
+    await this.store.deleteWebSession(session.record.idHash);
+  }
+}
