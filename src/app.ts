@@ -1,5 +1,6 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import { registerAdminConsole } from './admin-console/console-routes.ts';
 import { restApi } from './api/rest/rest-api.ts';
 import { restErrorHandler } from './api/rest/error-handler.ts';
 import type { Config } from './config.ts';
@@ -110,6 +111,7 @@ export async function createSessiond(config: Config, options: SessiondOptions = 
   });
 
   await app.register(restApi(ctx));
+  registerAdminConsole(app);
 
   const sweeper = setInterval(() => {
     service.sweepExpired().catch((error: unknown) => logger.warn({ err: error }, 'expired-session sweep failed; will retry'));
