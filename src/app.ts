@@ -1,6 +1,6 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import { registerAdminConsole } from './admin-console/console-routes.ts';
+import { registerAdminConsole } from './web/admin-console/console-routes.ts';
 import { restApi } from './api/rest/rest-api.ts';
 import { restErrorHandler } from './api/rest/error-handler.ts';
 import type { Config } from './config.ts';
