@@ -39,10 +39,16 @@ export async function verifyPassword(password: string, stored: string): Promise<
 
 /**
  * A hash of a password nobody knows. Unknown usernames are checked against it so that a
- * wrong username costs the same time as a wrong password.
+ * wrong username costs the same time as a wrong password: one hash per parameter set, so it
+ * is always as slow as the real hashes made with those parameters.
  */
-let dummyHash: Promise<string> | undefined;
+const dummyHashes = new Map<string, Promise<string>>();
 export function dummyPasswordHash(params: ScryptParams = DEFAULT_SCRYPT): Promise<string> {
-  dummyHash ??= hashPassword(randomBytes(18).toString('base64url'), params);
-  return dummyHash;
+  const key = `${params.N}$${params.r}$${params.p}`;
+  let hash = dummyHashes.get(key);
+  if (!hash) {
+    hash = hashPassword(randomBytes(18).toString('base64url'), params);
+    dummyHashes.set(key, hash);
+  }
+  return hash;
 }

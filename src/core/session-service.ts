@@ -144,7 +144,11 @@ export class SessionService {
    * ended if it is live. At most 200 IDs, else nothing is ended. One result per ID, in order.
    */
   async invalidateSessions(callerSessionId: unknown, sessionIds: ReadonlyArray<string>): Promise<InvalidateSessionsResult[]> {
-    const caller = await this.authenticate(callerSessionId);
+    return this.invalidateSessionsAs(await this.authenticate(callerSessionId), sessionIds);
+  }
+
+  /** invalidateSessions for a caller already authenticated (edges that check the SessionHeader before the body). */
+  async invalidateSessionsAs(caller: SessionRecord, sessionIds: ReadonlyArray<string>): Promise<InvalidateSessionsResult[]> {
     assertIdLimit(sessionIds.length);
     const hashes = sessionIds.map((id) => (isWellFormedSessionId(id) ? hashSecretId(id) : null));
     const ended = await this.end(hashes, 'invalidated', caller.handle);
@@ -167,7 +171,7 @@ export class SessionService {
   async endSessionsOfUser(username: string, actor: string): Promise<number> {
     const user = await this.deps.users.findByUsername(username);
     if (!user) throw new SessiondError('NOT_FOUND', `no user named ${username}`);
-    const ctx = this.endContext('user-sessions-ended', actor);
+    const ctx = this.endContext('admin', actor);
     const ended = await this.deps.store.endSessionsOfUser(user.userId, ctx);
     await this.afterEnd(ended, ctx);
     return ended.length;

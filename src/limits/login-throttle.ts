@@ -15,8 +15,10 @@ export interface LoginLimits {
 export class MemoryLoginThrottle implements LoginThrottle {
   private readonly failures: RateLimiterMemory;
   private readonly logins: RateLimiterMemory;
+  private readonly lockoutSeconds: number;
 
   constructor(limits: LoginLimits) {
+    this.lockoutSeconds = limits.lockoutSeconds;
     this.failures = new RateLimiterMemory({
       keyPrefix: 'login-fail',
       points: limits.maxFailures,
@@ -37,11 +39,15 @@ export class MemoryLoginThrottle implements LoginThrottle {
   }
 
   async recordFailure(username: string, address: string): Promise<void> {
+    const key = MemoryLoginThrottle.pair(username, address);
     try {
-      await this.failures.consume(MemoryLoginThrottle.pair(username, address));
+      const res = await this.failures.consume(key);
+      // The last allowed failure starts the lockout at once: later attempts are refused before
+      // they are counted, so the limiter's own block (on the attempt after the last) never comes.
+      if (res.remainingPoints === 0) await this.failures.block(key, this.lockoutSeconds);
     } catch (rejection) {
       if (!(rejection instanceof RateLimiterRes)) throw rejection;
-      // Over the limit: the pair is now blocked; lockedOutFor reports it.
+      // Over the limit: the pair is already blocked; lockedOutFor reports it.
     }
   }
 

@@ -36,8 +36,8 @@ export function registerSessionRoutes(app: FastifyInstance, ctx: SessiondContext
 
   app.post('/api/v1/sessions/invalidate', async (request) => {
     // The caller's own session is checked before the body, as the SOAP SessionHeader is.
-    const caller = bearerSessionId(request.headers.authorization);
+    const caller = await ctx.service.authenticate(bearerSessionId(request.headers.authorization));
     const body = parseInput(invalidateBody, request.body);
-    return { results: await ctx.service.invalidateSessions(caller, body.sessionIds) };
+    return { results: await ctx.service.invalidateSessionsAs(caller, body.sessionIds) };
   });
 }
