@@ -1,0 +1,128 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { hashSecretId, newHandle, newSessionId, newWebSessionId } from '../../src/core/secret-id.ts';
+import type { AuditRecord, SessionRecord, WebSessionRecord } from '../../src/core/types.ts';
+import { MINUTE, rejectsWith, withStore, type OpenStore } from './conformance-kit.ts';
+
+/** The port's plain data rules: users, audit, web sessions and single-session reads and writes. */
+export function runDataConformance(open: OpenStore): void {
+  describe('users', () => {
+    test('users round-trip, list by username without password hashes, and can be deactivated', () =>
+      withStore(open, async (f) => {
+        await f.user('zed');
+        await f.user('amy', true);
+        const amy = await f.store.findUserByUsername('amy');
+        assert.equal(amy?.admin, true);
+        assert.equal(amy?.active, true);
+        assert.match(amy?.passwordHash ?? '', /\S{20,}/);
+        assert.equal(await f.store.findUserByUsername('nobody'), null);
+
+        const list = await f.store.listUsers();
+        assert.deepEqual(list.map((u) => u.username), ['amy', 'zed']);
+        assert.ok(list.every((u) => !('passwordHash' in u)));
+
+        assert.equal(await f.store.setUserActive('zed', false), true);
+        assert.equal((await f.store.findUserByUsername('zed'))?.active, false);
+        assert.equal(await f.store.setUserActive('nobody', false), false);
+      }));
+
+    test('a taken username is refused with DUPLICATE_USERNAME and the first user is kept', () =>
+      withStore(open, async (f) => {
+        const first = await f.user('dupe');
+        await rejectsWith(f.users.createUser({ username: 'dupe', password: 'another-pass-9' }), 'DUPLICATE_USERNAME');
+        const kept = await f.store.findUserByUsername('dupe');
+        assert.equal(kept?.userId, first.userId);
+        assert.equal((await f.store.listUsers()).length, 1);
+      }));
+  });
+
+  describe('sessions and audit through the port', () => {
+    test('a session reads back whole by hash; touching a gone session changes nothing', () =>
+      withStore(open, async (f) => {
+        const now = f.clock.now();
+        const s: SessionRecord = {
+          idHash: hashSecretId(newSessionId()),
+          handle: newHandle(),
+          userId: '005000000000000AAA',
+          username: 'ursula',
+          project: 'default',
+          createdAt: now,
+          lastSeenAt: now,
+          idleExpiresAt: now + 10 * MINUTE,
+          absoluteExpiresAt: now + 30 * MINUTE,
+        };
+        await f.store.insertSession(s);
+        assert.deepEqual(await f.store.findSessionByHash(s.idHash), s);
+        await f.store.touchSession(s.idHash, now + MINUTE, now + 11 * MINUTE);
+        assert.deepEqual(await f.store.findSessionByHash(s.idHash), { ...s, lastSeenAt: now + MINUTE, idleExpiresAt: now + 11 * MINUTE });
+        const gone = hashSecretId(newSessionId());
+        await f.store.touchSession(gone, now, now + MINUTE);
+        assert.equal(await f.store.findSessionByHash(gone), null);
+        const [created] = await f.store.listAudit({ limit: 1, handle: s.handle });
+        assert.equal(created?.event, 'session.created', 'insertSession audits the creation');
+      }));
+
+    test('audit lists newest first, bounded, optionally for one handle', () =>
+      withStore(open, async (f) => {
+        const at = f.clock.now();
+        const record = (i: number, handle: string | null): AuditRecord => ({
+          at: at + i,
+          event: 'web.login',
+          handle,
+          userId: null,
+          project: 'default',
+          reason: `r${i}`,
+          actor: 'system',
+        });
+        await f.store.appendAudit([record(1, 'h_a'), record(2, 'h_b'), record(3, 'h_a')]);
+        await f.store.appendAudit([record(4, null)]);
+        assert.deepEqual((await f.store.listAudit({ limit: 3 })).map((r) => r.reason), ['r4', 'r3', 'r2']);
+        assert.deepEqual(await f.store.listAudit({ limit: 10, handle: 'h_a' }), [record(3, 'h_a'), record(1, 'h_a')]);
+        assert.deepEqual(await f.store.listAudit({ limit: 10, handle: 'h_none' }), []);
+      }));
+
+    test('an end call that names nothing live ends nothing and answers nulls', () =>
+      withStore(open, async (f) => {
+        const ctx = { reason: 'admin' as const, now: f.clock.now(), actor: 'cli' };
+        assert.deepEqual(await f.store.endSessionsByHash([null, hashSecretId(newSessionId())], ctx), [null, null]);
+        assert.deepEqual(await f.store.endSessionsByHandle([null, newHandle()], ctx), [null, null]);
+        assert.deepEqual(await f.store.endSessionsOfUser('005000000000000ZZZ', ctx), []);
+        await f.store.ping();
+      }));
+  });
+
+  describe('web sessions', () => {
+    test('web sessions are created, read, updated, deleted and swept in bounded batches', () =>
+      withStore(open, async (f) => {
+        const now = f.clock.now();
+        const make = (idleMs: number): WebSessionRecord => ({
+          idHash: hashSecretId(newWebSessionId()),
+          handle: newHandle(),
+          createdAt: now,
+          lastSeenAt: now,
+          idleExpiresAt: now + idleMs,
+          absoluteExpiresAt: now + 60 * MINUTE,
+          data: 'sealed:' + newHandle(),
+        });
+        const live = make(30 * MINUTE);
+        await f.store.insertWebSession(live);
+        assert.deepEqual(await f.store.findWebSessionByHash(live.idHash), live);
+
+        const change = { lastSeenAt: now + MINUTE, idleExpiresAt: now + 31 * MINUTE, data: 'sealed:changed' };
+        await f.store.updateWebSession(live.idHash, change);
+        assert.deepEqual(await f.store.findWebSessionByHash(live.idHash), { ...live, ...change });
+
+        const stale = [make(MINUTE), make(MINUTE), make(MINUTE)];
+        for (const w of stale) await f.store.insertWebSession(w);
+        const later = now + 2 * MINUTE;
+        assert.equal(await f.store.sweepExpiredWebSessions(later, 2), 2);
+        assert.equal(await f.store.sweepExpiredWebSessions(later, 2), 1);
+        assert.equal(await f.store.sweepExpiredWebSessions(later, 2), 0);
+        for (const w of stale) assert.equal(await f.store.findWebSessionByHash(w.idHash), null);
+
+        assert.equal(await f.store.deleteWebSession(live.idHash), true);
+        assert.equal(await f.store.deleteWebSession(live.idHash), false);
+        assert.equal(await f.store.findWebSessionByHash(live.idHash), null);
+      }));
+  });
+}
