@@ -96,7 +96,7 @@ describe('invalidateSessions over REST', () => {
 
   test('an expired session gets the same per-ID result (and the message does not tell it apart)', async () => {
     const clock = new ManualClock(Date.now());
-    const short = await startTestServer({ SESSIOND_IDLE_TIMEOUT_SECONDS: '60' }, { clock });
+    const short = await startTestServer({ SESSIOND_IDLE_TIMEOUT_SECONDS: '60', SESSIOND_TOUCH_INTERVAL_SECONDS: '10' }, { clock });
     try {
       const admin = await login(short.url, 'admin', ADMIN_PASSWORD);
       const victim = await login(short.url, 'admin', ADMIN_PASSWORD);
