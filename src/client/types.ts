@@ -1,0 +1,75 @@
+import { z } from 'zod';
+
+/**
+ * The shapes the client answers, with the zod schemas that check every server answer before
+ * the caller sees it.
+ */
+export const invalidateErrorSchema = z.object({
+  statusCode: z.string().min(1),
+  message: z.string(),
+  fields: z.array(z.string()),
+});
+export const invalidateResultSchema = z.object({ success: z.boolean(), errors: z.array(invalidateErrorSchema) });
+
+export type InvalidateError = z.infer<typeof invalidateErrorSchema>;
+export type InvalidateResult = z.infer<typeof invalidateResultSchema>;
+
+export const userInfoSchema = z.object({
+  organizationId: z.string().min(1),
+  organizationName: z.string(),
+  sessionSecondsValid: z.number().int().min(0),
+  userEmail: z.string().nullable(),
+  userFullName: z.string(),
+  userId: z.string().min(1),
+  userLanguage: z.string(),
+  userLocale: z.string(),
+  userName: z.string().min(1),
+  userTimeZone: z.string(),
+  userType: z.string(),
+});
+export type UserInfo = z.infer<typeof userInfoSchema>;
+
+export interface LoginResult {
+  /** The secret session ID; the connection keeps it for the following calls. */
+  sessionId: string;
+  userId: string;
+  username: string;
+  organizationId: string;
+  project: string;
+  /** REST: the server's base URL. SOAP: the endpoint later calls may go to (`…/services/Soap/u/{version}/{orgId}`). */
+  serverUrl: string;
+  /** The session's non-secret handle (REST only: the SOAP login response has no such field). */
+  handle?: string;
+  /** When the session ends unless it is ended sooner (REST only). */
+  expiresAt?: Date;
+  /** The idle timeout in seconds (REST only). */
+  idleTimeoutSeconds?: number;
+  /** SOAP only: always false on sessiond. */
+  passwordExpired?: boolean;
+  /** SOAP only: the login response's userInfo. */
+  userInfo?: UserInfo;
+}
+
+export const restLoginSchema = z.object({
+  sessionId: z.string().min(1),
+  handle: z.string().min(1),
+  userId: z.string().min(1),
+  username: z.string().min(1),
+  organizationId: z.string().min(1),
+  project: z.string().min(1),
+  serverUrl: z.string().min(1),
+  expiresAt: z.iso.datetime(),
+  idleTimeoutSeconds: z.number().int().positive(),
+});
+export const restErrorSchema = z.object({ errorCode: z.string().min(1), message: z.string() });
+export const restInvalidateSchema = z.object({ results: z.array(invalidateResultSchema) });
+export const restTimestampSchema = z.object({ timestamp: z.iso.datetime() });
+
+/** The calls a transport makes; the Connection adds the session bookkeeping and batching. */
+export interface Transport {
+  login(username: string, password: string, project: string | undefined): Promise<LoginResult>;
+  logout(sessionId: string): Promise<void>;
+  invalidateSessions(sessionId: string, ids: readonly string[]): Promise<InvalidateResult[]>;
+  getUserInfo(sessionId: string): Promise<UserInfo>;
+  getServerTimestamp(sessionId: string): Promise<Date>;
+}
