@@ -1,0 +1,94 @@
+import type { PoolClient } from 'pg';
+
+/**
+ * PostgreSQL schema, as ordered migrations run at start. A migration is never edited once
+ * shipped; add a new one instead. Text keys use the "C" collation so ordering (keyset pages,
+ * user lists) is by code point, the same on every store and every server locale.
+ */
+export const POSTGRES_MIGRATIONS: ReadonlyArray<{ version: number; sql: string }> = [
+  {
+    version: 1,
+    sql: `
+      CREATE TABLE users (
+        user_id TEXT COLLATE "C" PRIMARY KEY,
+        username TEXT COLLATE "C" NOT NULL UNIQUE,
+        password_hash TEXT NOT NULL,
+        admin BOOLEAN NOT NULL,
+        active BOOLEAN NOT NULL,
+        created_at BIGINT NOT NULL
+      );
+      CREATE TABLE sessions (
+        id_hash TEXT COLLATE "C" PRIMARY KEY,
+        handle TEXT COLLATE "C" NOT NULL UNIQUE,
+        user_id TEXT COLLATE "C" NOT NULL,
+        username TEXT COLLATE "C" NOT NULL,
+        project TEXT COLLATE "C" NOT NULL,
+        created_at BIGINT NOT NULL,
+        last_seen_at BIGINT NOT NULL,
+        idle_expires_at BIGINT NOT NULL,
+        absolute_expires_at BIGINT NOT NULL,
+        expires_at BIGINT GENERATED ALWAYS AS (LEAST(idle_expires_at, absolute_expires_at)) STORED
+      );
+      CREATE INDEX sessions_by_user ON sessions (user_id);
+      CREATE INDEX sessions_by_created ON sessions (created_at, handle);
+      CREATE INDEX sessions_by_username ON sessions (username, created_at, handle);
+      CREATE INDEX sessions_by_project ON sessions (project, created_at, handle);
+      CREATE INDEX sessions_by_expiry ON sessions (expires_at);
+      CREATE TABLE audit (
+        id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        at BIGINT NOT NULL,
+        event TEXT NOT NULL,
+        handle TEXT COLLATE "C",
+        user_id TEXT COLLATE "C",
+        project TEXT,
+        reason TEXT,
+        actor TEXT
+      );
+      CREATE INDEX audit_by_handle ON audit (handle, id);
+      CREATE TABLE web_sessions (
+        id_hash TEXT COLLATE "C" PRIMARY KEY,
+        handle TEXT COLLATE "C" NOT NULL UNIQUE,
+        created_at BIGINT NOT NULL,
+        last_seen_at BIGINT NOT NULL,
+        idle_expires_at BIGINT NOT NULL,
+        absolute_expires_at BIGINT NOT NULL,
+        expires_at BIGINT GENERATED ALWAYS AS (LEAST(idle_expires_at, absolute_expires_at)) STORED,
+        data TEXT NOT NULL
+      );
+      CREATE INDEX web_sessions_by_expiry ON web_sessions (expires_at);
+    `,
+  },
+];
+
+/** Advisory lock keys (per database). Arbitrary constants, fixed forever. */
+export const LOCK_MIGRATE = 0x5e55_1001;
+export const LOCK_SWEEP_SESSIONS = 0x5e55_1002;
+export const LOCK_SWEEP_WEB_SESSIONS = 0x5e55_1003;
+
+/**
+ * Applies missing migrations in one transaction under an advisory lock, so several nodes that
+ * start together apply each migration exactly once (the others wait, then find it applied).
+ */
+export async function migrate(client: PoolClient): Promise<number[]> {
+  const applied: number[] = [];
+  await client.query('BEGIN');
+  try {
+    await client.query('SELECT pg_advisory_xact_lock($1)', [LOCK_MIGRATE]);
+    await client.query(
+      'CREATE TABLE IF NOT EXISTS sessiond_schema_migrations (version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)',
+    );
+    const { rows } = await client.query<{ version: number }>('SELECT version FROM sessiond_schema_migrations');
+    const done = new Set(rows.map((r) => r.version));
+    for (const migration of POSTGRES_MIGRATIONS) {
+      if (done.has(migration.version)) continue;
+      await client.query(migration.sql);
+      await client.query('INSERT INTO sessiond_schema_migrations (version, applied_at) VALUES ($1, $2)', [migration.version, Date.now()]);
+      applied.push(migration.version);
+    }
+    await client.query('COMMIT');
+    return applied;
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  }
+}
