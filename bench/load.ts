@@ -1,0 +1,57 @@
+import autocannon from 'autocannon';
+
+/**
+ * Loads one server from this process with autocannon (the server is always another process),
+ * bounded in time: a short warm-up that is thrown away, then the measured run. Any answer
+ * that is not 2xx, or any socket error, fails the scenario: a fast refusal is not a result.
+ */
+export interface LoadOptions {
+  url: string;
+  method?: 'GET' | 'POST';
+  headers?: Record<string, string>;
+  body?: string;
+  connections: number;
+  durationSec: number;
+  warmupSec: number;
+}
+
+export interface LoadResult {
+  requestsPerSec: number;
+  /** Milliseconds, at autocannon's 1 ms resolution. */
+  p50Ms: number;
+  p99Ms: number;
+  requests: number;
+  durationSec: number;
+  connections: number;
+}
+
+async function runOnce(options: LoadOptions, durationSec: number): Promise<autocannon.Result> {
+  return autocannon({
+    url: options.url,
+    method: options.method ?? 'GET',
+    ...(options.headers ? { headers: options.headers } : {}),
+    ...(options.body !== undefined ? { body: options.body } : {}),
+    connections: options.connections,
+    duration: durationSec,
+    timeout: 10,
+  });
+}
+
+export async function runLoad(options: LoadOptions): Promise<LoadResult> {
+  if (options.warmupSec > 0) await runOnce(options, options.warmupSec);
+  const result = await runOnce(options, options.durationSec);
+  const ok = result['2xx'];
+  if (result.non2xx > 0 || result.errors > 0 || ok === 0) {
+    throw new Error(
+      `${options.url}: ${ok} ok, ${result.non2xx} non-2xx, ${result.errors} errors (${result.timeouts} timeouts) — the server did not answer the request as a valid session`,
+    );
+  }
+  return {
+    requestsPerSec: ok / result.duration,
+    p50Ms: result.latency.p50,
+    p99Ms: result.latency.p99,
+    requests: ok,
+    durationSec: result.duration,
+    connections: options.connections,
+  };
+}

@@ -1,0 +1,115 @@
+import Database from 'better-sqlite3';
+import { hashPassword, type ScryptParams } from '../src/core/password.ts';
+import { randomBytes } from 'node:crypto';
+import { hashSecretId, isWellFormedHandle, isWellFormedSessionId, newRecordId, SESSION_ID_PREFIX } from '../src/core/secret-id.ts';
+import { SqliteStore } from '../src/store/sqlite/sqlite-store.ts';
+
+/**
+ * Fills a fresh sessiond SQLite file before its server starts: the schema comes from
+ * SqliteStore itself (its migrations), one real user is created through the store, and the
+ * sessions are bulk-inserted in ONE transaction with real IDs and their real SHA-256 hashes,
+ * exactly the rows a login writes (without the per-login audit row and fsync, which would
+ * make 1 M sessions take an hour). The IDs the bench needs are handed back.
+ */
+export const BENCH_PASSWORD = 'bench-password-1';
+
+export interface SeedOptions {
+  path: string;
+  sessions: number;
+  /** How many of the session IDs to hand back (the first ones); the rest are only stored. */
+  keepIds: number;
+  scrypt: ScryptParams;
+  /** Sessions are spread over this many (fictional) owners, as real stores are. */
+  owners?: number;
+}
+
+export interface Seeded {
+  username: string;
+  ids: string[];
+  seedMs: number;
+}
+
+export async function seedSqlite(options: SeedOptions): Promise<Seeded> {
+  const started = Date.now();
+  const username = 'bench-user';
+  const store = new SqliteStore(options.path);
+  try {
+    await store.createUser({
+      userId: newRecordId('005'),
+      username,
+      passwordHash: await hashPassword(BENCH_PASSWORD, options.scrypt),
+      admin: false,
+      active: true,
+      createdAt: Date.now(),
+    });
+  } finally {
+    await store.close();
+  }
+
+  const db = new Database(options.path);
+  const ids: string[] = [];
+  try {
+    // Only while seeding: no journal, no fsync per page, a large page cache. The file is put back
+    // in WAL mode after, and the server reopens it with its own settings (synchronous=FULL).
+    db.pragma('journal_mode = OFF');
+    db.pragma('cache_size = -1048576');
+    db.pragma('synchronous = OFF');
+    const insert = db.prepare(
+      'INSERT INTO sessions (id_hash, handle, user_id, username, project, created_at, last_seen_at, idle_expires_at, absolute_expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    );
+    const owners = Array.from({ length: options.owners ?? 1000 }, (_, i) => ({
+      userId: newRecordId('005'),
+      username: i === 0 ? username : `owner-${i}`,
+    }));
+    const now = Date.now();
+    const idle = now + 2 * 60 * 60 * 1000;
+    const absolute = now + 24 * 60 * 60 * 1000;
+    // Rows go in ordered by primary key, so the B-tree fills page by page instead of at random.
+    const rows = makeRows(options.sessions);
+    for (let i = 0; i < options.keepIds && i < rows.length; i++) ids.push(rows[i]!.id);
+    rows.sort((a, b) => (a.hash < b.hash ? -1 : a.hash > b.hash ? 1 : 0));
+    // Secondary indexes are dropped and rebuilt from their own stored definitions: building an
+    // index once from sorted data is far cheaper than a million random insertions into it.
+    const indexes = db
+      .prepare<[], { name: string; sql: string }>(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'sessions' AND sql IS NOT NULL",
+      )
+      .all();
+    db.transaction(() => {
+      for (const index of indexes) db.exec(`DROP INDEX "${index.name}"`);
+      for (let i = 0; i < rows.length; i++) {
+        const row = rows[i]!;
+        const owner = owners[i % owners.length]!;
+        insert.run(row.hash, row.handle, owner.userId, owner.username, 'default', now - (rows.length - i), now, idle, absolute);
+      }
+      for (const index of indexes) db.exec(index.sql);
+    }).immediate();
+    db.pragma('journal_mode = WAL');
+  } finally {
+    db.close();
+  }
+  return { username, ids, seedMs: Date.now() - started };
+}
+
+/**
+ * Session IDs and handles in exactly the shipped formats (see src/core/secret-id.ts), drawn
+ * from the CSPRNG in large blocks: one call per ID would spend most of the seeding time there.
+ */
+function makeRows(count: number): Array<{ id: string; hash: string; handle: string }> {
+  const rows: Array<{ id: string; hash: string; handle: string }> = [];
+  const block = 4096;
+  for (let start = 0; start < count; start += block) {
+    const n = Math.min(block, count - start);
+    const idBytes = randomBytes(32 * n);
+    const handleBytes = randomBytes(16 * n);
+    for (let j = 0; j < n; j++) {
+      const id = SESSION_ID_PREFIX + idBytes.subarray(32 * j, 32 * j + 32).toString('base64url');
+      const handle = 'h_' + handleBytes.subarray(16 * j, 16 * j + 16).toString('base64url');
+      rows.push({ id, hash: hashSecretId(id), handle });
+    }
+  }
+  if (rows.length > 0 && (!isWellFormedSessionId(rows[0]!.id) || !isWellFormedHandle(rows[0]!.handle))) {
+    throw new Error('seeded IDs no longer match the shipped format; update bench/seed-sqlite.ts');
+  }
+  return rows;
+}
