@@ -47,6 +47,7 @@ export interface LoginOutcome {
 export class SessionService {
   constructor(private readonly deps: SessionServiceDeps) {
     deps.bus.subscribe((hashes) => deps.cache.evict(hashes));
+    deps.bus.onGap?.(() => deps.cache.clear());
   }
 
   async login(input: LoginInput): Promise<LoginOutcome> {

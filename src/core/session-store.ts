@@ -75,6 +75,11 @@ export interface SessionStore {
 export interface InvalidationBus {
   publish(idHashes: ReadonlyArray<string>): Promise<void>;
   subscribe(listener: (idHashes: ReadonlyArray<string>) => void): void;
+  /**
+   * Optional: called when messages may have been missed (the bus lost its connection, or got it
+   * back), so a node drops its whole cache instead of waiting out the age bound.
+   */
+  onGap?(listener: () => void): void;
   close(): Promise<void>;
 }
 
