@@ -5,7 +5,7 @@ import type { SessionRecord, UserRecord } from '../core/types.ts';
  * What getUserInfo answers, in REST and SOAP alike. Field names and order follow the Partner
  * WSDL's GetUserInfoResult (SOAP writes them in this order), limited to what sessiond knows.
  */
-export interface UserInfo {
+export type UserInfo = {
   organizationId: string;
   organizationName: string;
   sessionSecondsValid: number;
@@ -18,7 +18,7 @@ export interface UserInfo {
   userName: string;
   userTimeZone: string;
   userType: string;
-}
+};
 
 export const ORGANIZATION_NAME = 'sessiond';
 

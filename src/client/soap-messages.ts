@@ -1,32 +1,21 @@
 import { XMLParser } from 'fast-xml-parser';
 import { z } from 'zod';
 import { PARTNER_NS, SOAP_ENV_NS } from '../api/soap/namespaces.ts';
-import { decodeXmlText, escapeXml } from '../api/soap/xml-text.ts';
+import { decodeXmlText } from '../api/soap/xml-text.ts';
+import { xmlElement, type XmlTree } from '../api/soap/xml-writer.ts';
 import { SessiondApiError } from './errors.ts';
 import { invalidateResultSchema, userInfoSchema } from './types.ts';
 
 /** The client's side of the SOAP wire: request envelopes out, answers and faults in. */
 
-export type SoapChild = string | { [name: string]: SoapChild | SoapChild[] | undefined };
-
-function element(name: string, value: SoapChild | SoapChild[] | undefined): string {
-  if (value === undefined) return '';
-  if (Array.isArray(value)) return value.map((v) => element(name, v)).join('');
-  if (typeof value === 'string') return `<${name}>${escapeXml(value)}</${name}>`;
-  const inner = Object.entries(value)
-    .map(([k, v]) => element(k, v))
-    .join('');
-  return inner ? `<${name}>${inner}</${name}>` : `<${name}/>`;
-}
-
-export function requestEnvelope(operation: string, body: Record<string, SoapChild | SoapChild[] | undefined>, sessionId?: string): string {
+export function requestEnvelope(operation: string, body: XmlTree, sessionId?: string): string {
   const header =
-    sessionId === undefined ? '' : `<soapenv:Header>${element('SessionHeader', { sessionId })}</soapenv:Header>`;
+    sessionId === undefined ? '' : `<soapenv:Header>${xmlElement('SessionHeader', { sessionId })}</soapenv:Header>`;
   return (
     '<?xml version="1.0" encoding="UTF-8"?>' +
     `<soapenv:Envelope xmlns:soapenv="${SOAP_ENV_NS}" xmlns="${PARTNER_NS}">` +
     header +
-    `<soapenv:Body>${element(operation, body)}</soapenv:Body></soapenv:Envelope>`
+    `<soapenv:Body>${xmlElement(operation, body)}</soapenv:Body></soapenv:Envelope>`
   );
 }
 

@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import { soapPath } from '../api/soap/namespaces.ts';
 import { SessiondApiError } from './errors.ts';
+import type { XmlTree } from '../api/soap/xml-writer.ts';
 import { exchange } from './http.ts';
 import {
   readAnswer,
@@ -9,7 +10,6 @@ import {
   soapLoginSchema,
   soapTimestampSchema,
   soapUserInfoResponseSchema,
-  type SoapChild,
 } from './soap-messages.ts';
 import type { InvalidateResult, LoginResult, Transport, UserInfo } from './types.ts';
 
@@ -67,7 +67,7 @@ export class SoapTransport implements Transport {
 
   private async call<S extends z.ZodType>(
     operation: string,
-    body: Record<string, SoapChild | SoapChild[] | undefined>,
+    body: XmlTree,
     sessionId: string | undefined,
     schema: S | null,
   ): Promise<z.output<S>> {

@@ -1,0 +1,70 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { SessiondError } from '../../core/errors.ts';
+import { STATUS_CODES } from '../../core/status-codes.ts';
+import type { SessiondContext } from '../../http/context.ts';
+import { toSessiondError } from '../rest/error-handler.ts';
+import { parseInput } from '../validate-input.ts';
+import { parseSoapRequest } from './envelope.ts';
+import { FAULT_HTTP_STATUS, renderFault } from './fault.ts';
+import { API_VERSION_PATTERN, soapPath } from './namespaces.ts';
+import { OPERATIONS } from './operations.ts';
+import { renderResponse } from './response.ts';
+import { renderWsdl } from './wsdl.ts';
+
+const XML = 'text/xml; charset=utf-8';
+
+const endpointParams = z.object({
+  version: z.string().regex(API_VERSION_PATTERN, 'an API version such as 60.0'),
+  // The login answer's serverUrl ends in the organization ID; later calls may be sent there.
+  orgId: z.string().regex(/^[A-Za-z0-9]{1,18}$/, 'an organization ID').optional(),
+});
+
+/**
+ * The Salesforce-compatible Partner SOAP endpoint, `/services/Soap/u/{version}`, as one
+ * encapsulated fastify plugin: it reads any content type as text, and every error is a fault.
+ */
+export function soapApi(ctx: SessiondContext) {
+  return async function soapPlugin(app: FastifyInstance): Promise<void> {
+    // Clients send text/xml, application/soap+xml or nothing useful: the body is read as text
+    // whatever it says, and JSON is not parsed here. The body limit is the server's.
+    app.removeAllContentTypeParsers();
+    app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => done(null, body));
+    app.setErrorHandler((error, request, reply) => sendFault(request, reply, toSessiondError(error)));
+
+    const handle = async (request: FastifyRequest, reply: FastifyReply) => {
+      const { version } = parseInput(endpointParams, request.params, 'path');
+      const text = typeof request.body === 'string' ? request.body : '';
+      const call = parseSoapRequest(text);
+      const operation = OPERATIONS.get(call.operation);
+      if (!operation) {
+        throw new SessiondError(
+          'INVALID_OPERATION',
+          `No operation "${call.operation.slice(0, 64)}": this endpoint speaks ${[...OPERATIONS.keys()].join(', ')}.`,
+        );
+      }
+      const content = await operation(ctx, { version, payload: call.payload, sessionId: call.sessionId, address: request.ip });
+      return reply.type(XML).send(renderResponse(call.operation, content));
+    };
+
+    const describe = async (request: FastifyRequest, reply: FastifyReply) => {
+      const { version } = parseInput(endpointParams, request.params, 'path');
+      const query = request.query && typeof request.query === 'object' ? Object.keys(request.query) : [];
+      if (!query.some((k) => k.toLowerCase() === 'wsdl')) {
+        throw new SessiondError('INVALID_REQUEST', 'POST a SOAP envelope here, or GET ?wsdl for the WSDL.');
+      }
+      return reply.type(XML).send(renderWsdl(ctx.baseUrl() + soapPath(version)));
+    };
+
+    for (const path of ['/services/Soap/u/:version', '/services/Soap/u/:version/:orgId']) {
+      app.post(path, handle);
+      app.get(path, describe);
+    }
+  };
+}
+
+function sendFault(request: FastifyRequest, reply: FastifyReply, failure: SessiondError): FastifyReply {
+  if (STATUS_CODES[failure.code].http >= 500) request.log.error({ err: failure.cause ?? failure, code: failure.code }, 'SOAP call failed');
+  if (failure.retryAfterSeconds !== undefined) void reply.header('retry-after', String(failure.retryAfterSeconds));
+  return reply.status(FAULT_HTTP_STATUS).type(XML).send(renderFault(failure));
+}
