@@ -29,19 +29,30 @@ export class SafeEsm {
     private readonly logger: Logger,
     /** Recognises server sessions the web tier made, so a module cannot hand in a forgery. */
     private readonly isOwnSession: (value: unknown) => value is ServerSession,
+    /** A hook that has not answered by then gets the safe answer, so a hung module cannot hang requests. */
+    private readonly timeoutMs = 5000,
   ) {}
 
   private async call<T>(hook: keyof ExternalSecurityModule, schema: z.ZodType<T>, safe: T, args: unknown[]): Promise<T> {
-    const fn = this.module[hook] as ((...a: unknown[]) => unknown) | undefined;
-    const target = typeof fn === 'function' ? this.module : defaultModule;
-    const chosen = typeof fn === 'function' ? fn : (defaultModule[hook] as (...a: unknown[]) => unknown);
+    const fn = this.module[hook] as unknown;
+    const own = typeof fn === 'function';
+    const chosen = (own ? fn : defaultModule[hook]) as (...a: unknown[]) => unknown;
+    let timer: NodeJS.Timeout | undefined;
     try {
-      const answer: unknown = await chosen.apply(target, args);
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer within ${this.timeoutMs} ms`)), this.timeoutMs);
+      });
+      const answer: unknown = await Promise.race([Promise.resolve().then(() => chosen.apply(own ? this.module : defaultModule, args)), timeout]);
       const parsed = schema.safeParse(answer);
       if (parsed.success) return parsed.data;
-      this.logger.error({ errorId: randomUUID(), hook, answerType: describe(answer) }, 'ESM hook answered a wrong type; using the safe answer');
+      this.logger.error(
+        { errorId: randomUUID(), hook, answerType: describe(answer), problem: parsed.error.issues[0]?.message },
+        'ESM hook answered a wrong type; using the safe answer',
+      );
     } catch (error) {
-      this.logger.error({ errorId: randomUUID(), hook, err: error }, 'ESM hook threw; using the safe answer');
+      this.logger.error({ errorId: randomUUID(), hook, err: error }, 'ESM hook failed; using the safe answer');
+    } finally {
+      clearTimeout(timer);
     }
     return safe;
   }
@@ -73,6 +84,7 @@ export class SafeEsm {
     return this.call('canReconnectSession', z.boolean(), false, [c, current, reason]);
   }
   getPoolKey(parts: PoolKeyParts): Promise<string | null> {
+    // A copy: a module cannot change what the key is made of.
     return this.call('getPoolKey', z.string().min(1).max(512).nullable(), null, [{ ...parts }]);
   }
 }

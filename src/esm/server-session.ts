@@ -12,6 +12,8 @@ export interface ServerSessionFields {
   handle: string;
   login: string;
   project: string;
+  /** The pool key it goes back under if a module keeps it on logout. */
+  poolKey: string;
 }
 
 /** A server session held by the web tier, as ESM hooks see it. */
@@ -45,8 +47,4 @@ export class UpstreamServerSession implements ServerSession {
   toJSON(): object {
     return { handle: this.fields.handle, login: this.fields.login, project: this.fields.project };
   }
-}
-
-export function isUpstreamServerSession(value: unknown): value is UpstreamServerSession {
-  return value instanceof UpstreamServerSession;
 }

@@ -7,8 +7,10 @@
 export type AuthenticationReason = 'NO_SESSION_FOUND' | 'SESSION_CLOSED' | 'INVALID_CREDENTIALS' | 'LOGIN_FIRST';
 export type AuthenticationAnswer = 'USE_DEFAULT_LOGIN' | 'USE_CUSTOM_LOGIN_PAGE' | 'COLLECT_SESSION_NOW';
 export type FailureRequestType = 'AUTHORIZATION_REQUEST' | 'LOGIN_REQUEST' | 'LOGOUT_REQUEST';
-export type ReconnectReason = 'SESSION_CLOSED' | 'SESSION_EXPIRED';
-export type KeySource = 'query' | 'form' | 'cookie' | 'session';
+/** The upstream cannot tell ended from expired (both answer INVALID_SESSION_ID), so there is one reason. */
+export type ReconnectReason = 'SESSION_ENDED';
+/** `path`: a route parameter, such as the project of /web/projects/{project}. */
+export type KeySource = 'query' | 'form' | 'cookie' | 'session' | 'path';
 
 type MaybePromise<T> = T | Promise<T>;
 
@@ -38,8 +40,14 @@ export interface ContainerServices {
   getRemoteAddress(): string;
   /** Where the web tier is mounted, e.g. `/web`. */
   getApplicationPath(): string;
-  /** Signs in at the upstream (for COLLECT_SESSION_NOW modules); throws on bad credentials. */
+  /**
+   * Opens a server session at the upstream (for COLLECT_SESSION_NOW modules): the pool's when
+   * one fits the credentials, else a new login. Throws on bad credentials or when the upstream
+   * is down; the web tier turns that into a refused login.
+   */
   openServerSession(form: { login: string; password: string; project: string }): Promise<ServerSession>;
+  /** Whether the upstream accepts this login and password; opens no session that stays open. */
+  checkCredentials(login: string, password: string): Promise<boolean>;
 }
 
 /** One server session a web user holds (the `user` argument of the hooks). */
@@ -81,7 +89,10 @@ export interface ExternalSecurityModule {
   getFailureURL?(reqType: FailureRequestType, cntSvcs: ContainerServices): MaybePromise<string | null>;
   closeSessionOnLogout?(reqKeys: RequestKeys, cntSvcs: ContainerServices, user: ServerSession): MaybePromise<boolean>;
   canReconnectSession?(cntSvcs: ContainerServices, currentSession: ServerSession, reason: ReconnectReason): MaybePromise<boolean>;
-  /** A pool key for sessions of this shape; null or missing: (upstream, project, login). */
+  /**
+   * Splits the pool further (by tenant, role, ...): the key is added to (upstream, project,
+   * login), so it can never merge sessions of different principals. null or missing: no split.
+   */
   getPoolKey?(parts: PoolKeyParts): MaybePromise<string | null>;
 }
 

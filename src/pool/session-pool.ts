@@ -3,7 +3,8 @@ import { EventEmitter } from 'node:events';
 /**
  * The session pool: idle server sessions an ESM released on logout, keyed by pool key, handed
  * to the next web login with the same key. Small and observable like pg-pool: it emits
- * `release`, `reuse`, `miss`, `evict` and `close-failed`, and never hands a session across keys.
+ * `release`, `reuse`, `miss`, `evict`, `close-failed` and `sweep-failed`, and never hands a
+ * session across keys (keys are compared whole, as strings).
  */
 export interface PooledSession {
   /** The secret server session ID; never leaves the pool in a view or an event. */
@@ -14,15 +15,17 @@ export interface PooledSession {
 }
 
 export interface PoolOps {
-  /** Whether a session is live; asking slides its idle timer upstream. */
+  /** Whether a session is live; asking slides its idle timer upstream (the keep-alive). */
   isAlive(sessionId: string): Promise<boolean>;
   close(sessionId: string): Promise<void>;
 }
 
 export interface PoolLimits {
+  /** Most sessions held; 0 turns pooling off (every released session is closed). */
   max: number;
+  /** A session idle in the pool this long is evicted and closed. */
   idleMs: number;
-  /** How often idle sessions are kept alive upstream and idle ones evicted. */
+  /** How often idle sessions are kept alive upstream and over-idle ones evicted. */
   keepAliveMs: number;
 }
 
@@ -51,13 +54,14 @@ export interface PoolView {
 }
 
 export class SessionPool extends EventEmitter {
-  /** Oldest first: eviction for capacity takes from the front. */
+  /** Oldest first: eviction for capacity takes from the front, reuse from the back. */
   private entries: Entry[] = [];
   private hits = 0;
   private misses = 0;
   private evictions = 0;
   private closeFailures = 0;
   private timer: NodeJS.Timeout | undefined;
+  private closed = false;
 
   constructor(
     private readonly ops: PoolOps,
@@ -71,38 +75,51 @@ export class SessionPool extends EventEmitter {
     return this.entries.length;
   }
 
-  /** Puts a detached session in the pool under `key`; over the bound, the oldest is evicted. */
-  async release(key: string, session: PooledSession): Promise<void> {
-    if (this.limits.max === 0) {
-      await this.evict({ key, session, releasedAt: this.now() }, 'capacity');
-      return;
-    }
-    while (this.entries.length >= this.limits.max) await this.evict(this.entries[0]!, 'capacity');
-    this.entries.push({ key, session: { ...session }, releasedAt: this.now() });
-    this.emit('release', info(key, session));
+  /** Whether a session waits under exactly `key` (callers check credentials before acquiring). */
+  has(key: string): boolean {
+    return this.entries.some((e) => e.key === key);
   }
 
-  /** The newest live session under exactly `key`, or null (a miss). Dead ones are dropped on the way. */
+  /** Puts a detached session in the pool under `key`; over the bound, the oldest is evicted. */
+  async release(key: string, session: PooledSession): Promise<void> {
+    const entry: Entry = { key, session: { ...session }, releasedAt: this.now() };
+    if (this.closed || this.limits.max === 0) {
+      // Nowhere to keep it: close it rather than leak it.
+      await this.evict(entry, this.closed ? 'shutdown' : 'capacity');
+      return;
+    }
+    this.entries.push(entry);
+    this.emit('release', info(entry));
+    while (this.entries.length > this.limits.max) await this.evict(this.entries[0]!, 'capacity');
+  }
+
+  /**
+   * The newest live session under exactly `key`, or null (a miss). The entry leaves the pool
+   * before the liveness check, so two logins can never get the same session. Dead and
+   * over-idle sessions found on the way are evicted (and closed).
+   */
   async acquire(key: string): Promise<PooledSession | null> {
     for (;;) {
       let index = this.entries.length - 1;
       while (index >= 0 && this.entries[index]!.key !== key) index -= 1;
       if (index < 0) break;
-      const [entry] = this.entries.splice(index, 1);
+      const entry = this.entries.splice(index, 1)[0]!;
+      if (this.now() - entry.releasedAt >= this.limits.idleMs) {
+        await this.evict(entry, 'idle');
+        continue;
+      }
       let alive = false;
       try {
-        alive = await this.ops.isAlive(entry!.session.sessionId);
+        alive = await this.ops.isAlive(entry.session.sessionId);
       } catch {
-        alive = false;
+        // Unreachable upstream: not handed out; closing is tried so nothing leaks.
       }
       if (alive) {
         this.hits += 1;
-        this.emit('reuse', info(key, entry!.session));
-        return entry!.session;
+        this.emit('reuse', info(entry));
+        return entry.session;
       }
-      // Already ended upstream (or unreachable): drop it, trying a close so nothing leaks.
-      this.entries.push(entry!);
-      await this.evict(entry!, 'dead');
+      await this.evict(entry, 'dead');
     }
     this.misses += 1;
     this.emit('miss', { key });
@@ -111,9 +128,9 @@ export class SessionPool extends EventEmitter {
 
   /** Evicts sessions idle too long and keeps the rest alive upstream. */
   async sweep(): Promise<void> {
-    const now = this.now();
     for (const entry of [...this.entries]) {
-      if (now - entry.releasedAt >= this.limits.idleMs) {
+      if (!this.entries.includes(entry)) continue; // acquired meanwhile
+      if (this.now() - entry.releasedAt >= this.limits.idleMs) {
         await this.evict(entry, 'idle');
         continue;
       }
@@ -127,16 +144,18 @@ export class SessionPool extends EventEmitter {
     }
   }
 
+  /** Starts the keep-alive and idle sweep. */
   start(): void {
-    if (this.timer) return;
+    if (this.timer || this.closed) return;
     this.timer = setInterval(() => {
-      this.sweep().catch((error: unknown) => this.emit('error-logged', error));
+      this.sweep().catch((error: unknown) => this.emit('sweep-failed', error));
     }, this.limits.keepAliveMs);
     this.timer.unref();
   }
 
-  /** At shutdown: every pooled session is closed upstream, none leaked. */
+  /** At shutdown: every pooled session is closed upstream, none leaked; later releases close too. */
   async closeAll(): Promise<void> {
+    this.closed = true;
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
     for (const entry of [...this.entries]) await this.evict(entry, 'shutdown');
@@ -145,13 +164,7 @@ export class SessionPool extends EventEmitter {
   view(): PoolView {
     const now = this.now();
     return {
-      entries: this.entries.map((e) => ({
-        key: e.key,
-        handle: e.session.handle,
-        project: e.session.project,
-        login: e.session.login,
-        idleSeconds: Math.floor((now - e.releasedAt) / 1000),
-      })),
+      entries: this.entries.map((e) => ({ ...info(e), idleSeconds: Math.floor((now - e.releasedAt) / 1000) })),
       hits: this.hits,
       misses: this.misses,
       evictions: this.evictions,
@@ -162,16 +175,16 @@ export class SessionPool extends EventEmitter {
   private async evict(entry: Entry, reason: EvictReason): Promise<void> {
     this.entries = this.entries.filter((e) => e !== entry);
     this.evictions += 1;
-    this.emit('evict', { ...info(entry.key, entry.session), reason });
+    this.emit('evict', { ...info(entry), reason });
     try {
       await this.ops.close(entry.session.sessionId);
     } catch (error) {
       this.closeFailures += 1;
-      this.emit('close-failed', { ...info(entry.key, entry.session), reason, error });
+      this.emit('close-failed', { ...info(entry), reason, error });
     }
   }
 }
 
-function info(key: string, s: PooledSession): PoolEventInfo {
-  return { key, handle: s.handle, project: s.project, login: s.login };
+function info(entry: Entry): PoolEventInfo {
+  return { key: entry.key, handle: entry.session.handle, project: entry.session.project, login: entry.session.login };
 }

@@ -1,11 +1,23 @@
 import { isSessiondError } from '../core/errors.ts';
 import type { SessionService } from '../core/session-service.ts';
+import type { UserDirectory } from '../core/users.ts';
 import { UpstreamError, type Upstream, type UpstreamLogin } from './upstream.ts';
 
 /** The in-process upstream: server sessions straight from this server's session service. */
 export class LocalUpstream implements Upstream {
   readonly name = 'local';
-  constructor(private readonly service: SessionService) {}
+  constructor(
+    private readonly service: SessionService,
+    private readonly users: UserDirectory,
+  ) {}
+
+  async checkCredentials(input: { username: string; password: string }): Promise<boolean> {
+    try {
+      return (await this.users.verifyCredentials(input.username, input.password)) !== null;
+    } catch (error) {
+      throw toUpstreamError(error);
+    }
+  }
 
   async login(input: { username: string; password: string; project: string; address: string }): Promise<UpstreamLogin> {
     try {

@@ -1,65 +1,84 @@
-import { z } from 'zod';
+import { Connection, SessiondApiError, SessiondUnavailableError } from '../client/index.ts';
 import { UpstreamError, type Upstream, type UpstreamLogin } from './upstream.ts';
 
-const loginAnswer = z.object({ sessionId: z.string().min(1).max(256), handle: z.string().min(1).max(64), username: z.string(), project: z.string() });
-
 /**
- * A remote sessiond as upstream, over its REST API (the same calls the TypeScript client
- * makes). Every answer is validated; a server that does not answer is UNAVAILABLE.
+ * A remote sessiond as upstream, through the TypeScript client over REST: the web tier gets
+ * and closes its server sessions with the same calls any application makes.
  */
 export class RemoteUpstream implements Upstream {
   constructor(
+    /** The remote server's base URL: also this upstream's part of every pool key. */
     readonly name: string,
     private readonly timeoutMs = 5000,
   ) {}
 
-  private async call(path: string, init: { method: string; sessionId?: string; body?: unknown }): Promise<{ status: number; body: unknown }> {
-    const headers: Record<string, string> = {};
-    if (init.sessionId) headers.authorization = `Bearer ${init.sessionId}`;
-    if (init.body !== undefined) headers['content-type'] = 'application/json';
-    let res: Response;
-    try {
-      res = await fetch(this.name + path, {
-        method: init.method,
-        headers,
-        ...(init.body !== undefined ? { body: JSON.stringify(init.body) } : {}),
-        signal: AbortSignal.timeout(this.timeoutMs),
-      });
-    } catch (error) {
-      throw new UpstreamError('UNAVAILABLE', `the upstream sessiond at ${this.name} does not answer`, { cause: error });
-    }
-    const text = await res.text().catch(() => '');
-    let body: unknown = null;
-    try {
-      body = text ? JSON.parse(text) : null;
-    } catch {
-      // not JSON: treated below by status
-    }
-    return { status: res.status, body };
+  private connection(sessionId?: string): Connection {
+    return new Connection({ serverUrl: this.name, transport: 'rest', timeoutMs: this.timeoutMs, ...(sessionId ? { sessionId } : {}) });
   }
 
   async login(input: { username: string; password: string; project: string }): Promise<UpstreamLogin> {
-    const res = await this.call('/api/v1/login', { method: 'POST', body: { username: input.username, password: input.password, project: input.project } });
-    if (res.status === 200) {
-      const parsed = loginAnswer.safeParse(res.body);
-      if (!parsed.success) throw new UpstreamError('UNAVAILABLE', 'the upstream answered a login without a session');
-      return { sessionId: parsed.data.sessionId, handle: parsed.data.handle, login: parsed.data.username, project: parsed.data.project };
+    let result;
+    try {
+      result = await this.connection().login(input.username, input.password, input.project);
+    } catch (error) {
+      throw toUpstreamError(error, 'login');
     }
-    if (res.status === 401 || res.status === 400) throw new UpstreamError('INVALID_LOGIN', `the upstream refused the login (${res.status})`);
-    if (res.status === 429) throw new UpstreamError('RATE_LIMITED', 'the upstream rate-limited the login');
-    throw new UpstreamError('UNAVAILABLE', `the upstream answered ${res.status} to a login`);
+    if (!result.handle) throw new UpstreamError('UNAVAILABLE', `the upstream at ${this.name} answered a login without a handle`);
+    return { sessionId: result.sessionId, handle: result.handle, login: result.username, project: result.project };
+  }
+
+  /** A remote server has no check-only call: a login that is ended at once. */
+  async checkCredentials(input: { username: string; password: string }): Promise<boolean> {
+    const connection = this.connection();
+    try {
+      await connection.login(input.username, input.password);
+    } catch (error) {
+      const failure = toUpstreamError(error, 'credential check');
+      if (failure.failure === 'INVALID_LOGIN') return false;
+      throw failure;
+    }
+    try {
+      await connection.logout();
+    } catch (error) {
+      // The check itself succeeded; the short-lived session expires on its own if this fails.
+      if (!(error instanceof SessiondApiError && error.statusCode === 'INVALID_SESSION_ID')) throw toUpstreamError(error, 'logout');
+    }
+    return true;
   }
 
   async isAlive(sessionId: string): Promise<boolean> {
-    const res = await this.call('/api/v1/session', { method: 'GET', sessionId });
-    if (res.status === 200) return true;
-    if (res.status === 401) return false;
-    throw new UpstreamError('UNAVAILABLE', `the upstream answered ${res.status} to a session check`);
+    try {
+      await this.connection(sessionId).getUserInfo();
+      return true;
+    } catch (error) {
+      if (error instanceof SessiondApiError && !(error instanceof SessiondUnavailableError) && error.statusCode === 'INVALID_SESSION_ID') {
+        return false;
+      }
+      throw toUpstreamError(error, 'session check');
+    }
   }
 
   async close(sessionId: string): Promise<void> {
-    const res = await this.call('/api/v1/logout', { method: 'POST', sessionId });
-    if (res.status === 200 || res.status === 401) return;
-    throw new UpstreamError('UNAVAILABLE', `the upstream answered ${res.status} to a logout`);
+    try {
+      await this.connection(sessionId).logout();
+    } catch (error) {
+      // Already ended elsewhere: closed all the same.
+      if (error instanceof SessiondApiError && !(error instanceof SessiondUnavailableError) && error.statusCode === 'INVALID_SESSION_ID') return;
+      throw toUpstreamError(error, 'logout');
+    }
   }
+}
+
+function toUpstreamError(error: unknown, call: string): UpstreamError {
+  if (error instanceof SessiondUnavailableError) {
+    return new UpstreamError('UNAVAILABLE', `the upstream sessiond does not answer (${call}: ${error.statusCode})`, { cause: error });
+  }
+  if (error instanceof SessiondApiError) {
+    if (error.statusCode === 'INVALID_LOGIN' || error.statusCode === 'INVALID_REQUEST') {
+      return new UpstreamError('INVALID_LOGIN', `the upstream refused the ${call}`, { cause: error });
+    }
+    if (error.statusCode === 'LOGIN_RATE_EXCEEDED') return new UpstreamError('RATE_LIMITED', `the upstream rate-limited the ${call}`, { cause: error });
+    return new UpstreamError('UNAVAILABLE', `the upstream failed the ${call} (${error.statusCode})`, { cause: error });
+  }
+  return new UpstreamError('UNAVAILABLE', `the ${call} at the upstream failed`, { cause: error });
 }

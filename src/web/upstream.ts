@@ -17,6 +17,11 @@ export interface Upstream extends SessionOps {
   readonly name: string;
   /** Throws UpstreamError. */
   login(input: { username: string; password: string; project: string; address: string }): Promise<UpstreamLogin>;
+  /**
+   * Whether the upstream accepts these credentials, without leaving a session open. Asked
+   * before a pooled session is handed out, so a wrong password never gets one.
+   */
+  checkCredentials(input: { username: string; password: string; address: string }): Promise<boolean>;
   /** Whether the session is still live; asking slides its idle timer (this is the keep-alive). */
   isAlive(sessionId: string): Promise<boolean>;
   /** Ends the session; a session that has already ended counts as closed. Throws UpstreamError. */

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import type { Clock } from '../core/clock.ts';
 import { hashSecretId, isWellFormedWebSessionId, newHandle, newWebSessionId } from '../core/secret-id.ts';
@@ -13,7 +12,7 @@ const heldSession = z.object({
   login: z.string(),
   project: z.string(),
   poolKey: z.string(),
-  credentialTag: z.string(),
+  /** The server session's variables: per session, dropped when it goes to the pool. */
   variables: z.record(z.string(), z.string()),
 });
 export type HeldSession = z.infer<typeof heldSession>;
@@ -21,8 +20,6 @@ export type HeldSession = z.infer<typeof heldSession>;
 const webSessionData = z.object({
   /** The web user's name, as shown on pages. */
   user: z.string(),
-  /** The synchronizer token every state-changing form must carry. */
-  csrf: z.string(),
   /** The upstream principal the login mapped to, to open further projects; null when an ESM collected the session. */
   creds: z.object({ login: z.string(), password: z.string() }).nullable(),
   vars: z.record(z.string(), z.string()),
@@ -36,7 +33,11 @@ export interface LoadedWebSession {
   data: WebSessionData;
 }
 
-/** Cookie web sessions in the store: hashed ID, sealed data, idle and absolute timeouts. */
+/**
+ * Cookie web sessions in the store: hashed ID, sealed data, idle and absolute timeouts. The
+ * data (server session IDs, the mapped credentials) is sealed with a key derived from the
+ * cookie, so neither the database nor its backups can open it.
+ */
 export class WebSessions {
   constructor(
     private readonly store: SessionStore,
@@ -45,7 +46,7 @@ export class WebSessions {
   ) {}
 
   static newData(user: string, creds: WebSessionData['creds'], vars: Record<string, string>): WebSessionData {
-    return { user, csrf: randomBytes(24).toString('base64url'), creds, vars, sessions: {} };
+    return { user, creds, vars, sessions: {} };
   }
 
   /** A new web session with a new ID (every login gets one). */

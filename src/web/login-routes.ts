@@ -1,0 +1,95 @@
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { z } from 'zod';
+import { PASSWORD_MAX_LENGTH } from '../core/input-rules.ts';
+import { LoginFormValues } from '../esm/login-form.ts';
+import type { AuthenticationReason } from '../esm/types.ts';
+import { WEB_PATH } from './container-services.ts';
+import { endWebSession } from './end-web-session.ts';
+import { loginPage, sendPage } from './pages.ts';
+import { UpstreamError } from './upstream.ts';
+import { followAnswer, keysAndContainer, loadWeb, safeNext, startWebSession, upstreamDown, type WebDeps } from './web-context.ts';
+
+/** Every refused sign-in gets this one message: it must not say which part was wrong. */
+export const LOGIN_FAILED_MESSAGE = 'Sign-in failed. Check your username, password and project, or try again later.';
+
+const reasons = z.enum(['NO_SESSION_FOUND', 'SESSION_CLOSED', 'INVALID_CREDENTIALS', 'LOGIN_FIRST']);
+
+const loginQuery = z.object({ next: z.string().max(512).optional(), reason: reasons.optional() });
+
+const loginBody = z.object({
+  username: z.string().trim().min(1).max(256),
+  password: z.string().min(1).max(PASSWORD_MAX_LENGTH),
+  project: z
+    .string()
+    .trim()
+    .max(64)
+    .optional()
+    .transform((p) => p || 'default'),
+  next: z.string().max(512).optional(),
+  reason: reasons.optional(),
+});
+
+function showForm(reply: FastifyReply, status: number, input: { message?: string; username?: string; project?: string; next?: string | undefined; reason?: string }) {
+  const csrf = reply.generateCsrf();
+  return sendPage(reply, status, 'Sign in', loginPage({ csrf, ...input, ...(input.next ? { next: input.next } : {}) }));
+}
+
+/** GET and POST /web/login. */
+export function registerLoginRoutes(app: FastifyInstance, deps: WebDeps): void {
+  app.get('/login', async (request, reply) => {
+    const q = loginQuery.safeParse(request.query);
+    const next = q.success ? safeNext(q.data.next) : undefined;
+    const reason: AuthenticationReason = (q.success && q.data.reason) || 'LOGIN_FIRST';
+    // The module may collect a session or send the user to its own page even here.
+    const vars: Record<string, string> = {};
+    const { keys, c } = keysAndContainer(deps, request, reply, vars);
+    const answer = await deps.esm.handlesAuthenticationRequest(keys, c, reason);
+    const handled = await followAnswer(deps, reply, answer, { keys, c, vars, originalUrl: next ?? `${WEB_PATH}/`, project: '' });
+    if (handled) return handled;
+    return showForm(reply, 200, { next, ...(reason !== 'LOGIN_FIRST' ? { reason } : {}) });
+  });
+
+  app.post('/login', { preHandler: app.csrfProtection }, async (request, reply) => {
+    const parsed = loginBody.safeParse(request.body);
+    if (!parsed.success) return showForm(reply, 400, { message: LOGIN_FAILED_MESSAGE });
+    const { username, password, project } = parsed.data;
+    const next = safeNext(parsed.data.next);
+    const address = request.ip;
+
+    const wait = await deps.limiter.waitSeconds(username, address);
+    if (wait > 0) {
+      void reply.header('retry-after', String(wait));
+      return showForm(reply, 429, { message: LOGIN_FAILED_MESSAGE, username, project, next });
+    }
+
+    const vars: Record<string, string> = {};
+    const { keys, c } = keysAndContainer(deps, request, reply, vars);
+    const form = new LoginFormValues(username, password, project);
+    const failed = async (status: number) => {
+      await deps.limiter.failed(username, address);
+      const answer = await deps.esm.handlesAuthenticationRequest(keys, c, 'INVALID_CREDENTIALS');
+      const handled = await followAnswer(deps, reply, answer, { keys, c, vars, originalUrl: next ?? `${WEB_PATH}/`, project });
+      if (handled) return handled;
+      return showForm(reply, status, { message: LOGIN_FAILED_MESSAGE, username, project, next });
+    };
+
+    if (!(await deps.esm.processLoginForm(keys, c, form, parsed.data.reason ?? 'LOGIN_FIRST'))) return failed(401);
+    const creds = { login: form.getLogin(), password: form.getPassword() };
+    let held;
+    try {
+      held = await deps.sessions.open({ ...creds, project: form.getProject() }, address);
+    } catch (error) {
+      if (error instanceof UpstreamError && error.failure !== 'UNAVAILABLE') return failed(error.failure === 'RATE_LIMITED' ? 429 : 401);
+      request.log.warn({ err: error }, 'web sign-in: the upstream is unavailable');
+      return upstreamDown(reply);
+    }
+    await deps.limiter.succeeded(username, address);
+
+    // A sign-in while signed in ends the old web session first: one browser, one web session.
+    const previous = await loadWeb(deps, request);
+    if (previous.web) await endWebSession(deps, request, reply, previous.web);
+
+    await startWebSession(deps, reply, { user: username, creds, vars, held });
+    return reply.redirect(next ?? `${WEB_PATH}/`, 303);
+  });
+}

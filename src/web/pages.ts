@@ -1,0 +1,96 @@
+import type { FastifyReply } from 'fastify';
+
+/**
+ * The web tier's pages: small, server-rendered, every value escaped. They never show a
+ * session ID, a password or an internal error; a server session appears by its handle.
+ */
+export function escapeHtml(value: string): string {
+  return value.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+}
+
+const HEADERS = {
+  'content-security-policy': "default-src 'none'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+  'cache-control': 'no-store',
+};
+
+function layout(title: string, body: string): string {
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)} · sessiond</title></head>
+<body>
+<h1>${escapeHtml(title)}</h1>
+${body}
+</body></html>
+`;
+}
+
+export function sendPage(reply: FastifyReply, status: number, title: string, body: string): FastifyReply {
+  return reply.status(status).headers(HEADERS).type('text/html; charset=utf-8').send(layout(title, body));
+}
+
+function hidden(name: string, value: string): string {
+  return `<input type="hidden" name="${escapeHtml(name)}" value="${escapeHtml(value)}">`;
+}
+
+export function loginPage(input: { csrf: string; message?: string; username?: string; project?: string; next?: string; reason?: string }): string {
+  return `${input.message ? `<p role="alert" id="message">${escapeHtml(input.message)}</p>` : ''}
+<form method="post" action="/web/login" id="login">
+${hidden('_csrf', input.csrf)}
+${input.next ? hidden('next', input.next) : ''}
+${input.reason ? hidden('reason', input.reason) : ''}
+<p><label>Username <input name="username" autocomplete="username" required value="${escapeHtml(input.username ?? '')}"></label></p>
+<p><label>Password <input name="password" type="password" autocomplete="current-password" required></label></p>
+<p><label>Project <input name="project" value="${escapeHtml(input.project ?? 'default')}"></label></p>
+<p><button type="submit">Sign in</button></p>
+</form>`;
+}
+
+export interface HeldView {
+  handle: string;
+  project: string;
+  login: string;
+}
+
+function logoutForm(csrf: string): string {
+  return `<form method="post" action="/web/logout" id="logout">${hidden('_csrf', csrf)}<button type="submit">Sign out</button></form>`;
+}
+
+export function homePage(input: { user: string; csrf: string; sessions: HeldView[] }): string {
+  const rows = input.sessions
+    .map((s) => `<li class="project"><a href="/web/projects/${encodeURIComponent(s.project)}">${escapeHtml(s.project)}</a> (session ${escapeHtml(s.handle)})</li>`)
+    .join('\n');
+  return `<p id="user">Signed in as <strong>${escapeHtml(input.user)}</strong></p>
+<h2>Open projects</h2>
+<ul id="projects">${rows || '<li>none</li>'}</ul>
+<form method="get" action="/web/open" id="open"><label>Open project <input name="project" required></label> <button type="submit">Open</button></form>
+${logoutForm(input.csrf)}`;
+}
+
+export function projectPage(input: { user: string; csrf: string; session: HeldView; variables: Record<string, string>; note?: string }): string {
+  const vars = Object.entries(input.variables)
+    .map(([k, v]) => `<li><code>${escapeHtml(k)}</code> = <code>${escapeHtml(v)}</code></li>`)
+    .join('\n');
+  const project = encodeURIComponent(input.session.project);
+  return `${input.note ? `<p id="note">${escapeHtml(input.note)}</p>` : ''}
+<dl id="session">
+<dt>Project</dt><dd id="project">${escapeHtml(input.session.project)}</dd>
+<dt>Server session</dt><dd id="handle">${escapeHtml(input.session.handle)}</dd>
+<dt>Signed in upstream as</dt><dd id="login">${escapeHtml(input.session.login)}</dd>
+<dt>Web user</dt><dd id="user">${escapeHtml(input.user)}</dd>
+</dl>
+<h2>Session variables</h2>
+<ul id="variables">${vars || '<li>none</li>'}</ul>
+<form method="post" action="/web/projects/${project}/variables" id="set-variable">
+${hidden('_csrf', input.csrf)}
+<label>Name <input name="name" required></label> <label>Value <input name="value"></label> <button type="submit">Set</button>
+</form>
+<p><a href="/web/">All projects</a></p>
+${logoutForm(input.csrf)}`;
+}
+
+/** The generic error page: a short sentence, and for server errors only an ID to quote. */
+export function errorPage(message: string, errorId?: string): string {
+  return `<p id="message">${escapeHtml(message)}</p>${errorId ? `<p>Error ID: <code id="error-id">${escapeHtml(errorId)}</code></p>` : ''}
+<p><a href="/web/login">Sign in</a></p>`;
+}

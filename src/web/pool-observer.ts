@@ -1,0 +1,34 @@
+import { randomUUID } from 'node:crypto';
+import type { AuditEventName, AuditRecord } from '../core/types.ts';
+import type { SessiondContext } from '../http/context.ts';
+import type { PoolEventInfo, SessionPool } from '../pool/session-pool.ts';
+
+type Outcome = 'hit' | 'miss' | 'release' | 'eviction' | 'close-failure';
+
+/**
+ * Turns the pool's events into what operators see: a metric, an audit record in the store and
+ * a log line for each hit, miss, release, eviction and close failure. Handles only; the pool
+ * never puts a session ID in an event.
+ */
+export function observePool(pool: SessionPool, ctx: SessiondContext): void {
+  const record = (outcome: Outcome, event: AuditEventName, fields: { handle: string | null; project: string | null; reason: string | null }) => {
+    ctx.metrics.poolOutcomes.inc({ outcome });
+    ctx.metrics.poolEntries.set(pool.size);
+    const audit: AuditRecord = { at: ctx.clock.now(), event, userId: null, actor: 'pool', ...fields };
+    ctx.events.emit(audit);
+    ctx.store.appendAudit([audit]).catch((error: unknown) => ctx.logger.warn({ err: error, event }, 'could not write a pool audit record'));
+  };
+
+  pool.on('reuse', (e: PoolEventInfo) => record('hit', 'pool.reused', { handle: e.handle, project: e.project, reason: e.key }));
+  pool.on('miss', (e: { key: string }) => record('miss', 'pool.missed', { handle: null, project: null, reason: e.key }));
+  pool.on('release', (e: PoolEventInfo) => record('release', 'pool.released', { handle: e.handle, project: e.project, reason: e.key }));
+  pool.on('evict', (e: PoolEventInfo & { reason: string }) =>
+    record('eviction', 'pool.evicted', { handle: e.handle, project: e.project, reason: e.reason }),
+  );
+  pool.on('close-failed', (e: PoolEventInfo & { reason: string; error: unknown }) => {
+    const errorId = randomUUID();
+    ctx.logger.error({ errorId, err: e.error, handle: e.handle, project: e.project }, 'could not close an evicted pooled session at the upstream');
+    record('close-failure', 'pool.close-failed', { handle: e.handle, project: e.project, reason: `${e.reason} (error ${errorId})` });
+  });
+  pool.on('sweep-failed', (error: unknown) => ctx.logger.warn({ err: error }, 'pool keep-alive sweep failed; will retry'));
+}

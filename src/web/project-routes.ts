@@ -1,0 +1,136 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { PROJECT_PATTERN } from '../core/input-rules.ts';
+import { WEB_PATH } from './container-services.ts';
+import { errorPage, homePage, projectPage, sendPage } from './pages.ts';
+import { UpstreamError } from './upstream.ts';
+import { isUnavailable, keysAndContainer, loadWeb, notAuthorized, signInRequired, upstreamDown, type WebDeps } from './web-context.ts';
+import type { HeldSession, LoadedWebSession } from './web-sessions.ts';
+
+const projectParam = z.object({ project: z.string().regex(PROJECT_PATTERN) });
+const variableBody = z.object({ name: z.string().trim().min(1).max(64), value: z.string().max(1024).default('') });
+const MAX_VARIABLES = 50;
+
+function badProject(reply: FastifyReply): FastifyReply {
+  return sendPage(reply, 404, 'No such project', errorPage('Project names are 1-64 letters, digits, _ or -.'));
+}
+
+/** GET /web/, GET /web/open, GET /web/projects/{project} and its variables form. */
+export function registerProjectRoutes(app: FastifyInstance, deps: WebDeps): void {
+  /** The signed-in web session, or the module's sign-in answer. */
+  async function requireWeb(request: FastifyRequest, reply: FastifyReply, originalUrl: string, project: string) {
+    const { web, hadCookie } = await loadWeb(deps, request);
+    if (web) return { web };
+    return { answered: await signInRequired(deps, request, reply, hadCookie ? 'SESSION_CLOSED' : 'NO_SESSION_FOUND', originalUrl, project) };
+  }
+
+  /** isRequestAuthorized for every server session this request touches. */
+  async function authorized(request: FastifyRequest, reply: FastifyReply, web: LoadedWebSession, held: HeldSession[], path: Record<string, string>) {
+    const { keys, c } = keysAndContainer(deps, request, reply, web.data.vars, path);
+    for (const h of held) if (!(await deps.esm.isRequestAuthorized(keys, c, deps.sessions.view(h)))) return false;
+    return true;
+  }
+
+  app.get('/', async (request, reply) => {
+    const found = await requireWeb(request, reply, `${WEB_PATH}/`, '');
+    if (!found.web) return found.answered;
+    const { web } = found;
+    const held = Object.values(web.data.sessions);
+    if (!(await authorized(request, reply, web, held, {}))) return notAuthorized(deps, request, reply, web.data.vars);
+    await deps.webSessions.save(web);
+    return sendPage(reply, 200, 'Projects', homePage({ user: web.data.user, csrf: reply.generateCsrf(), sessions: held }));
+  });
+
+  app.get('/open', async (request, reply) => {
+    const q = projectParam.safeParse(request.query);
+    if (!q.success) return badProject(reply);
+    return reply.redirect(`${WEB_PATH}/projects/${q.data.project}`, 303);
+  });
+
+  app.get('/projects/:project', async (request, reply) => {
+    const p = projectParam.safeParse(request.params);
+    if (!p.success) return badProject(reply);
+    const { project } = p.data;
+    const here = `${WEB_PATH}/projects/${project}`;
+    const found = await requireWeb(request, reply, here, project);
+    if (!found.web) return found.answered;
+    const { web } = found;
+    const path = { project };
+    const { keys, c } = keysAndContainer(deps, request, reply, web.data.vars, path);
+    let note: string | undefined;
+
+    let held = web.data.sessions[project];
+    if (held) {
+      let alive: boolean;
+      try {
+        alive = await deps.sessions.upstream.isAlive(held.sessionId);
+      } catch (error) {
+        request.log.warn({ err: error, handle: held.handle }, 'web: could not check a server session at the upstream');
+        return upstreamDown(reply);
+      }
+      if (!alive) {
+        // It ended under the user (elsewhere, or expired): the module decides whether it is re-created.
+        const dead = held;
+        held = undefined;
+        delete web.data.sessions[project];
+        const reconnect = web.data.creds !== null && (await deps.esm.canReconnectSession(c, deps.sessions.view(dead), 'SESSION_ENDED'));
+        if (!reconnect) {
+          await deps.webSessions.save(web);
+          return signInRequired(deps, request, reply, 'SESSION_CLOSED', here, project);
+        }
+        note = 'Your earlier server session for this project had ended; a new one was opened.';
+      }
+    }
+
+    if (!held) {
+      if (web.data.creds) {
+        try {
+          held = await deps.sessions.open({ ...web.data.creds, project }, request.ip);
+        } catch (error) {
+          if (isUnavailable(error)) return upstreamDown(reply);
+          request.log.info({ failure: error instanceof UpstreamError ? error.failure : 'unknown' }, 'web: could not open a server session');
+          await deps.webSessions.save(web);
+          return sendPage(reply, 403, 'Cannot open project', errorPage('This project could not be opened for your account.'));
+        }
+      } else {
+        // A module collected this web session: it is asked for the project's session too.
+        const session = await deps.esm.getServerSession(keys, c);
+        if (!session || session.getProjectName() !== project) {
+          return sendPage(reply, 403, 'Cannot open project', errorPage('This project could not be opened for your account.'));
+        }
+        held = deps.sessions.held(session);
+      }
+      web.data.sessions[project] = held;
+    }
+
+    if (!(await authorized(request, reply, web, [held], path))) {
+      await deps.webSessions.save(web);
+      return notAuthorized(deps, request, reply, web.data.vars);
+    }
+    await deps.webSessions.save(web);
+    return sendPage(
+      reply,
+      200,
+      `Project ${project}`,
+      projectPage({ user: web.data.user, csrf: reply.generateCsrf(), session: held, variables: held.variables, ...(note ? { note } : {}) }),
+    );
+  });
+
+  app.post('/projects/:project/variables', { preHandler: app.csrfProtection }, async (request, reply) => {
+    const p = projectParam.safeParse(request.params);
+    if (!p.success) return badProject(reply);
+    const { project } = p.data;
+    const { web } = await loadWeb(deps, request);
+    const held = web?.data.sessions[project];
+    if (!web || !held) return reply.redirect(`${WEB_PATH}/projects/${project}`, 303);
+    const body = variableBody.safeParse(request.body);
+    if (!body.success) return sendPage(reply, 400, 'Bad request', errorPage('A variable needs a name (1-64 characters) and a value of at most 1024 characters.'));
+    if (!(await authorized(request, reply, web, [held], { project }))) return notAuthorized(deps, request, reply, web.data.vars);
+    if (!Object.hasOwn(held.variables, body.data.name) && Object.keys(held.variables).length >= MAX_VARIABLES) {
+      return sendPage(reply, 400, 'Bad request', errorPage(`A server session holds at most ${MAX_VARIABLES} variables.`));
+    }
+    held.variables[body.data.name] = body.data.value;
+    await deps.webSessions.save(web);
+    return reply.redirect(`${WEB_PATH}/projects/${project}`, 303);
+  });
+}
