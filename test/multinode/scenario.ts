@@ -1,0 +1,131 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import {
+  accepts,
+  NODE_ADMIN_PASSWORD,
+  percentile,
+  propagationOf,
+  startCluster,
+  type NodeCluster,
+} from './harness.ts';
+
+/** How long a node may keep a validated session: the worst case when an invalidation message is lost. */
+export const CACHE_MAX_AGE_MS = 30_000;
+
+export interface MultiNodeStore {
+  /** SESSIOND_STORE for every node. */
+  storeUrl: string;
+  cleanup(): Promise<void>;
+}
+
+async function loginOn(url: string): Promise<string> {
+  const res = await fetch(`${url}/api/v1/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username: 'admin', password: NODE_ADMIN_PASSWORD }),
+  });
+  const body = (await res.json()) as { sessionId?: string };
+  if (res.status !== 200 || !body.sessionId) throw new Error(`login on ${url} answered ${res.status}`);
+  return body.sessionId;
+}
+
+async function cacheEntries(url: string): Promise<number> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const match = /^sessiond_session_cache_entries\s+(\d+)/m.exec(text);
+  return match ? Number(match[1]) : 0;
+}
+
+/**
+ * Three `sessiond serve` processes on one store, with the session cache on, so only the
+ * invalidation bus keeps them honest. Each store's multi-node test file calls this once.
+ */
+export function runMultiNodeSuite(name: string, setup: () => Promise<MultiNodeStore>, options: { skip?: string | false } = {}): void {
+  describe(`${name}: three nodes on one store`, { skip: options.skip ?? false }, () => {
+    let store: MultiNodeStore | undefined;
+    let cluster: NodeCluster | undefined;
+    let urls: string[] = [];
+
+    before(async () => {
+      store = await setup();
+      cluster = await startCluster(3, {
+        SESSIOND_STORE: store.storeUrl,
+        SESSIOND_CACHE_MAX_AGE_MS: String(CACHE_MAX_AGE_MS),
+        SESSIOND_CACHE_MAX_ENTRIES: '10000',
+      });
+      urls = cluster.nodes.map((n) => n.url);
+    });
+    after(async () => {
+      await cluster?.stop();
+      await store?.cleanup();
+    });
+
+    test('a session made on any node validates on every node', async () => {
+      for (const origin of urls) {
+        const id = await loginOn(origin);
+        for (const url of urls) assert.equal(await accepts(url, id), true, `made on ${origin}, checked on ${url}`);
+      }
+      for (const url of urls) assert.ok((await cacheEntries(url)) > 0, `${url} serves from its cache`);
+    });
+
+    test('a batch of 200 ended on one node is refused by every node well within the cache bound', async () => {
+      const [first, ...others] = urls as [string, ...string[]];
+      const caller = await loginOn(first);
+      const ids = await Promise.all(Array.from({ length: 200 }, (_, i) => loginOn(urls[i % urls.length]!)));
+      for (const id of ids) for (const url of urls) assert.equal(await accepts(url, id), true); // every node has it cached
+
+      const res = await fetch(`${first}/api/v1/sessions/invalidate`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${caller}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ sessionIds: ids }),
+      });
+      const body = (await res.json()) as { results: Array<{ success: boolean }> };
+      const answeredAt = performance.now();
+      assert.equal(res.status, 200);
+      assert.ok(body.results.length === 200 && body.results.every((r) => r.success));
+
+      let pending = ids.flatMap((id) => others.map((url) => ({ id, url })));
+      while (pending.length > 0) {
+        assert.ok(performance.now() - answeredAt < CACHE_MAX_AGE_MS, `${pending.length} checks still accepted an ended session`);
+        const still = await Promise.all(pending.map(async (p) => ((await accepts(p.url, p.id)) ? p : null)));
+        pending = still.filter((p) => p !== null);
+      }
+      const allRefusedMs = performance.now() - answeredAt;
+      for (const id of ids) assert.equal(await accepts(first, id), false);
+      process.stdout.write(`# ${name}: a 200-ID batch was refused by every node ${allRefusedMs.toFixed(1)} ms after the call answered\n`);
+    });
+
+    test('propagation per ID, from the end call\'s answer to the last node refusing it, stays within the bound', async () => {
+      const [first, ...others] = urls as [string, ...string[]];
+      const caller = await loginOn(first);
+      const samples: number[] = [];
+      for (let i = 0; i < 40; i++) {
+        const target = await loginOn(urls[i % urls.length]!);
+        for (const url of others) assert.equal(await accepts(url, target), true);
+        samples.push(await propagationOf(urls[i % urls.length]!, caller, target, urls.filter((u) => u !== urls[i % urls.length]), CACHE_MAX_AGE_MS));
+      }
+      const p50 = percentile(samples, 50);
+      const p99 = percentile(samples, 99);
+      process.stdout.write(`# ${name}: propagation over ${samples.length} IDs: p50 ${p50.toFixed(1)} ms, p99 ${p99.toFixed(1)} ms, max ${Math.max(...samples).toFixed(1)} ms\n`);
+      assert.ok(Math.max(...samples) < CACHE_MAX_AGE_MS);
+    });
+
+    test('killing one node with SIGKILL loses nothing: its sessions and its ends are there on the others', async () => {
+      const victim = cluster!.nodes[2]!;
+      const survivors = urls.slice(0, 2);
+      const kept = [await loginOn(victim.url), await loginOn(victim.url)];
+      const ended = await loginOn(victim.url);
+      const res = await fetch(`${victim.url}/api/v1/logout`, { method: 'POST', headers: { authorization: `Bearer ${ended}` } });
+      assert.equal(res.status, 200);
+
+      await victim.stop('SIGKILL');
+      assert.equal(await victim.exited, 'SIGKILL');
+      for (const url of survivors) {
+        for (const id of kept) assert.equal(await accepts(url, id), true, 'a session the killed node acknowledged lives on');
+        assert.equal(await accepts(url, ended), false, 'a session the killed node ended stays ended');
+        assert.equal((await fetch(`${url}/healthz`)).status, 200);
+      }
+      const again = await loginOn(survivors[0]!);
+      assert.equal(await accepts(survivors[1]!, again), true);
+    });
+  });
+}
