@@ -13,6 +13,7 @@ export interface SessionCacheOptions {
 
 export class SessionCache {
   private readonly lru: LRUCache<string, SessionRecord> | null;
+  private evictions = 0;
 
   constructor(options: SessionCacheOptions) {
     this.lru =
@@ -29,17 +30,29 @@ export class SessionCache {
     return this.lru?.get(idHash);
   }
 
-  set(record: SessionRecord): void {
+  /**
+   * Counts evictions. A caller reads it before asking the store and passes it to `set`: if an
+   * eviction arrived while the answer was on its way, the answer may predate an end and is not
+   * cached (else an ended session could live on here for the whole age bound).
+   */
+  get epoch(): number {
+    return this.evictions;
+  }
+
+  set(record: SessionRecord, readAtEpoch?: number): void {
+    if (readAtEpoch !== undefined && readAtEpoch !== this.evictions) return;
     // The entry's age bound starts when it was read from the store, not when it is refreshed.
     this.lru?.set(record.idHash, record, { noUpdateTTL: this.lru.has(record.idHash) });
   }
 
   evict(idHashes: Iterable<string>): void {
     if (!this.lru) return;
+    this.evictions++;
     for (const hash of idHashes) this.lru.delete(hash);
   }
 
   clear(): void {
+    this.evictions++;
     this.lru?.clear();
   }
 

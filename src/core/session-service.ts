@@ -99,20 +99,21 @@ export class SessionService {
     const { cache, store, clock } = this.deps;
     const idHash = hashSecretId(sessionId);
     const now = clock.now();
+    const epoch = cache.epoch;
 
     let session = cache.get(idHash);
     // A cached copy that looks expired may only be stale (another node slid the timer): ask the store.
     if (!session || isExpired(session, now)) {
       session = (await store.findSessionByHash(idHash)) ?? undefined;
       if (!session || isExpired(session, now)) throw new SessiondError('INVALID_SESSION_ID');
-      cache.set(session);
+      cache.set(session, epoch);
     }
 
     const policy = this.deps.policies.for(session.project);
     if (needsTouch(session.lastSeenAt, now, policy)) {
       const idleExpiresAt = Math.min(now + policy.idleTimeoutMs, session.absoluteExpiresAt);
       session = { ...session, lastSeenAt: now, idleExpiresAt: Math.max(idleExpiresAt, session.idleExpiresAt) };
-      cache.set(session);
+      cache.set(session, epoch);
       await store.touchSession(idHash, session.lastSeenAt, session.idleExpiresAt);
     }
     return session;

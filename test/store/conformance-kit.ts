@@ -60,6 +60,7 @@ export function buildService(store: SessionStore, cache = new SessionCache({ max
   });
   return {
     store,
+    bus,
     clock,
     users,
     service,
