@@ -35,7 +35,13 @@ const parser = new XMLParser({
   ignoreDeclaration: true,
   ignorePiTags: true,
   isArray: (name) => REPEATABLE.has(name),
+  // Names of Object.prototype members are refused, not renamed: no Partner element is called so.
+  onDangerousProperty: (name) => {
+    throw new ReservedNameError(name);
+  },
 });
+
+class ReservedNameError extends Error {}
 
 const invalid = (message: string) => new SessiondError('INVALID_REQUEST', message);
 
@@ -56,9 +62,15 @@ export function parseSoapRequest(xml: string): SoapRequest {
     tree = normalize(parser.parse(xml));
   } catch (error) {
     if (error instanceof SessiondError) throw error;
-    throw invalid(`The request cannot be read as XML: ${error instanceof XmlTextError ? error.message : 'parse error'}.`);
+    if (error instanceof XmlTextError) throw invalid(`The request cannot be read as XML: ${error.message}.`);
+    // The parser throws on __proto__, constructor and prototype itself.
+    if (error instanceof ReservedNameError || (error instanceof Error && error.message.startsWith('[SECURITY]'))) {
+      throw invalid('The request uses a reserved element name (such as __proto__ or constructor).');
+    }
+    throw invalid('The request cannot be read as XML.');
   }
   const envelope = child(tree, 'Envelope');
+  if (envelope === '') throw invalid('The SOAP envelope has no Body element with an operation in it.');
   if (envelope === undefined || typeof envelope === 'string' || Array.isArray(envelope)) {
     throw invalid('The request is not a SOAP envelope: expected soapenv:Envelope with a soapenv:Body.');
   }

@@ -23,21 +23,23 @@ export interface SoapCall {
 
 type Operation = (ctx: SessiondContext, call: SoapCall) => Promise<XmlValue>;
 
-const emptyPayload = z.union([z.literal(''), z.object({}).strict()]);
+/** An empty element (`<logout/>`) arrives as '' and is read as an element with no children. */
+const element = <T extends z.ZodType>(schema: T) => z.preprocess((value) => (value === '' ? {} : value), schema);
 
-const loginPayload = z
-  .object({
-    username: z.string().min(1).max(256),
-    password: z.string().max(PASSWORD_MAX_LENGTH),
-    // sessiond's one addition to login: the project to sign into (stock clients leave it out).
-    project: z.string().regex(PROJECT_PATTERN, 'must be 1-64 letters, digits, _ or -').optional(),
-  })
-  .strict();
+const emptyPayload = element(z.object({}).strict());
 
-const invalidatePayload = z.union([
-  z.literal('').transform(() => ({ sessionIds: [] as string[] })),
-  z.object({ sessionIds: z.array(z.string()).default([]) }).strict(),
-]);
+const loginPayload = element(
+  z
+    .object({
+      username: z.string().min(1).max(256),
+      password: z.string().max(PASSWORD_MAX_LENGTH),
+      // sessiond's one addition to login: the project to sign into (stock clients leave it out).
+      project: z.string().regex(PROJECT_PATTERN, 'must be 1-64 letters, digits, _ or -').optional(),
+    })
+    .strict(),
+);
+
+const invalidatePayload = element(z.object({ sessionIds: z.array(z.string()).default([]) }).strict());
 
 /** The SessionHeader's session ID, or INVALID_SESSION_ID when it is missing or not one text value. */
 function headerSessionId(value: SoapCall['sessionId']): string {
