@@ -1,0 +1,93 @@
+import { z } from 'zod';
+import type { AuditRecord, SessionRecord, UserRecord, WebSessionRecord } from '../../core/types.ts';
+
+/**
+ * Turns what Redis holds back into records. What comes out of the store is checked like any
+ * other outside input: a key someone else wrote, or a layout from another version, is refused
+ * with a clear error instead of turning into a half-filled record.
+ */
+const digits = z.string().regex(/^-?\d+$/).transform(Number);
+const text = z.string();
+const nullableText = z.string().nullable();
+
+const sessionTuple = z.tuple([text, text, text, text, text, digits, digits, digits, digits]);
+
+export class CorruptRecordError extends Error {
+  override name = 'CorruptRecordError';
+}
+
+function parse<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
+  const result = schema.safeParse(value);
+  if (!result.success) throw new CorruptRecordError(`Redis holds a malformed ${what}: ${result.error.issues[0]?.message ?? 'unknown'}`);
+  return result.data;
+}
+
+/** A session as the scripts encode it: [idHash, handle, userId, username, project, createdAt, lastSeenAt, idleExpiresAt, absoluteExpiresAt]. */
+export function sessionFromJson(json: string): SessionRecord {
+  const [idHash, handle, userId, username, project, createdAt, lastSeenAt, idleExpiresAt, absoluteExpiresAt] = parse(
+    sessionTuple,
+    JSON.parse(json),
+    'session record',
+  );
+  return { idHash, handle, userId, username, project, createdAt, lastSeenAt, idleExpiresAt, absoluteExpiresAt };
+}
+
+/** A session hash read with HMGET h u n p c l i a. */
+export function sessionFromFields(idHash: string, fields: ReadonlyArray<string | null>): SessionRecord | null {
+  if (fields[0] === null || fields[0] === undefined) return null;
+  return sessionFromJson(JSON.stringify([idHash, ...fields]));
+}
+
+const auditTuple = z.tuple([
+  z.number().int(),
+  z.number(),
+  z.enum([
+    'session.created',
+    'session.ended',
+    'pool.released',
+    'pool.reused',
+    'pool.evicted',
+    'pool.close-failed',
+    'web.login',
+    'web.logout',
+    'user.created',
+  ]),
+  nullableText,
+  nullableText,
+  nullableText,
+  nullableText,
+  nullableText,
+]);
+
+/** An audit list entry: [seq, at, event, handle, userId, project, reason, actor]. */
+export function auditFromJson(json: string): { seq: number; record: AuditRecord } {
+  const [seq, at, event, handle, userId, project, reason, actor] = parse(auditTuple, JSON.parse(json), 'audit record');
+  return { seq, record: { at, event, handle, userId, project, reason, actor } };
+}
+
+/** The JSON a script appends: [offset, at, event, handle, userId, project, reason, actor]. */
+export function auditToJson(offset: number, r: AuditRecord): string {
+  return JSON.stringify([offset, r.at, r.event, r.handle, r.userId, r.project, r.reason, r.actor]);
+}
+
+/** A user hash read with HMGET id pw ad ac c. */
+export function userFromFields(username: string, fields: ReadonlyArray<string | null>): UserRecord | null {
+  if (fields[0] === null || fields[0] === undefined) return null;
+  const [userId, passwordHash, admin, active, createdAt] = parse(
+    z.tuple([text, text, z.enum(['0', '1']), z.enum(['0', '1']), digits]),
+    [...fields],
+    'user record',
+  );
+  return { userId, username, passwordHash, admin: admin === '1', active: active === '1', createdAt };
+}
+
+/** A web session hash read with HMGET h c l i a d. */
+export function webSessionFromFields(idHash: string, fields: ReadonlyArray<string | null>): WebSessionRecord | null {
+  if (fields[0] === null || fields[0] === undefined) return null;
+  const [handle, createdAt, lastSeenAt, idleExpiresAt, absoluteExpiresAt, data] = parse(
+    z.tuple([text, digits, digits, digits, digits, text]),
+    [...fields],
+    'web session record',
+  );
+  return { idHash, handle, createdAt, lastSeenAt, idleExpiresAt, absoluteExpiresAt, data };
+}

@@ -1,0 +1,313 @@
+/**
+ * The Lua scripts behind every change. Each runs on one bucket (one Cluster slot) and is atomic
+ * there. Scripts that change several records read everything first and write only after every
+ * read succeeded, because Redis does not roll back a script that fails part-way: an error in the
+ * read pass (a missing script, a key of the wrong type, a node that does not answer) leaves the
+ * data untouched. Once a script has started writing, Redis lets it finish even past maxmemory.
+ *
+ * KEYS[1] routes the script to its slot; the other keys are built from ARGV[1], the bucket's key
+ * base, and so share the slot (the bucket's hash tag).
+ *
+ * A session is a hash of short fields: h handle, u userId, n username, p project, c createdAt,
+ * l lastSeenAt, i idleExpiresAt, a absoluteExpiresAt. The bucket's expiry index `exp` holds the
+ * whole record as its member (a JSON array) scored by when it expires, so the sweep can still
+ * audit a session whose key Redis already dropped.
+ */
+
+const PRELUDE = `
+local function read_session(key)
+  return redis.call('HMGET', key, 'h', 'u', 'n', 'p', 'c', 'l', 'i', 'a')
+end
+local function expires_at(f)
+  local i, a = tonumber(f[7]), tonumber(f[8])
+  if i < a then return i end
+  return a
+end
+local function record(id, f)
+  return cjson.encode({id, f[1], f[2], f[3], f[4], f[5], f[6], f[7], f[8]})
+end
+local function listing_member(id, f)
+  return string.rep('0', 15 - #f[5]) .. f[5] .. '|' .. f[1] .. '|' .. id
+end
+local function index_keys(base, f)
+  return {base .. 'all', base .. 'u:' .. f[2], base .. 'n:' .. f[3], base .. 'p:' .. f[4]}
+end
+-- seq_arg is the first sequence number when the caller reserved them (Cluster), or '' to take
+-- them from this bucket's own counter (one bucket: standalone).
+local function first_seq(base, seq_arg, count)
+  if seq_arg ~= '' then return tonumber(seq_arg) end
+  return redis.call('INCRBY', base .. 'seq', count) - count + 1
+end
+local function nullable(v)
+  if v == nil or v == false or v == '' then return cjson.null end
+  return v
+end
+-- caps = {global list cap, per-handle list cap, per-handle retention ms}
+local function push_audit(base, caps, seq, at, event, handle, user_id, project, reason, actor)
+  local entry = cjson.encode({seq, at, event, nullable(handle), nullable(user_id), nullable(project), nullable(reason), nullable(actor)})
+  redis.call('LPUSH', base .. 'audit', entry)
+  redis.call('LTRIM', base .. 'audit', 0, caps[1] - 1)
+  if handle and handle ~= '' then
+    local hk = base .. 'ah:' .. handle
+    redis.call('LPUSH', hk, entry)
+    redis.call('LTRIM', hk, 0, caps[2] - 1)
+    redis.call('PEXPIRE', hk, caps[3])
+  end
+end
+-- Removes a session and every index entry that points at it.
+local function remove_session(base, id, f, handle_key_too)
+  redis.call('DEL', base .. 's:' .. id)
+  redis.call('ZREM', base .. 'exp', record(id, f))
+  local m = listing_member(id, f)
+  for _, k in ipairs(index_keys(base, f)) do redis.call('ZREM', k, m) end
+  if handle_key_too then redis.call('DEL', base .. 'h:' .. f[1]) end
+end
+`;
+
+/**
+ * Inserts a session and audits its creation.
+ * ARGV: base, id, h, u, n, p, c, l, i, a, ttlMs, seq, cap, handleCap, retentionMs, writeHandle(1/0), handleTtlMs
+ */
+export const INSERT_SESSION = `${PRELUDE}
+local base, id = ARGV[1], ARGV[2]
+local f = {ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8], ARGV[9], ARGV[10]}
+local caps = {tonumber(ARGV[13]), tonumber(ARGV[14]), tonumber(ARGV[15])}
+local seq = first_seq(base, ARGV[12], 1)
+local key = base .. 's:' .. id
+redis.call('HSET', key, 'h', f[1], 'u', f[2], 'n', f[3], 'p', f[4], 'c', f[5], 'l', f[6], 'i', f[7], 'a', f[8])
+redis.call('PEXPIRE', key, ARGV[11])
+redis.call('ZADD', base .. 'exp', expires_at(f), record(id, f))
+local m = listing_member(id, f)
+for _, k in ipairs(index_keys(base, f)) do redis.call('ZADD', k, 0, m) end
+if ARGV[16] == '1' then redis.call('SET', base .. 'h:' .. f[1], id, 'PX', ARGV[17]) end
+push_audit(base, caps, seq, tonumber(f[5]), 'session.created', f[1], f[2], f[4], nil, nil)
+return 1
+`;
+
+/**
+ * Slides the idle timer: the hash, the expiry index and the key's TTL move together.
+ * ARGV: base, id, lastSeenAt, idleExpiresAt, graceMs
+ */
+export const TOUCH_SESSION = `${PRELUDE}
+local base, id = ARGV[1], ARGV[2]
+local key = base .. 's:' .. id
+local f = read_session(key)
+if not f[1] then return 0 end
+local old = record(id, f)
+f[6], f[7] = ARGV[3], ARGV[4]
+redis.call('HSET', key, 'l', f[6], 'i', f[7])
+redis.call('ZREM', base .. 'exp', old)
+redis.call('ZADD', base .. 'exp', expires_at(f), record(id, f))
+redis.call('PEXPIRE', key, math.max(1, expires_at(f) - tonumber(f[6]) + tonumber(ARGV[5])))
+return 1
+`;
+
+/**
+ * Ends sessions of one bucket. Mode 'ids': the ID hashes follow in ARGV[11..], in input order,
+ * '' for an input that names nothing. Mode 'user': ARGV[11] is a userId whose index is read.
+ * Mode 'check': the read pass of 'ids' only, so a Cluster batch can see that every slot answers
+ * and reads cleanly before any slot writes.
+ * ARGV: base, mode, now, reason, actor ('' for none), seq, cap, handleCap, retentionMs, deleteHandles(1/0), ...
+ * Answers one string per entry: '' nothing ended, 'E'..record ended live, 'X'..record ended expired.
+ */
+export const END_SESSIONS = `${PRELUDE}
+local base, mode, now, reason, actor = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4], ARGV[5]
+local caps = {tonumber(ARGV[7]), tonumber(ARGV[8]), tonumber(ARGV[9])}
+local ids = {}
+if mode == 'user' then
+  for _, m in ipairs(redis.call('ZRANGE', base .. 'u:' .. ARGV[11], 0, -1)) do
+    ids[#ids + 1] = string.match(m, '([^|]+)$')
+  end
+else
+  for j = 11, #ARGV do ids[#ids + 1] = ARGV[j] end
+end
+-- read pass: a duplicate finds its session taken by the earlier position
+local found, seen = {}, {}
+for j, id in ipairs(ids) do
+  if id ~= '' and not seen[id] then
+    local f = read_session(base .. 's:' .. id)
+    if f[1] then
+      found[j] = f
+      seen[id] = true
+    end
+  end
+end
+if mode == 'check' then return #ids end
+-- write pass
+local out = {}
+local seq = first_seq(base, ARGV[6], math.max(#ids, 1))
+for j, id in ipairs(ids) do
+  local f = found[j]
+  if f then
+    remove_session(base, id, f, ARGV[10] == '1')
+    local expired = now >= expires_at(f)
+    push_audit(base, caps, seq + j - 1, now, 'session.ended', f[1], f[2], f[4], expired and 'expired' or reason, actor)
+    out[j] = (expired and 'X' or 'E') .. record(id, f)
+  else
+    out[j] = ''
+  end
+end
+return out
+`;
+
+/**
+ * Removes up to `limit` sessions of one bucket that expired by `now`, auditing each; works from
+ * the expiry index, so sessions whose keys Redis already dropped are found and audited too.
+ * ARGV: base, now, limit, seq, cap, handleCap, retentionMs, deleteHandles(1/0)
+ * Answers the removed records.
+ */
+export const SWEEP_SESSIONS = `${PRELUDE}
+local base, now = ARGV[1], tonumber(ARGV[2])
+local caps = {tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7])}
+local members = redis.call('ZRANGEBYSCORE', base .. 'exp', '-inf', now, 'LIMIT', 0, tonumber(ARGV[3]))
+if #members == 0 then return members end
+local seq = first_seq(base, ARGV[4], #members)
+for j, m in ipairs(members) do
+  local r = cjson.decode(m)
+  local id = r[1]
+  local f = {r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9]}
+  remove_session(base, id, f, ARGV[8] == '1')
+  push_audit(base, caps, seq + j - 1, now, 'session.ended', f[1], f[2], f[4], 'expired', 'sweeper')
+end
+return members
+`;
+
+/**
+ * One bucket's page of live sessions from a listing index, after an exclusive lexicographic
+ * bound, filtered by project and username. Stops after `maxScan` index entries so a long run of
+ * expired entries cannot block Redis; the caller continues from the returned bound.
+ * ARGV: base, indexName, after ('-' or '(member'), want, now, project or '', username or '', maxScan
+ * Answers {exhausted '1'/'0', next bound, record...}.
+ */
+export const LIST_SESSIONS = `${PRELUDE}
+local base, index, bound = ARGV[1], ARGV[1] .. ARGV[2], ARGV[3]
+local want, now, project, username, max_scan = tonumber(ARGV[4]), tonumber(ARGV[5]), ARGV[6], ARGV[7], tonumber(ARGV[8])
+local out, scanned, exhausted = {}, 0, '0'
+while #out < want and scanned < max_scan do
+  local members = redis.call('ZRANGEBYLEX', index, bound, '+', 'LIMIT', 0, 100)
+  if #members == 0 then exhausted = '1' break end
+  for _, m in ipairs(members) do
+    scanned = scanned + 1
+    bound = '(' .. m
+    local id = string.match(m, '([^|]+)$')
+    local f = read_session(base .. 's:' .. id)
+    if f[1] and now < expires_at(f) and (project == '' or f[4] == project) and (username == '' or f[3] == username) then
+      out[#out + 1] = record(id, f)
+      if #out >= want then break end
+    end
+  end
+end
+local reply = {exhausted, bound}
+for _, r in ipairs(out) do reply[#reply + 1] = r end
+return reply
+`;
+
+/**
+ * Appends audit records to one bucket. ARGV: base, seq, cap, handleCap, retentionMs, then one
+ * JSON array per record: [offset, at, event, handle, userId, project, reason, actor].
+ */
+export const APPEND_AUDIT = `${PRELUDE}
+local base = ARGV[1]
+local caps = {tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])}
+local entries = {}
+for j = 6, #ARGV do entries[#entries + 1] = cjson.decode(ARGV[j]) end
+local count = 0
+for _, e in ipairs(entries) do if e[1] + 1 > count then count = e[1] + 1 end end
+local seq = first_seq(base, ARGV[2], math.max(count, 1))
+local function s(v) if v == cjson.null then return nil end return v end
+for _, e in ipairs(entries) do
+  push_audit(base, caps, seq + e[1], e[2], e[3], s(e[4]), s(e[5]), s(e[6]), s(e[7]), s(e[8]))
+end
+return #entries
+`;
+
+/** ARGV: userKey base ({users}:u:), username, userId, passwordHash, admin, active, createdAt */
+export const CREATE_USER = `
+local key = ARGV[1] .. ARGV[2]
+if redis.call('EXISTS', key) == 1 then return 0 end
+redis.call('HSET', key, 'id', ARGV[3], 'pw', ARGV[4], 'ad', ARGV[5], 'ac', ARGV[6], 'c', ARGV[7])
+redis.call('ZADD', KEYS[1], 0, ARGV[2])
+return 1
+`;
+
+/** KEYS[1] the user's key. ARGV: active (1/0). */
+export const SET_USER_ACTIVE = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+redis.call('HSET', KEYS[1], 'ac', ARGV[1])
+return 1
+`;
+
+/** KEYS[1] the username index. ARGV: user key base. Answers flat [username, id, pw, ad, ac, c, ...]. */
+export const LIST_USERS = `
+local out = {}
+for _, name in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
+  local u = redis.call('HMGET', ARGV[1] .. name, 'id', 'pw', 'ad', 'ac', 'c')
+  if u[1] then
+    out[#out + 1] = name
+    for k = 1, 5 do out[#out + 1] = u[k] end
+  end
+end
+return out
+`;
+
+/**
+ * Web sessions: hash w:<id> (h, c, l, i, a, d) with a TTL, and the bucket's `wexp` index.
+ * ARGV: base, id, h, c, l, i, a, data, ttlMs
+ */
+export const INSERT_WEB = `
+local base, id = ARGV[1], ARGV[2]
+local key = base .. 'w:' .. id
+redis.call('HSET', key, 'h', ARGV[3], 'c', ARGV[4], 'l', ARGV[5], 'i', ARGV[6], 'a', ARGV[7], 'd', ARGV[8])
+redis.call('PEXPIRE', key, ARGV[9])
+redis.call('ZADD', base .. 'wexp', math.min(tonumber(ARGV[6]), tonumber(ARGV[7])), id)
+return 1
+`;
+
+/** ARGV: base, id, lastSeenAt, idleExpiresAt, data, graceMs */
+export const UPDATE_WEB = `
+local base, id = ARGV[1], ARGV[2]
+local key = base .. 'w:' .. id
+local a = redis.call('HGET', key, 'a')
+if not a then return 0 end
+redis.call('HSET', key, 'l', ARGV[3], 'i', ARGV[4], 'd', ARGV[5])
+local expires = math.min(tonumber(ARGV[4]), tonumber(a))
+redis.call('ZADD', base .. 'wexp', expires, id)
+redis.call('PEXPIRE', key, math.max(1, expires - tonumber(ARGV[3]) + tonumber(ARGV[6])))
+return 1
+`;
+
+/** ARGV: base, id */
+export const DELETE_WEB = `
+local removed = redis.call('DEL', ARGV[1] .. 'w:' .. ARGV[2])
+redis.call('ZREM', ARGV[1] .. 'wexp', ARGV[2])
+return removed
+`;
+
+/** ARGV: base, now, limit. Answers how many expired web sessions it removed. */
+export const SWEEP_WEB = `
+local base = ARGV[1]
+local ids = redis.call('ZRANGEBYSCORE', base .. 'wexp', '-inf', tonumber(ARGV[2]), 'LIMIT', 0, tonumber(ARGV[3]))
+for _, id in ipairs(ids) do
+  redis.call('DEL', base .. 'w:' .. id)
+  redis.call('ZREM', base .. 'wexp', id)
+end
+return #ids
+`;
+
+export const SCRIPTS = {
+  sdInsertSession: INSERT_SESSION,
+  sdTouchSession: TOUCH_SESSION,
+  sdEndSessions: END_SESSIONS,
+  sdSweepSessions: SWEEP_SESSIONS,
+  sdListSessions: LIST_SESSIONS,
+  sdAppendAudit: APPEND_AUDIT,
+  sdCreateUser: CREATE_USER,
+  sdSetUserActive: SET_USER_ACTIVE,
+  sdListUsers: LIST_USERS,
+  sdInsertWeb: INSERT_WEB,
+  sdUpdateWeb: UPDATE_WEB,
+  sdDeleteWeb: DELETE_WEB,
+  sdSweepWeb: SWEEP_WEB,
+} as const;
+
+export type ScriptName = keyof typeof SCRIPTS;

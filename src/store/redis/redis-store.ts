@@ -1,0 +1,482 @@
+import { SessiondError } from '../../core/errors.ts';
+import { expiresAt } from '../../core/expiry.ts';
+import type { SessionStore } from '../../core/session-store.ts';
+import type {
+  AuditRecord,
+  EndContext,
+  SessionListFilter,
+  SessionPage,
+  SessionRecord,
+  UserRecord,
+  UserSummary,
+  WebSessionRecord,
+} from '../../core/types.ts';
+import { guarded, toStoreError, type RedisClient } from './redis-connection.ts';
+import { listingAfter, RedisKeys } from './redis-keys.ts';
+import { auditFromJson, auditToJson, sessionFromFields, sessionFromJson, userFromFields, webSessionFromFields } from './redis-records.ts';
+import { SCRIPTS, type ScriptName } from './redis-scripts.ts';
+
+export interface RedisStoreOptions {
+  /**
+   * How long a key outlives the expiry it follows. Core checks expiry itself on every read, so
+   * this only lets a node whose clock runs a little behind, and the end calls, still see a
+   * just-expired session (to answer and audit it as expired) instead of a hole.
+   */
+  expiryGraceMs: number;
+  /** Audit records kept per bucket (the newest; older ones are trimmed). */
+  auditMaxEntries: number;
+  /** Audit records kept per handle, and for how long after the last one. */
+  handleAuditMaxEntries: number;
+  handleAuditRetentionMs: number;
+  /** Index entries one listing script reads before it hands back, so Redis is never blocked long. */
+  listScanChunk: number;
+}
+
+export const DEFAULT_REDIS_STORE_OPTIONS: RedisStoreOptions = {
+  expiryGraceMs: 60_000,
+  auditMaxEntries: 100_000,
+  handleAuditMaxEntries: 1000,
+  handleAuditRetentionMs: 30 * 24 * 60 * 60 * 1000,
+  listScanChunk: 1000,
+};
+
+type ScriptArg = string | number;
+type ScriptCommands = { [K in ScriptName]: (key: string, ...args: ScriptArg[]) => Promise<unknown> };
+
+const SESSION_FIELDS = ['h', 'u', 'n', 'p', 'c', 'l', 'i', 'a'] as const;
+const USER_FIELDS = ['id', 'pw', 'ad', 'ac', 'c'] as const;
+const WEB_FIELDS = ['h', 'c', 'l', 'i', 'a', 'd'] as const;
+
+function strings(reply: unknown): string[] {
+  if (!Array.isArray(reply) || !reply.every((x): x is string => typeof x === 'string')) {
+    throw new Error('unexpected reply from a sessiond Redis script');
+  }
+  return reply;
+}
+
+/** Positions of a batch grouped by the bucket their key lives in, in input order. */
+function groupByBucket<T>(items: ReadonlyArray<T>, bucketOf: (item: T) => number | null): Map<number, number[]> {
+  const groups = new Map<number, number[]>();
+  items.forEach((item, position) => {
+    const bucket = bucketOf(item);
+    if (bucket === null) return;
+    const group = groups.get(bucket);
+    if (group) group.push(position);
+    else groups.set(bucket, [position]);
+  });
+  return groups;
+}
+
+/**
+ * SessionStore on Redis, standalone (one bucket: every batch is one atomic script) or Cluster
+ * (sixteen buckets: every batch is one atomic script per bucket). See redis-keys.ts for the key
+ * layout and redis-scripts.ts for what each script guarantees.
+ */
+export class RedisStore implements SessionStore {
+  readonly kind: 'redis' | 'redis-cluster';
+  private readonly scripts: ScriptCommands;
+
+  constructor(
+    private readonly client: RedisClient,
+    readonly keys: RedisKeys,
+    private readonly options: RedisStoreOptions = DEFAULT_REDIS_STORE_OPTIONS,
+  ) {
+    this.kind = keys.buckets === 1 ? 'redis' : 'redis-cluster';
+    for (const [name, lua] of Object.entries(SCRIPTS)) client.defineCommand(name, { lua, numberOfKeys: 1 });
+    this.scripts = client as unknown as ScriptCommands;
+  }
+
+  /** The command connection, which the invalidation bus publishes on. */
+  get publisher(): RedisClient {
+    return this.client;
+  }
+
+  private get caps(): [number, number, number] {
+    return [this.options.auditMaxEntries, this.options.handleAuditMaxEntries, this.options.handleAuditRetentionMs];
+  }
+
+  /**
+   * Reserves `count` audit sequence numbers. With one bucket the scripts number records from
+   * their bucket's own counter (''); in Cluster mode the counter lives in its own slot.
+   */
+  private async reserveSequence(count: number): Promise<number | ''> {
+    if (this.keys.buckets === 1 || count === 0) return '';
+    const last = await this.client.incrby(this.keys.auditSequence(), count);
+    return last - count + 1;
+  }
+
+  private ttlFor(record: { lastSeenAt: number; idleExpiresAt: number; absoluteExpiresAt: number }): number {
+    // Relative to the record's own clock, so skew between a node and the Redis server does not matter.
+    return Math.max(1, expiresAt(record) - record.lastSeenAt + this.options.expiryGraceMs);
+  }
+
+  /** Removes handle pointers of ended sessions that live in other slots (Cluster); best effort. */
+  private async dropHandles(handles: ReadonlyArray<string>): Promise<void> {
+    if (this.keys.handlesInSessionSlot || handles.length === 0) return;
+    // A pointer left behind points at a missing session, which answers like an unknown one,
+    // and it expires by itself at the session's absolute lifetime.
+    await Promise.allSettled(handles.map((h) => this.client.unlink(this.keys.handle(h))));
+  }
+
+  async ping(): Promise<void> {
+    await guarded(() => this.client.ping());
+  }
+
+  async close(): Promise<void> {
+    try {
+      await this.client.quit();
+    } catch {
+      this.client.disconnect();
+    }
+  }
+
+  // users
+
+  async createUser(user: UserRecord): Promise<void> {
+    const created = await guarded(() =>
+      this.scripts.sdCreateUser(
+        this.keys.users(),
+        this.keys.user(''),
+        user.username,
+        user.userId,
+        user.passwordHash,
+        user.admin ? '1' : '0',
+        user.active ? '1' : '0',
+        user.createdAt,
+      ),
+    );
+    if (created === 0) throw new SessiondError('DUPLICATE_USERNAME');
+  }
+
+  async findUserByUsername(username: string): Promise<UserRecord | null> {
+    const fields = await guarded(() => this.client.hmget(this.keys.user(username), ...USER_FIELDS));
+    return userFromFields(username, fields);
+  }
+
+  async listUsers(): Promise<UserSummary[]> {
+    const flat = strings(await guarded(() => this.scripts.sdListUsers(this.keys.users(), this.keys.user(''))));
+    const users: UserSummary[] = [];
+    for (let i = 0; i + 5 < flat.length; i += 6) {
+      const user = userFromFields(flat[i]!, flat.slice(i + 1, i + 6));
+      if (user) {
+        const { passwordHash: _hidden, ...summary } = user;
+        users.push(summary);
+      }
+    }
+    return users;
+  }
+
+  async setUserActive(username: string, active: boolean): Promise<boolean> {
+    return (await guarded(() => this.scripts.sdSetUserActive(this.keys.user(username), active ? '1' : '0'))) === 1;
+  }
+
+  // sessions
+
+  async insertSession(s: SessionRecord): Promise<void> {
+    const base = this.keys.base(this.keys.bucketOf(s.idHash));
+    const handleTtl = Math.max(1, s.absoluteExpiresAt - s.lastSeenAt + this.options.expiryGraceMs);
+    await guarded(async () => {
+      let seq: number | '' = '';
+      if (!this.keys.handlesInSessionSlot) {
+        // The pointer goes first: if the session write then fails, it points at nothing.
+        [seq] = await Promise.all([this.reserveSequence(1), this.client.set(this.keys.handle(s.handle), s.idHash, 'PX', handleTtl)]);
+      }
+      await this.scripts.sdInsertSession(
+        `${base}s:${s.idHash}`,
+        base,
+        s.idHash,
+        s.handle,
+        s.userId,
+        s.username,
+        s.project,
+        s.createdAt,
+        s.lastSeenAt,
+        s.idleExpiresAt,
+        s.absoluteExpiresAt,
+        this.ttlFor(s),
+        seq,
+        ...this.caps,
+        this.keys.handlesInSessionSlot ? '1' : '0',
+        handleTtl,
+      );
+    });
+  }
+
+  async findSessionByHash(idHash: string): Promise<SessionRecord | null> {
+    const fields = await guarded(() => this.client.hmget(this.keys.session(idHash), ...SESSION_FIELDS));
+    return sessionFromFields(idHash, fields);
+  }
+
+  async touchSession(idHash: string, lastSeenAt: number, idleExpiresAt: number): Promise<void> {
+    const base = this.keys.base(this.keys.bucketOf(idHash));
+    await guarded(() =>
+      this.scripts.sdTouchSession(`${base}s:${idHash}`, base, idHash, lastSeenAt, idleExpiresAt, this.options.expiryGraceMs),
+    );
+  }
+
+  async endSessionsByHash(idHashes: ReadonlyArray<string | null>, ctx: EndContext): Promise<Array<SessionRecord | null>> {
+    return this.endByHashes(idHashes, ctx);
+  }
+
+  async endSessionsByHandle(handles: ReadonlyArray<string | null>, ctx: EndContext): Promise<Array<SessionRecord | null>> {
+    // Resolving first and ending second is as good as one step: handles are never reused, and
+    // the end script re-checks each session, so a session ended in between answers null.
+    const resolved = await guarded(() =>
+      Promise.all(handles.map((h) => (h === null ? Promise.resolve(null) : this.client.get(this.keys.handle(h))))),
+    );
+    return this.endByHashes(resolved, ctx);
+  }
+
+  /**
+   * Ends a batch: one END script per bucket, each all-or-nothing. With more than one bucket a
+   * read-only check runs on every bucket first, so a slot that is down or unreadable stops the
+   * batch before any slot writes.
+   */
+  private async endByHashes(idHashes: ReadonlyArray<string | null>, ctx: EndContext): Promise<Array<SessionRecord | null>> {
+    const answers: Array<SessionRecord | null> = idHashes.map(() => null);
+    const groups = groupByBucket(idHashes, (h) => (h === null ? null : this.keys.bucketOf(h)));
+    if (groups.size === 0) return answers;
+    const run = (bucket: number, mode: 'ids' | 'check', seq: number | '') => {
+      const base = this.keys.base(bucket);
+      const ids = groups.get(bucket)!.map((p) => idHashes[p]!);
+      return this.scripts.sdEndSessions(
+        `${base}exp`,
+        base,
+        mode,
+        ctx.now,
+        ctx.reason,
+        ctx.actor ?? '',
+        seq,
+        ...this.caps,
+        this.keys.handlesInSessionSlot ? '1' : '0',
+        ...ids,
+      );
+    };
+
+    const buckets = [...groups.keys()];
+    if (buckets.length > 1) await guarded(() => Promise.all(buckets.map((b) => run(b, 'check', ''))));
+    const total = idHashes.filter((h) => h !== null).length;
+    const first = await guarded(() => this.reserveSequence(total));
+    let offset = 0;
+    const outcomes = await Promise.allSettled(
+      buckets.map((b) => {
+        const seq = first === '' ? '' : first + offset;
+        offset += groups.get(b)!.length;
+        return run(b, 'ids', seq);
+      }),
+    );
+
+    const endedHandles: string[] = [];
+    let failure: unknown = null;
+    outcomes.forEach((outcome, i) => {
+      if (outcome.status === 'rejected') {
+        failure ??= outcome.reason;
+        return;
+      }
+      const positions = groups.get(buckets[i]!)!;
+      strings(outcome.value).forEach((reply, j) => {
+        if (reply === '') return;
+        const session = sessionFromJson(reply.slice(1));
+        endedHandles.push(session.handle);
+        if (reply[0] === 'E') answers[positions[j]!] = session;
+      });
+    });
+    await this.dropHandles(endedHandles);
+    if (failure !== null) {
+      const cause = toStoreError(failure);
+      if (endedHandles.length === 0) throw cause;
+      // Only possible in Cluster mode, when a slot failed after the check: say what did end.
+      throw new SessiondError(
+        'SERVICE_UNAVAILABLE',
+        `The session store failed part-way through a batch; the sessions with these handles were ended: ${endedHandles.join(', ')}`,
+        { cause },
+      );
+    }
+    return answers;
+  }
+
+  async endSessionsOfUser(userId: string, ctx: EndContext): Promise<SessionRecord[]> {
+    const bases = this.keys.allBases();
+    const counts =
+      this.keys.buckets === 1 ? [0] : await guarded(() => Promise.all(bases.map((base) => this.client.zcard(`${base}u:${userId}`))));
+    const first = await guarded(() => this.reserveSequence(counts.reduce((a, b) => a + b, 0)));
+    let offset = 0;
+    const replies = await guarded(() =>
+      Promise.all(
+        bases.map((base, b) => {
+          const seq = first === '' ? '' : first + offset;
+          offset += counts[b]!;
+          return this.scripts.sdEndSessions(
+            `${base}exp`,
+            base,
+            'user',
+            ctx.now,
+            ctx.reason,
+            ctx.actor ?? '',
+            seq,
+            ...this.caps,
+            this.keys.handlesInSessionSlot ? '1' : '0',
+            userId,
+          );
+        }),
+      ),
+    );
+    const ended: SessionRecord[] = [];
+    const handles: string[] = [];
+    for (const reply of replies.flatMap(strings)) {
+      if (reply === '') continue;
+      const session = sessionFromJson(reply.slice(1));
+      handles.push(session.handle);
+      if (reply[0] === 'E') ended.push(session);
+    }
+    await this.dropHandles(handles);
+    return ended;
+  }
+
+  async listSessions(filter: SessionListFilter, now: number): Promise<SessionPage> {
+    const index = filter.username !== undefined ? `n:${filter.username}` : filter.project !== undefined ? `p:${filter.project}` : 'all';
+    const start = filter.after ? listingAfter(filter.after.createdAt, filter.after.handle) : '-';
+    const want = filter.limit + 1;
+    const perBucket = await guarded(() =>
+      Promise.all(
+        this.keys.allBases().map(async (base) => {
+          const found: SessionRecord[] = [];
+          let bound = start;
+          for (;;) {
+            const reply = strings(
+              await this.scripts.sdListSessions(
+                `${base}${index}`,
+                base,
+                index,
+                bound,
+                want - found.length,
+                now,
+                filter.project ?? '',
+                filter.username ?? '',
+                this.options.listScanChunk,
+              ),
+            );
+            const [exhausted, next, ...records] = reply;
+            found.push(...records.map(sessionFromJson));
+            if (exhausted === '1' || found.length >= want || next === undefined) return found;
+            bound = next;
+          }
+        }),
+      ),
+    );
+    const merged = perBucket
+      .flat()
+      .sort((x, y) => x.createdAt - y.createdAt || (x.handle < y.handle ? -1 : x.handle > y.handle ? 1 : 0));
+    const sessions = merged.slice(0, filter.limit);
+    const last = sessions[sessions.length - 1];
+    return { sessions, next: merged.length > filter.limit && last ? { createdAt: last.createdAt, handle: last.handle } : null };
+  }
+
+  async sweepExpiredSessions(now: number, limit: number): Promise<SessionRecord[]> {
+    const removed: SessionRecord[] = [];
+    for (const base of this.keys.allBases()) {
+      const remaining = limit - removed.length;
+      if (remaining <= 0) break;
+      const seq = await guarded(() => this.reserveSequence(remaining));
+      const reply = strings(
+        await guarded(() =>
+          this.scripts.sdSweepSessions(`${base}exp`, base, now, remaining, seq, ...this.caps, this.keys.handlesInSessionSlot ? '1' : '0'),
+        ),
+      );
+      removed.push(...reply.map(sessionFromJson));
+    }
+    await this.dropHandles(removed.map((s) => s.handle));
+    return removed;
+  }
+
+  // audit
+
+  async appendAudit(records: ReadonlyArray<AuditRecord>): Promise<void> {
+    if (records.length === 0) return;
+    // Records about a handle go to that handle's bucket; listAudit reads every bucket.
+    const groups = groupByBucket(records, (r) => this.keys.bucketOf(r.handle ?? ''));
+    await guarded(async () => {
+      const first = await this.reserveSequence(records.length);
+      await Promise.all(
+        [...groups].map(([bucket, positions]) => {
+          const base = this.keys.base(bucket);
+          return this.scripts.sdAppendAudit(
+            `${base}audit`,
+            base,
+            first,
+            ...this.caps,
+            ...positions.map((p) => auditToJson(p, records[p]!)),
+          );
+        }),
+      );
+    });
+  }
+
+  async listAudit(options: { limit: number; handle?: string }): Promise<AuditRecord[]> {
+    const suffix = options.handle === undefined ? 'audit' : `ah:${options.handle}`;
+    const lists = await guarded(() =>
+      Promise.all(this.keys.allBases().map((base) => this.client.lrange(`${base}${suffix}`, 0, options.limit - 1))),
+    );
+    return lists
+      .flat()
+      .map(auditFromJson)
+      .sort((x, y) => y.seq - x.seq)
+      .slice(0, options.limit)
+      .map((entry) => entry.record);
+  }
+
+  // web sessions
+
+  async insertWebSession(r: WebSessionRecord): Promise<void> {
+    const base = this.keys.base(this.keys.bucketOf(r.idHash));
+    await guarded(() =>
+      this.scripts.sdInsertWeb(
+        `${base}w:${r.idHash}`,
+        base,
+        r.idHash,
+        r.handle,
+        r.createdAt,
+        r.lastSeenAt,
+        r.idleExpiresAt,
+        r.absoluteExpiresAt,
+        r.data,
+        this.ttlFor(r),
+      ),
+    );
+  }
+
+  async findWebSessionByHash(idHash: string): Promise<WebSessionRecord | null> {
+    const fields = await guarded(() => this.client.hmget(this.keys.webSession(idHash), ...WEB_FIELDS));
+    return webSessionFromFields(idHash, fields);
+  }
+
+  async updateWebSession(idHash: string, change: Pick<WebSessionRecord, 'lastSeenAt' | 'idleExpiresAt' | 'data'>): Promise<void> {
+    const base = this.keys.base(this.keys.bucketOf(idHash));
+    await guarded(() =>
+      this.scripts.sdUpdateWeb(
+        `${base}w:${idHash}`,
+        base,
+        idHash,
+        change.lastSeenAt,
+        change.idleExpiresAt,
+        change.data,
+        this.options.expiryGraceMs,
+      ),
+    );
+  }
+
+  async deleteWebSession(idHash: string): Promise<boolean> {
+    const base = this.keys.base(this.keys.bucketOf(idHash));
+    return (await guarded(() => this.scripts.sdDeleteWeb(`${base}w:${idHash}`, base, idHash))) === 1;
+  }
+
+  async sweepExpiredWebSessions(now: number, limit: number): Promise<number> {
+    let removed = 0;
+    for (const base of this.keys.allBases()) {
+      if (removed >= limit) break;
+      const count = await guarded(() => this.scripts.sdSweepWeb(`${base}wexp`, base, now, limit - removed));
+      removed += Number(count);
+    }
+    return removed;
+  }
+}
