@@ -9,6 +9,7 @@ import type { RedisTarget } from '../../src/store/redis/redis-connection.ts';
 import { openRedisStore } from '../../src/store/redis/open-redis.ts';
 import type { RedisStore } from '../../src/store/redis/redis-store.ts';
 import type { ConformanceStore } from '../store/conformance-kit.ts';
+import { hasProgram } from './services.ts';
 
 /**
  * Redis test helpers: a real throwaway Redis Cluster (redis-server processes in cluster mode on
@@ -22,6 +23,22 @@ export interface TestRedisCluster {
   url: string;
   target: RedisTarget;
   stop(): Promise<void>;
+}
+
+/**
+ * False when redis-server and redis-cli are installed (run the cluster tests), else a skip reason;
+ * under SESSIOND_REQUIRE_SERVICES=1 a missing program fails the run instead.
+ */
+export async function skipUnlessRedisCluster(): Promise<false | string> {
+  const missing = [];
+  for (const program of ['redis-server', 'redis-cli']) if (!(await hasProgram(program))) missing.push(program);
+  if (missing.length === 0) return false;
+  if (process.env.SESSIOND_REQUIRE_SERVICES === '1') {
+    throw new Error(`${missing.join(' and ')} required (SESSIOND_REQUIRE_SERVICES=1) to start a Redis Cluster, but not on PATH`);
+  }
+  const reason = `SKIPPED: ${missing.join(' and ')} not on PATH, so no Redis Cluster can be started (set SESSIOND_REQUIRE_SERVICES=1 to make this a failure)`;
+  process.stderr.write(`${reason}\n`);
+  return reason;
 }
 
 function freePort(): Promise<number> {
