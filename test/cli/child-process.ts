@@ -1,0 +1,84 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+/** Runs the real `sessiond` command (bin/sessiond.js) as a child process, as a user would. */
+
+export const SESSIOND_BIN = fileURLToPath(new URL('../../bin/sessiond.js', import.meta.url));
+
+/** Environment for a child: the parent's PATH etc., none of its SESSIOND_* settings, cheap scrypt. */
+export function childEnv(env: Record<string, string>): NodeJS.ProcessEnv {
+  const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('SESSIOND_') && k !== 'PORT' && k !== 'HOST'));
+  return { ...base, SESSIOND_SCRYPT_N: '1024', ...env };
+}
+
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `sessiond <args>` to completion, with `input` on stdin. */
+export function runCli(args: string[], env: Record<string, string>, input = '', timeoutMs = 30_000): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [SESSIOND_BIN, ...args], { env: childEnv(env), stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString('utf8')));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`sessiond ${args.join(' ')} did not finish in ${timeoutMs} ms; stderr: ${stderr}`));
+    }, timeoutMs);
+    child.on('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+    child.stdin.end(input);
+  });
+}
+
+export interface ChildServer {
+  url: string;
+  child: ChildProcess;
+  output(): string;
+  /** Sends the signal and waits for the process to be gone. */
+  stop(signal?: NodeJS.Signals): Promise<void>;
+}
+
+/** Starts `sessiond serve` on a free port and waits until it says where it listens. */
+export function startChildServer(env: Record<string, string>, timeoutMs = 30_000): Promise<ChildServer> {
+  const child = spawn(process.execPath, [SESSIOND_BIN, 'serve'], {
+    env: childEnv({ PORT: '0', HOST: '127.0.0.1', ...env }),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const stop = async (signal: NodeJS.Signals = 'SIGTERM') => {
+    if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+    await exited;
+  };
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      void stop('SIGKILL');
+      reject(new Error(`sessiond serve did not start in ${timeoutMs} ms; output: ${output}`));
+    }, timeoutMs);
+    const onData = (d: Buffer) => {
+      output += d.toString('utf8');
+      const match = /"url":"(http:\/\/127\.0\.0\.1:\d+)".*"msg":"sessiond is listening"/.exec(output);
+      if (match) {
+        clearTimeout(timer);
+        resolve({ url: match[1]!, child, output: () => output, stop });
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.once('exit', (code, signal) => {
+      clearTimeout(timer);
+      reject(new Error(`sessiond serve exited (${code ?? signal}) before listening; output: ${output}`));
+    });
+  });
+}
