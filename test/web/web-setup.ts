@@ -27,19 +27,30 @@ export interface PoolBody {
 export async function setupWeb(env: Record<string, string> = {}, users = ['alice', 'bob', 'carol']): Promise<WebSetup> {
   const s = await startTestServer(env);
   try {
-    const admin = (await login(s.url, 'admin', ADMIN_PASSWORD)).sessionId;
+    let admin = (await login(s.url, 'admin', ADMIN_PASSWORD)).sessionId;
+    // Tests with short idle timeouts outlive the admin's own session: sign in again when refused.
+    const asAdmin = async <T>(path: string) => {
+      let res = await api<T>(s.url, 'GET', path, { sessionId: admin });
+      if (res.status === 401) {
+        admin = (await login(s.url, 'admin', ADMIN_PASSWORD)).sessionId;
+        res = await api<T>(s.url, 'GET', path, { sessionId: admin });
+      }
+      return res;
+    };
     for (const u of users) await addUser(s.url, admin, u, PASSWORD);
     await addUser(s.url, admin, 'svc', SERVICE_PASSWORD);
     return {
       s,
       url: s.url,
-      admin,
+      get admin() {
+        return admin;
+      },
       async handlesOf(username) {
-        const res = await api<{ sessions: Array<{ handle: string }> }>(s.url, 'GET', `/api/v1/admin/sessions?username=${username}`, { sessionId: admin });
+        const res = await asAdmin<{ sessions: Array<{ handle: string }> }>(`/api/v1/admin/sessions?username=${username}`);
         return res.body.sessions.map((x) => x.handle);
       },
       async pool() {
-        const res = await api<PoolBody>(s.url, 'GET', '/api/v1/admin/pool', { sessionId: admin });
+        const res = await asAdmin<PoolBody>('/api/v1/admin/pool');
         if (res.status !== 200) throw new Error(`pool view answered ${res.status}`);
         return res.body;
       },
