@@ -126,11 +126,12 @@ export class Connection {
     return results;
   }
 
-  getUserInfo(): Promise<UserInfo> {
+  // async, so that "no session" is a rejected promise like every other failure, not a throw.
+  async getUserInfo(): Promise<UserInfo> {
     return this.wire.getUserInfo(this.config.getSessionId());
   }
 
-  getServerTimestamp(): Promise<Date> {
+  async getServerTimestamp(): Promise<Date> {
     return this.wire.getServerTimestamp(this.config.getSessionId());
   }
 }
