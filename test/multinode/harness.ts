@@ -24,7 +24,8 @@ export interface NodeCluster {
 
 /**
  * Starts one `sessiond serve` child process on a free port (PORT=0) and answers once it says
- * it is listening. `env` is added to a small test environment (low scrypt cost, admin password).
+ * it is listening (an info-level log line, so SESSIOND_LOG_LEVEL must stay at info or below).
+ * `env` is added to a small test environment (low scrypt cost, admin password).
  */
 export function startNode(name: string, env: Record<string, string>, startTimeoutMs = 30_000): Promise<SessiondNode> {
   const child = spawn(process.execPath, [BIN, 'serve'], {
