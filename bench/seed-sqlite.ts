@@ -65,7 +65,7 @@ export async function seedSqlite(options: SeedOptions): Promise<Seeded> {
     const idle = now + 2 * 60 * 60 * 1000;
     const absolute = now + 24 * 60 * 60 * 1000;
     // Rows go in ordered by primary key, so the B-tree fills page by page instead of at random.
-    const rows = makeRows(options.sessions);
+    const rows = makeRows(options.sessions).map((row, i) => ({ ...row, owner: owners[i % owners.length]! }));
     for (let i = 0; i < options.keepIds && i < rows.length; i++) ids.push(rows[i]!.id);
     rows.sort((a, b) => (a.hash < b.hash ? -1 : a.hash > b.hash ? 1 : 0));
     // Secondary indexes are dropped and rebuilt from their own stored definitions: building an
@@ -79,8 +79,7 @@ export async function seedSqlite(options: SeedOptions): Promise<Seeded> {
       for (const index of indexes) db.exec(`DROP INDEX "${index.name}"`);
       for (let i = 0; i < rows.length; i++) {
         const row = rows[i]!;
-        const owner = owners[i % owners.length]!;
-        insert.run(row.hash, row.handle, owner.userId, owner.username, 'default', now - (rows.length - i), now, idle, absolute);
+        insert.run(row.hash, row.handle, row.owner.userId, row.owner.username, 'default', now - (rows.length - i), now, idle, absolute);
       }
       for (const index of indexes) db.exec(index.sql);
     }).immediate();

@@ -1,0 +1,54 @@
+/**
+ * How long and how hard each scenario runs. `quick` is for development (under a minute in
+ * all); `full` is the run RESULTS.md records (under 15 minutes).
+ */
+export interface Mode {
+  name: 'quick' | 'full';
+  /** Thrown-away warm-up before each measured load, in seconds. */
+  warmupSec: number;
+  durationSec: number;
+  connections: number;
+  /** Store sizes for the validation scenarios on SQLite. */
+  sqliteSizes: number[];
+  /** Sessions seeded in PostgreSQL / Redis for their validation scenario. */
+  otherStoreSessions: number;
+  /** invalidateSessions calls of 200 IDs, after a few thrown-away warm-up calls. */
+  invalidateCalls: number;
+  invalidateWarmupCalls: number;
+  loginConnections: number;
+  loginDurationSec: number;
+  /** Direct calls to the password hash, for its cost. */
+  hashSamples: number;
+  /** Web tier opens (pooled and fresh) timed each. */
+  webOpens: number;
+}
+
+export const QUICK: Mode = {
+  name: 'quick',
+  warmupSec: 1,
+  durationSec: 3,
+  connections: 32,
+  sqliteSizes: [10_000],
+  otherStoreSessions: 10_000,
+  invalidateCalls: 50,
+  invalidateWarmupCalls: 5,
+  loginConnections: 4,
+  loginDurationSec: 2,
+  hashSamples: 5,
+  webOpens: 20,
+};
+
+export const FULL: Mode = {
+  name: 'full',
+  warmupSec: 3,
+  durationSec: 10,
+  connections: 50,
+  sqliteSizes: [10_000, 1_000_000],
+  otherStoreSessions: 100_000,
+  invalidateCalls: 1000,
+  invalidateWarmupCalls: 20,
+  loginConnections: 8,
+  loginDurationSec: 10,
+  hashSamples: 20,
+  webOpens: 200,
+};

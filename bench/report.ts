@@ -1,0 +1,121 @@
+import { writeFileSync } from 'node:fs';
+import type { MachineInfo } from './machine.ts';
+import type { Mode } from './modes.ts';
+import { measured, type Group, type MeasuredRow, type Row, type TargetResult } from './results.ts';
+
+/** Prints the results as a table and writes them as Markdown and JSON. */
+export interface Report {
+  mode: Mode['name'];
+  machine: MachineInfo;
+  settings: Omit<Mode, 'name'>;
+  rows: Row[];
+  targets: TargetResult[];
+  elapsedSec: number;
+}
+
+const GROUP_TITLES: Record<Group, string> = {
+  validation: '"Is this session valid, and whose is it?" (same run, same machine)',
+  invalidate: 'invalidateSessions, 200 IDs a call',
+  login: 'Login and the password hash',
+  web: 'Web tier: project open, pooled vs fresh',
+};
+
+const num = (n: number | undefined, digits = 0) =>
+  n === undefined || Number.isNaN(n) ? '—' : n.toLocaleString('en', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+const mb = (bytes: number | undefined) => (bytes ? `${(bytes / 2 ** 20).toFixed(0)} MB` : '—');
+const msText = (n: number | undefined) => (n === undefined ? '—' : `${num(n, n < 10 ? 2 : 1)} ms`);
+
+function tableFor(group: Group, rows: readonly Row[], bare: MeasuredRow | undefined): string[][] {
+  const header =
+    group === 'validation'
+      ? ['System', 'req/s', 'p50', 'p99', 'peak RSS', 'req/s ÷ bare', 'p99 ÷ bare', 'notes']
+      : ['Scenario', 'rate', 'p50', 'p99', 'peak RSS', 'notes'];
+  const body = rows
+    .filter((r) => r.group === group)
+    .map((r) => {
+      if (r.status !== 'ok') {
+        const cells = [r.label, r.status.toUpperCase(), '', '', '', r.reason];
+        if (group === 'validation') cells.splice(5, 0, '', '');
+        return cells;
+      }
+      const rate = r.perSec === undefined ? '—' : `${num(r.perSec, r.perSec < 100 ? 1 : 0)}${r.perSecUnit ? ` ${r.perSecUnit}` : ''}`;
+      const note = [r.note, r.connections ? `${r.connections} conn.` : undefined].filter(Boolean).join('; ');
+      if (group !== 'validation') return [r.label, rate, msText(r.p50Ms), msText(r.p99Ms), mb(r.peakRssBytes), note];
+      const vsRps = bare?.perSec && r.perSec ? `${(r.perSec / bare.perSec).toFixed(2)}×` : '—';
+      const vsP99 = bare?.p99Ms && r.p99Ms !== undefined ? `${(r.p99Ms / bare.p99Ms).toFixed(2)}×` : '—';
+      return [r.label, rate, msText(r.p50Ms), msText(r.p99Ms), mb(r.peakRssBytes), vsRps, vsP99, note];
+    });
+  return [header, ...body];
+}
+
+function markdownTable(table: string[][]): string {
+  const [header, ...body] = table;
+  const esc = (c: string) => c.replace(/\|/g, '\\|');
+  return [
+    `| ${header!.map(esc).join(' | ')} |`,
+    `| ${header!.map(() => '---').join(' | ')} |`,
+    ...body.map((row) => `| ${row.map(esc).join(' | ')} |`),
+  ].join('\n');
+}
+
+function textTable(table: string[][]): string {
+  const widths = table[0]!.map((_, i) => Math.max(...table.map((row) => Math.min((row[i] ?? '').length, 60))));
+  return table
+    .map((row, n) => {
+      const line = row.map((cell, i) => (cell.length > 60 ? cell.slice(0, 59) + '…' : cell).padEnd(widths[i]!)).join('  ');
+      return n === 0 ? `${line}\n${widths.map((w) => '-'.repeat(w)).join('  ')}` : line;
+    })
+    .join('\n');
+}
+
+const groups = (rows: readonly Row[]) => (Object.keys(GROUP_TITLES) as Group[]).filter((g) => rows.some((r) => r.group === g));
+
+export function printReport(report: Report, print: (line: string) => void): void {
+  const bare = measured(report.rows, 'bare-fastify');
+  for (const group of groups(report.rows)) {
+    print(`\n${GROUP_TITLES[group]}\n`);
+    print(textTable(tableFor(group, report.rows, bare)));
+  }
+  print('\nTargets\n');
+  print(textTable([['Target', 'Measured', 'Verdict', 'Note'], ...report.targets.map((t) => [t.target, t.measured, t.verdict, t.note ?? ''])]));
+}
+
+export function writeReport(report: Report, markdownPath: string, jsonPath: string): void {
+  const m = report.machine;
+  const bare = measured(report.rows, 'bare-fastify');
+  const lines = [
+    `# sessiond benchmarks${report.mode === 'quick' ? ' (quick mode: short runs, 10 k sessions only)' : ''}`,
+    '',
+    'Written by `npm run bench`' + (report.mode === 'quick' ? ' -- --quick' : '') + '. Every system under test ran as its own process on 127.0.0.1, loaded from the bench process; ratios compare figures from this same run.',
+    '',
+    '## Machine',
+    '',
+    `- CPU: ${m.cpuModel}, ${m.cores} cores`,
+    `- RAM: ${m.ramGiB} GiB`,
+    `- Node.js: ${m.node}`,
+    `- Date: ${m.date}`,
+    `- Load average (1 min) at start: ${m.loadAverageAtStart}`,
+    `- Commit: ${m.commit}`,
+    `- Run: ${report.mode} mode, ${report.settings.durationSec} s measured after ${report.settings.warmupSec} s warm-up per load, ${report.settings.connections} connections (autocannon), ${Math.round(report.elapsedSec)} s in all`,
+    '',
+  ];
+  for (const group of groups(report.rows)) {
+    lines.push(`## ${GROUP_TITLES[group]}`, '', markdownTable(tableFor(group, report.rows, bare)), '');
+  }
+  lines.push(
+    '## Targets',
+    '',
+    markdownTable([['Target', 'Measured', 'Verdict', 'Note'], ...report.targets.map((t) => [t.target, t.measured, `**${t.verdict}**`, t.note ?? ''])]),
+    '',
+    '## How to read this',
+    '',
+    '- req/s counts 2xx answers only; a run with any non-2xx answer or socket error fails instead of reporting.',
+    '- p50/p99 of the load runs come from autocannon, whose histogram has 1 ms resolution; invalidateSessions and the password hash are timed per call at sub-millisecond resolution.',
+    '- Peak RSS is the highest VmRSS of the server process (from /proc/<pid>/status, every 100 ms) over its whole life, start-up and seeding of its own state included.',
+    '- sessiond runs as shipped: `node --import tsx src/cli/main.ts serve`, log level info, validation cache off (SESSIOND_CACHE_MAX_AGE_MS=0), scrypt N=16384. Its SQLite stores are seeded before start with real session IDs and hashes.',
+    '- Peers run with NODE_ENV=production, as the server under test does.',
+    '',
+  );
+  writeFileSync(markdownPath, lines.join('\n'));
+  writeFileSync(jsonPath, `${JSON.stringify(report, null, 2)}\n`);
+}

@@ -1,0 +1,127 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { killAllNow, stopAll } from './launcher.ts';
+import { machineInfo } from './machine.ts';
+import { FULL, QUICK } from './modes.ts';
+import { printReport, writeReport } from './report.ts';
+import type { Group, Row } from './results.ts';
+import type { BenchContext } from './scenarios/context.ts';
+import { invalidateSessions } from './scenarios/invalidate.ts';
+import { login } from './scenarios/login.ts';
+import { otherStores } from './scenarios/other-stores.ts';
+import { bareFastify, betterAuth, expressRedis, fastifySession } from './scenarios/peers.ts';
+import { sizeLabel, validateSqlite } from './scenarios/validate-sqlite.ts';
+import { webPool } from './scenarios/web-pool.ts';
+import { evaluateTargets } from './targets.ts';
+
+/**
+ * `npm run bench [-- --quick]`: runs every scenario in turn, each server in its own process,
+ * then prints the table and writes RESULTS.md and results.json in bench/ (RESULTS-quick.md and
+ * results-quick.json in quick mode, -partial with --only=<ids>, so neither replaces the
+ * recorded full run).
+ * Whatever happens — an error, Ctrl-C — every process it started is stopped.
+ */
+const args = process.argv.slice(2);
+const onlyArg = args.find((a) => a.startsWith('--only='));
+const only = onlyArg ? new Set(onlyArg.slice('--only='.length).split(',')) : undefined;
+const unknown = args.filter((a) => a !== '--quick' && a !== onlyArg);
+if (unknown.length > 0) {
+  process.stderr.write(`usage: npm run bench [-- --quick] [-- --only=<scenario id>,...]  (unknown: ${unknown.join(' ')})\n`);
+  process.exit(2);
+}
+const mode = args.includes('--quick') ? QUICK : FULL;
+const benchDir = fileURLToPath(new URL('.', import.meta.url));
+process.chdir(join(benchDir, '..'));
+
+const workDir = mkdtempSync(join(tmpdir(), 'sessiond-bench-'));
+let keepWorkDir = false;
+const print = (line: string) => process.stdout.write(`${line}\n`);
+const ctx: BenchContext = { mode, workDir, print };
+
+function cleanup(): void {
+  if (!keepWorkDir) rmSync(workDir, { recursive: true, force: true });
+}
+
+let interrupted = false;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    interrupted = true;
+    print(`\n${signal}: stopping every server this bench started…`);
+    stopAll().finally(() => {
+      cleanup();
+      process.exit(130);
+    });
+  });
+}
+// Last resort if the process dies some other way: no server outlives the bench.
+process.on('exit', killAllNow);
+
+type Scenario = { id: string; label: string; group: Group; run: (ctx: BenchContext) => Promise<Row | Row[]> };
+const scenarios: Scenario[] = [
+  { id: 'bare-fastify', label: 'bare Fastify route', group: 'validation', run: bareFastify },
+  ...mode.sqliteSizes.map(
+    (size): Scenario => ({
+      id: `sessiond-sqlite-${sizeLabel(size)}`,
+      label: `sessiond on SQLite, ${size.toLocaleString('en')} sessions`,
+      group: 'validation',
+      run: (c) => validateSqlite(c, size),
+    }),
+  ),
+  { id: 'sessiond-other-stores', label: 'sessiond on PostgreSQL and Redis', group: 'validation', run: otherStores },
+  { id: 'fastify-session', label: '@fastify/session (memory)', group: 'validation', run: fastifySession },
+  { id: 'express-session-redis', label: 'express-session + connect-redis', group: 'validation', run: expressRedis },
+  { id: 'better-auth', label: 'better-auth get-session', group: 'validation', run: betterAuth },
+  { id: 'invalidate', label: 'invalidateSessions (REST, SOAP)', group: 'invalidate', run: invalidateSessions },
+  { id: 'login', label: 'login and password hash', group: 'login', run: login },
+  { id: 'web-pool', label: 'web tier pooled vs fresh open', group: 'web', run: webPool },
+];
+
+const started = Date.now();
+const rows: Row[] = [];
+print(`sessiond bench, ${mode.name} mode (${mode.durationSec} s per load, ${mode.connections} connections); scratch in ${workDir}`);
+try {
+  for (const scenario of scenarios) {
+    if (interrupted) break;
+    if (only && !only.has(scenario.id)) continue;
+    print(`▶ ${scenario.label}`);
+    const t0 = Date.now();
+    try {
+      const result = await scenario.run(ctx);
+      for (const row of Array.isArray(result) ? result : [result]) {
+        rows.push(row);
+        if (row.status === 'skipped') print(`  skipped ${row.label}: ${row.reason}`);
+        else if (row.status === 'failed') print(`  FAILED ${row.label}: ${row.reason}`);
+      }
+    } catch (error) {
+      keepWorkDir = true;
+      const reason = error instanceof Error ? error.message : String(error);
+      print(`  FAILED: ${reason}`);
+      rows.push({ status: 'failed', group: scenario.group, id: scenario.id, label: scenario.label, reason });
+    } finally {
+      await stopAll();
+    }
+    print(`  (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+  }
+} finally {
+  await stopAll();
+}
+
+const report = {
+  mode: mode.name,
+  machine: machineInfo(),
+  settings: (({ name: _name, ...rest }) => rest)(mode),
+  rows,
+  targets: evaluateTargets(rows, mode),
+  elapsedSec: (Date.now() - started) / 1000,
+};
+printReport(report, print);
+// A partial or quick run never replaces the recorded full run.
+const suffix = only ? '-partial' : mode.name === 'quick' ? '-quick' : '';
+writeReport(report, join(benchDir, `RESULTS${suffix}.md`), join(benchDir, `results${suffix}.json`));
+print(`\nwrote bench/RESULTS${suffix}.md and bench/results${suffix}.json (${Math.round(report.elapsedSec)} s)`);
+if (keepWorkDir) print(`server logs kept in ${workDir} (a scenario failed)`);
+if (mode.name === 'quick') print('quick mode: short runs on a possibly busy machine; use the full run for figures to quote');
+cleanup();
+process.exitCode = rows.some((r) => r.status === 'failed') ? 1 : 0;

@@ -1,0 +1,6 @@
+import type { Row } from '../results.ts';
+import type { BenchContext } from './context.ts';
+
+export async function otherStores(_ctx: BenchContext): Promise<Row[]> {
+  return [];
+}

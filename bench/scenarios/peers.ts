@@ -1,0 +1,116 @@
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import { launch } from '../launcher.ts';
+import type { Row } from '../results.ts';
+import { reachable, REDIS_URL } from '../services.ts';
+import { cookieHeader, expectJson, measureValidation, type BenchContext } from './context.ts';
+
+/**
+ * The baseline and the peer stacks, each its own process answering "is this session valid,
+ * and whose is it" for one session created before the measured run.
+ */
+const peer = (file: string) => ['--import', 'tsx', join('bench', 'peers', file)];
+
+export async function bareFastify(ctx: BenchContext): Promise<Row> {
+  const server = await launch({ name: 'bare-fastify', args: peer('bare-fastify.ts'), logDir: ctx.workDir, readyPath: '/session' });
+  return measureValidation(
+    ctx,
+    server,
+    { id: 'bare-fastify', label: 'bare Fastify route (ceiling)', note: 'fixed JSON user, no lookup' },
+    { path: '/session', headers: {} },
+  );
+}
+
+/** Signs in once through the peer's POST /login, checks the cookie works, answers it. */
+async function loginCookie(url: string): Promise<string> {
+  const login = await fetch(`${url}/login`, { method: 'POST' });
+  await expectJson(login);
+  const cookie = cookieHeader(login);
+  const check = (await expectJson(await fetch(`${url}/session`, { headers: { cookie } }))) as { user?: { username?: string } };
+  if (check.user?.username !== 'bench-user') throw new Error(`${url}/session did not answer the signed-in user`);
+  return cookie;
+}
+
+export async function fastifySession(ctx: BenchContext): Promise<Row> {
+  const server = await launch({ name: 'fastify-session', args: peer('fastify-session.ts'), logDir: ctx.workDir, readyPath: '/session' });
+  try {
+    const cookie = await loginCookie(server.url);
+    return await measureValidation(
+      ctx,
+      server,
+      { id: 'fastify-session', label: '@fastify/session (memory store)' },
+      { path: '/session', headers: { cookie } },
+    );
+  } finally {
+    await server.stop();
+  }
+}
+
+export async function expressRedis(ctx: BenchContext): Promise<Row> {
+  const id = 'express-session-redis';
+  const label = 'express-session + connect-redis';
+  if (!(await reachable(REDIS_URL, 6379))) return { status: 'skipped', group: 'validation', id, label, reason: `Redis is not reachable at ${REDIS_URL}` };
+  const prefix = `sessiond-bench:${process.pid}:${randomBytes(4).toString('hex')}:sess:`;
+  const server = await launch({
+    name: 'express-redis',
+    args: peer('express-redis.ts'),
+    env: { BENCH_REDIS_PREFIX: prefix, BENCH_REDIS_URL: REDIS_URL },
+    logDir: ctx.workDir,
+    readyPath: '/session',
+  });
+  try {
+    const cookie = await loginCookie(server.url);
+    return await measureValidation(ctx, server, { id, label, note: 'Redis on 127.0.0.1' }, { path: '/session', headers: { cookie } });
+  } finally {
+    await server.stop();
+    await removeRedisKeys(prefix);
+  }
+}
+
+/** The peer removes its keys on a clean stop; this also covers a peer that was killed. */
+async function removeRedisKeys(prefix: string): Promise<void> {
+  const redis = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  try {
+    await redis.connect();
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
+      if (keys.length > 0) await redis.del(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
+}
+
+export async function betterAuth(ctx: BenchContext): Promise<Row> {
+  const server = await launch({
+    name: 'better-auth',
+    args: peer('better-auth.ts'),
+    env: { BENCH_SQLITE_PATH: join(ctx.workDir, 'better-auth.db') },
+    logDir: ctx.workDir,
+    readyPath: '/api/auth/ok',
+  });
+  try {
+    const signUp = await fetch(`${server.url}/api/auth/sign-up/email`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', origin: server.url },
+      body: JSON.stringify({ email: 'bench-user@example.com', password: 'bench-password-1', name: 'bench-user' }),
+    });
+    await expectJson(signUp);
+    const cookie = cookieHeader(signUp);
+    const check = (await expectJson(await fetch(`${server.url}/api/auth/get-session`, { headers: { cookie } }))) as {
+      user?: { email?: string };
+    } | null;
+    if (check?.user?.email !== 'bench-user@example.com') throw new Error('better-auth get-session did not answer the signed-up user');
+    return await measureValidation(
+      ctx,
+      server,
+      { id: 'better-auth', label: 'better-auth get-session (SQLite)', note: 'better-sqlite3, node:http handler' },
+      { path: '/api/auth/get-session', headers: { cookie } },
+    );
+  } finally {
+    await server.stop();
+  }
+}

@@ -1,0 +1,29 @@
+import { launch, type Launched } from './launcher.ts';
+
+/**
+ * Starts sessiond as shipped (`node --import tsx src/cli/main.ts serve`, which is what
+ * bin/sessiond.js runs) in its own process, on a store the scenario prepared. Settings are the
+ * shipped defaults (log level info, validation cache off, scrypt N=16384) except the per-user
+ * login limit, which a login benchmark would otherwise trip.
+ */
+export interface SessiondServerOptions {
+  name: string;
+  store: string;
+  logDir: string;
+  env?: Record<string, string>;
+}
+
+export function startSessiond(options: SessiondServerOptions): Promise<Launched> {
+  return launch({
+    name: options.name,
+    args: ['--import', 'tsx', 'src/cli/main.ts', 'serve'],
+    env: {
+      SESSIOND_STORE: options.store,
+      SESSIOND_LOGINS_PER_USER_PER_HOUR: '100000000',
+      ...options.env,
+    },
+    logDir: options.logDir,
+    readyPath: '/healthz',
+    readyTimeoutMs: 60_000,
+  });
+}

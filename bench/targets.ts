@@ -1,0 +1,47 @@
+import type { Mode } from './modes.ts';
+import { measured, type Row, type TargetResult } from './results.ts';
+
+/**
+ * The issue's targets, judged on figures from this run only. A target whose figures were not
+ * measured says NOT RUN with the reason; in quick mode (no 1 M store) the 10 k figures stand
+ * in for the 1 M ones and the note says so.
+ */
+const x = (n: number) => `${n.toFixed(2)}×`;
+const ms = (n: number) => `${n.toFixed(2)} ms`;
+
+export function evaluateTargets(rows: readonly Row[], mode: Mode): TargetResult[] {
+  const out: TargetResult[] = [];
+  const bare = measured(rows, 'bare-fastify');
+  const big = measured(rows, 'sessiond-sqlite-1m');
+  const small = measured(rows, 'sessiond-sqlite-10k');
+  const v = big ?? small;
+  const standIn = big ? undefined : small ? `1 M not run (${mode.name} mode): 10 k figure stands in` : undefined;
+  const judge = (target: string, value: number | undefined, pass: (n: number) => boolean, show: (n: number) => string, missing: string, note?: string) => {
+    if (value === undefined || Number.isNaN(value)) out.push({ target, measured: '—', verdict: 'NOT RUN', note: missing });
+    else out.push({ target, measured: show(value), verdict: pass(value) ? 'PASS' : 'MISS', ...(note ? { note } : {}) });
+  };
+  const ratio = (a: number | undefined, b: number | undefined) => (a !== undefined && b !== undefined && b > 0 ? a / b : undefined);
+
+  judge('Validation (SQLite, 1 M) req/s ≥ 0.85 × bare Fastify', ratio(v?.perSec, bare?.perSec), (n) => n >= 0.85, x, 'needs bare Fastify and sessiond on SQLite', standIn);
+  judge('Validation (SQLite, 1 M) p99 ≤ 2 × bare Fastify p99', ratio(v?.p99Ms, bare?.p99Ms), (n) => n <= 2, x, 'needs bare Fastify and sessiond on SQLite', standIn);
+  const fs = measured(rows, 'fastify-session');
+  judge('Validation (SQLite, 1 M) req/s ≥ 2.5 × @fastify/session (memory)', ratio(v?.perSec, fs?.perSec), (n) => n >= 2.5, x, 'needs @fastify/session and sessiond on SQLite', standIn);
+  const er = measured(rows, 'express-session-redis');
+  judge('Validation (SQLite, 1 M) req/s ≥ 8 × express-session + connect-redis', ratio(v?.perSec, er?.perSec), (n) => n >= 8, x, 'needs express-session + connect-redis (Redis) and sessiond on SQLite', standIn);
+
+  const growth = big && small && small.perSec ? Math.abs(1 - (big.perSec ?? 0) / small.perSec) : undefined;
+  judge('1 M vs 10 k sessions: validation req/s within 10 %', growth, (n) => n <= 0.1, (n) => `${(n * 100).toFixed(1)} % apart`, `needs both store sizes (${mode.name} mode runs ${mode.sqliteSizes.map(String).join(', ')})`);
+  judge('Server RSS < 200 MB with 1 M sessions on SQLite', big?.peakRssBytes ? big.peakRssBytes / 2 ** 20 : undefined, (n) => n < 200, (n) => `${n.toFixed(0)} MB peak`, `1 M sessions not run (${mode.name} mode)`);
+
+  const rest = measured(rows, 'invalidate-rest');
+  judge('invalidateSessions 200 IDs over REST (SQLite): p50 ≤ 3 ms', rest?.p50Ms, (n) => n <= 3, ms, 'invalidate scenario did not run');
+  judge('invalidateSessions 200 IDs over REST (SQLite): p99 ≤ 10 ms', rest?.p99Ms, (n) => n <= 10, ms, 'invalidate scenario did not run');
+  const soap = measured(rows, 'invalidate-soap');
+  const soapReason = rows.find((r) => r.id === 'invalidate-soap' && r.status !== 'ok');
+  judge('invalidateSessions over SOAP within 1.5 × REST (p50)', ratio(soap?.p50Ms, rest?.p50Ms), (n) => n <= 1.5, x, soapReason && 'reason' in soapReason ? soapReason.reason : 'SOAP scenario did not run');
+
+  const web = measured(rows, 'web-pooled-open');
+  const webReason = rows.find((r) => r.id === 'web-pooled-open' && r.status !== 'ok');
+  judge('Pooled web project open ≥ 20 × faster than a fresh upstream login', web?.extra?.speedup, (n) => n >= 20, x, webReason && 'reason' in webReason ? webReason.reason : 'web scenario did not run');
+  return out;
+}
