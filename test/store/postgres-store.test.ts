@@ -1,0 +1,142 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import pg from 'pg';
+import { hashSecretId, newHandle, newSessionId } from '../../src/core/secret-id.ts';
+import type { SessionRecord } from '../../src/core/types.ts';
+import { PostgresInvalidationBus } from '../../src/store/postgres/postgres-bus.ts';
+import { LOCK_SWEEP_SESSIONS, POSTGRES_MIGRATIONS } from '../../src/store/postgres/migrations.ts';
+import { PostgresStore } from '../../src/store/postgres/postgres-store.ts';
+import { createThrowawayDatabase, sql, type ThrowawayDatabase } from '../helpers/postgres-db.ts';
+import { POSTGRES_URL, skipUnlessService } from '../helpers/services.ts';
+
+const skip = await skipUnlessService('postgres');
+
+function session(now: number, lifetimeMs: number): SessionRecord {
+  return {
+    idHash: hashSecretId(newSessionId()),
+    handle: newHandle(),
+    userId: '005000000000000AAA',
+    username: 'pg',
+    project: 'default',
+    createdAt: now,
+    lastSeenAt: now,
+    idleExpiresAt: now + lifetimeMs,
+    absoluteExpiresAt: now + lifetimeMs,
+  };
+}
+
+async function eventually(what: string, check: () => boolean | Promise<boolean>, ms = 10_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    if (await check()) return;
+    await sleep(20);
+  }
+  assert.fail(`${what} did not happen within ${ms} ms`);
+}
+
+describe('PostgreSQL store: what several nodes on one database rely on', { skip }, () => {
+  let db: ThrowawayDatabase;
+  before(async () => {
+    db = await createThrowawayDatabase();
+  });
+  after(async () => {
+    await db?.drop();
+  });
+
+  test('nodes starting together apply each migration exactly once', async () => {
+    const stores = await Promise.all(Array.from({ length: 4 }, () => PostgresStore.open(db.url)));
+    try {
+      const { rows } = await sql(db.url, 'SELECT version FROM sessiond_schema_migrations ORDER BY version');
+      assert.deepEqual(rows.map((r: { version: number }) => r.version), POSTGRES_MIGRATIONS.map((m) => m.version));
+      await Promise.all(stores.map((s) => s.ping()));
+    } finally {
+      await Promise.all(stores.map((s) => s.close()));
+    }
+  });
+
+  test('lookups, keyset pages and sweeps are served by indexes', async () => {
+    const client = new pg.Client({ connectionString: db.url });
+    await client.connect();
+    try {
+      await client.query('SET enable_seqscan = off');
+      const plans: Record<string, string> = {
+        'by hash': "SELECT * FROM sessions WHERE id_hash = 'x'",
+        'by handle': "SELECT * FROM sessions WHERE handle = 'x'",
+        'by user': "SELECT * FROM sessions WHERE user_id = 'x'",
+        'keyset page': 'SELECT * FROM sessions WHERE expires_at > 0 AND (created_at, handle) > (0, \'x\') ORDER BY created_at, handle LIMIT 10',
+        'sweep batch': 'SELECT id_hash FROM sessions WHERE expires_at <= 0 ORDER BY expires_at LIMIT 10',
+        'web sweep batch': 'SELECT id_hash FROM web_sessions WHERE expires_at <= 0 ORDER BY expires_at LIMIT 10',
+      };
+      for (const [what, query] of Object.entries(plans)) {
+        const { rows } = await client.query(`EXPLAIN ${query}`);
+        const plan = rows.map((r: { 'QUERY PLAN': string }) => r['QUERY PLAN']).join('\n');
+        assert.match(plan, /Index/, `${what} uses an index:\n${plan}`);
+      }
+    } finally {
+      await client.end();
+    }
+  });
+
+  test('only one node sweeps at a time: while another holds the sweep lock, a sweep removes nothing', async () => {
+    const store = await PostgresStore.open(db.url);
+    const holder = new pg.Client({ connectionString: db.url });
+    await holder.connect();
+    try {
+      const now = Date.now();
+      const stale = [session(now - 60_000, 1000), session(now - 60_000, 1000)];
+      for (const s of stale) await store.insertSession(s);
+      await holder.query('SELECT pg_advisory_lock($1)', [LOCK_SWEEP_SESSIONS]);
+      assert.deepEqual(await store.sweepExpiredSessions(now, 100), []);
+      assert.ok(await store.findSessionByHash(stale[0]!.idHash), 'still there: the other node is sweeping');
+      await holder.query('SELECT pg_advisory_unlock($1)', [LOCK_SWEEP_SESSIONS]);
+      assert.equal((await store.sweepExpiredSessions(now, 100)).length, 2);
+    } finally {
+      await holder.end();
+      await store.close();
+    }
+  });
+
+  test('a store that cannot be reached answers SERVICE_UNAVAILABLE, at start and later', async () => {
+    const closedPort = new URL(db.url);
+    closedPort.port = '1'; // nothing listens on port 1
+    await assert.rejects(PostgresStore.open(closedPort.toString(), { timeoutMs: 2000 }), { code: 'SERVICE_UNAVAILABLE' });
+
+    const store = await PostgresStore.open(db.url, { timeoutMs: 2000 });
+    await store.close();
+    await assert.rejects(store.ping(), { code: 'SERVICE_UNAVAILABLE' });
+  });
+
+  test('the bus carries ends between nodes, in chunks NOTIFY accepts, ignores junk, and reconnects by itself', async () => {
+    const gaps: string[] = [];
+    const a = await PostgresInvalidationBus.open(db.url);
+    const b = await PostgresInvalidationBus.open(db.url);
+    try {
+      b.onGap(() => gaps.push('gap'));
+      const received: string[] = [];
+      b.subscribe((hashes) => received.push(...hashes));
+
+      const hashes = Array.from({ length: 400 }, () => hashSecretId(newSessionId()));
+      await a.publish(hashes);
+      await eventually('all 400 hashes arrive', () => received.length === 400);
+      assert.deepEqual(received, hashes);
+
+      await sql(db.url, "SELECT pg_notify('sessiond_invalidate', 'not,a,hash;DROP')");
+      await a.publish([hashes[0]!]);
+      await eventually('the next real message arrives', () => received.length === 401);
+      assert.equal(received[400], hashes[0], 'junk was dropped, not delivered');
+
+      await sql(
+        POSTGRES_URL,
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND query LIKE 'LISTEN%'",
+        [db.name],
+      );
+      await eventually('b notices and comes back', () => gaps.length >= 2 && b.isListening);
+      await a.publish([hashes[1]!]);
+      await eventually('messages flow again', () => received.length === 402);
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+});
