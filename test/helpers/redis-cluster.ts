@@ -136,6 +136,60 @@ export async function startRedisCluster(count = 3): Promise<TestRedisCluster> {
   };
 }
 
+export interface TestRedisServer {
+  port: number;
+  url: string;
+  /** kill -9, as a crash or a pulled cable would. */
+  kill(): Promise<void>;
+  /** Starts it again on the same port and data directory. */
+  restart(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * A standalone redis-server of the test's own on a free loopback port, with an fsync-always
+ * append-only file so a restart keeps what was acknowledged.
+ */
+export async function startRedisServer(): Promise<TestRedisServer> {
+  const dir = mkdtempSync(join(tmpdir(), 'sessiond-redis-'));
+  const port = await freePort();
+  let child: ChildProcess | null = null;
+  const launch = async () => {
+    child = spawn(
+      'redis-server',
+      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'yes', '--appendfsync', 'always',
+        '--dir', dir, '--logfile', join(dir, 'redis.log')],
+      { stdio: 'ignore' },
+    );
+    await waitFor(`redis-server on ${port}`, async () => (await run('redis-cli', ['-p', String(port), 'ping'], 2000)).trim() === 'PONG');
+  };
+  const kill = () =>
+    new Promise<void>((resolve) => {
+      const current = child;
+      child = null;
+      if (!current || current.exitCode !== null || current.signalCode !== null) return resolve();
+      current.once('exit', () => resolve());
+      current.kill('SIGKILL');
+    });
+  try {
+    await launch();
+  } catch (error) {
+    await kill();
+    rmSync(dir, { recursive: true, force: true });
+    throw error;
+  }
+  return {
+    port,
+    url: `redis://127.0.0.1:${port}`,
+    kill,
+    restart: launch,
+    async stop() {
+      await kill();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
 /** A raw client on the same Redis (standalone or cluster), for dumps, arming failures and clean-up. */
 export async function rawClient(target: RedisTarget): Promise<Redis | Cluster> {
   const client =

@@ -1,0 +1,149 @@
+import assert from 'node:assert/strict';
+import { after, describe, test } from 'node:test';
+import { loadConfig } from '../../src/config.ts';
+import { hashSecretId, newHandle, newSessionId } from '../../src/core/secret-id.ts';
+import type { SessionRecord } from '../../src/core/types.ts';
+import { openRedis, openRedisStore } from '../../src/store/redis/open-redis.ts';
+import type { RedisTarget } from '../../src/store/redis/redis-connection.ts';
+import { deleteKeys, rawClient, testPrefix } from '../helpers/redis-cluster.ts';
+import { REDIS_URL, skipUnlessService } from '../helpers/services.ts';
+
+/**
+ * What the Redis store does beyond the shared suite: keys that expire with their sessions, a
+ * sweep that still audits sessions whose keys Redis already dropped, the pub/sub bus, and a key
+ * prefix that keeps deployments (and tests) apart.
+ */
+const MINUTE = 60_000;
+const target: RedisTarget = { kind: 'redis', url: REDIS_URL };
+const skip = await skipUnlessService('redis');
+
+function session(now: number, idleMs: number, absoluteMs = 30 * MINUTE): SessionRecord {
+  return {
+    idHash: hashSecretId(newSessionId()),
+    handle: newHandle(),
+    userId: '005000000000000AAA',
+    username: 'ttl-user',
+    project: 'default',
+    createdAt: now,
+    lastSeenAt: now,
+    idleExpiresAt: now + idleMs,
+    absoluteExpiresAt: now + absoluteMs,
+  };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('redis store', { skip }, () => {
+  const prefixes: string[] = [];
+  after(async () => {
+    const raw = await rawClient(target);
+    for (const prefix of prefixes) await deleteKeys(raw, prefix);
+    await raw.quit();
+  });
+  const open = async (options: { expiryGraceMs?: number } = {}) => {
+    const prefix = testPrefix('store');
+    prefixes.push(prefix);
+    return openRedisStore(target, { prefix, ...options });
+  };
+
+  test("a session's key expires with it, and a touch moves the expiry", async () => {
+    const store = await open({ expiryGraceMs: 0 });
+    const raw = await rawClient(target);
+    try {
+      const now = Date.now();
+      const s = session(now, 10 * MINUTE);
+      await store.insertSession(s);
+      const key = store.keys.session(s.idHash);
+      const first = await raw.pttl(key);
+      assert.ok(first > 10 * MINUTE - 5000 && first <= 10 * MINUTE, `TTL follows the idle timeout (got ${first} ms)`);
+
+      // Idle now reaches past the absolute lifetime: the key lives until the absolute expiry.
+      await store.touchSession(s.idHash, now + MINUTE, now + 40 * MINUTE);
+      const second = await raw.pttl(key);
+      assert.ok(second > 29 * MINUTE - 5000 && second <= 29 * MINUTE, `TTL follows the absolute lifetime (got ${second} ms)`);
+
+      await store.endSessionsByHash([s.idHash], { reason: 'logout', now: now + MINUTE, actor: null });
+      assert.equal(await raw.exists(key), 0, 'an ended session leaves no key behind');
+    } finally {
+      await raw.quit();
+      await store.close();
+    }
+  });
+
+  test('the sweep finds and audits sessions whose keys Redis already dropped', async () => {
+    const store = await open({ expiryGraceMs: 0 });
+    const raw = await rawClient(target);
+    try {
+      const now = Date.now();
+      const gone = session(now, 150);
+      const live = session(now, 10 * MINUTE);
+      await store.insertSession(gone);
+      await store.insertSession(live);
+      await sleep(400);
+      assert.equal(await raw.exists(store.keys.session(gone.idHash)), 0, 'Redis dropped the expired key by itself');
+      assert.equal(await store.findSessionByHash(gone.idHash), null);
+
+      const swept = await store.sweepExpiredSessions(Date.now(), 10);
+      assert.deepEqual(swept, [gone], 'the sweep answers the whole record from its expiry index');
+      const [last] = await store.listAudit({ limit: 1, handle: gone.handle });
+      assert.deepEqual([last?.event, last?.reason, last?.actor], ['session.ended', 'expired', 'sweeper']);
+      assert.deepEqual(await store.sweepExpiredSessions(Date.now(), 10), [], 'swept once');
+
+      const listed = await store.listSessions({ limit: 10 }, Date.now());
+      assert.deepEqual(listed.sessions.map((s) => s.handle), [live.handle], 'no index entry of the swept session is left');
+      const ended = await store.endSessionsOfUser(live.userId, { reason: 'admin', now: Date.now(), actor: 'cli' });
+      assert.deepEqual(ended.map((s) => s.handle), [live.handle]);
+    } finally {
+      await raw.quit();
+      await store.close();
+    }
+  });
+
+  test('a prefix with hash-tag braces is refused, in the store and in the config', async () => {
+    await assert.rejects(openRedisStore(target, { prefix: '{app}:' }), /prefix/);
+    assert.throws(
+      () => loadConfig({ SESSIOND_STORE: 'redis://127.0.0.1:6379', SESSIOND_REDIS_PREFIX: '{app}:' }),
+      /SESSIOND_REDIS_PREFIX/,
+    );
+    const config = loadConfig({ SESSIOND_STORE: 'redis+cluster://127.0.0.1:7000,127.0.0.1:7001', SESSIOND_REDIS_PREFIX: 'app1:' });
+    assert.deepEqual(config.store, {
+      kind: 'redis-cluster',
+      nodes: [
+        { host: '127.0.0.1', port: 7000 },
+        { host: '127.0.0.1', port: 7001 },
+      ],
+      prefix: 'app1:',
+    });
+  });
+
+  test('the bus carries ended ID hashes to every node on the same prefix, and only there', async () => {
+    const prefix = testPrefix('bus');
+    prefixes.push(prefix);
+    const one = await openRedis(target, { prefix });
+    const two = await openRedis(target, { prefix });
+    const other = await openRedis(target, { prefix: testPrefix('bus-other') });
+    const raw = await rawClient(target);
+    try {
+      const heard: string[][] = [];
+      const heardElsewhere: string[][] = [];
+      two.bus.subscribe((hashes) => heard.push([...hashes]));
+      other.bus.subscribe((hashes) => heardElsewhere.push([...hashes]));
+      const hashes = [hashSecretId(newSessionId()), hashSecretId(newSessionId())];
+      // Garbage on the channel (someone else's publisher) is ignored, not passed on.
+      await raw.publish(one.store.keys.invalidationChannel(), 'not json');
+      await raw.publish(one.store.keys.invalidationChannel(), JSON.stringify([{ evil: true }]));
+      await one.bus.publish(hashes);
+      const deadline = Date.now() + 2000;
+      while (heard.length === 0 && Date.now() < deadline) await sleep(10);
+      assert.deepEqual(heard, [hashes]);
+      await sleep(50);
+      assert.deepEqual(heardElsewhere, [], 'another prefix is another deployment');
+    } finally {
+      await raw.quit();
+      for (const opened of [one, two, other]) {
+        await opened.bus.close();
+        await opened.store.close();
+      }
+    }
+  });
+});
