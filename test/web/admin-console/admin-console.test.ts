@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { launchBrowser, skipUnlessBrowser } from '../helpers/browser.ts';
-import { ADMIN_PASSWORD, addUser, api, login, startTestServer, type TestServer } from '../helpers/server.ts';
+import { launchBrowser, skipUnlessBrowser } from '../../helpers/browser.ts';
+import { ADMIN_PASSWORD, addUser, api, login, startTestServer, type TestServer } from '../../helpers/server.ts';
 
 const skip = skipUnlessBrowser();
 
