@@ -76,7 +76,7 @@ describe('web sign-in', () => {
   test('every failure answers the form again with one generic message', async () => {
     const w = await setupWeb({}, ['alice']);
     try {
-      const tries = [
+      const tries: Array<Record<string, string>> = [
         { username: 'alice', password: 'wrong-password-1' },
         { username: 'nobody', password: PASSWORD },
         { username: 'alice', password: PASSWORD, project: 'no/such project' },
