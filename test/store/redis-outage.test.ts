@@ -1,0 +1,54 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { ADMIN_PASSWORD, addUser, api, login, startTestServer, type TestServer } from '../helpers/server.ts';
+import { skipUnlessRedisCluster, startRedisServer, testPrefix, type TestRedisServer } from '../helpers/redis-cluster.ts';
+
+/**
+ * A node on Redis fails closed while Redis is away (503 SERVICE_UNAVAILABLE at once, never a
+ * session accepted without the store's word) and recovers by itself when Redis comes back.
+ * The Redis here is a redis-server of the test's own, so it can be killed.
+ */
+const skip = await skipUnlessRedisCluster();
+
+describe('sessiond on Redis while Redis is down', { skip }, () => {
+  let redis: TestRedisServer;
+  let node: TestServer;
+  before(async () => {
+    redis = await startRedisServer();
+    node = await startTestServer({ SESSIOND_STORE: redis.url, SESSIOND_REDIS_PREFIX: testPrefix('outage') });
+  });
+  after(async () => {
+    await node?.close();
+    await redis?.stop();
+  });
+
+  test('requests fail closed with 503 at once, /healthz says so, and the node recovers by itself', async () => {
+    const admin = await login(node.url, 'admin', ADMIN_PASSWORD);
+    await addUser(node.url, admin.sessionId, 'uma', 'uma-password-1');
+    const uma = await login(node.url, 'uma', 'uma-password-1');
+    assert.equal((await api(node.url, 'GET', '/api/v1/session', { sessionId: uma.sessionId })).status, 200);
+
+    await redis.kill();
+    const started = Date.now();
+    const check = await api(node.url, 'GET', '/api/v1/session', { sessionId: uma.sessionId });
+    assert.equal(check.status, 503, 'a session is not accepted without the store');
+    assert.equal(check.body.errorCode, 'SERVICE_UNAVAILABLE');
+    assert.ok(Date.now() - started < 2500, `refused within the command timeout (took ${Date.now() - started} ms)`);
+    const refusedLogin = await api(node.url, 'POST', '/api/v1/login', { body: { username: 'uma', password: 'uma-password-1' } });
+    assert.equal(refusedLogin.status, 503);
+    const health = await api(node.url, 'GET', '/healthz');
+    assert.equal(health.status, 503);
+    assert.equal(health.body.store, 'redis');
+    assert.ok(!node.logText().includes(uma.sessionId), 'no session ID in the log');
+
+    await redis.restart();
+    const deadline = Date.now() + 10_000;
+    let healthy = 0;
+    while (Date.now() < deadline && (healthy = (await api(node.url, 'GET', '/healthz')).status) !== 200) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.equal(healthy, 200, 'the node reconnected by itself');
+    const again = await api(node.url, 'GET', '/api/v1/session', { sessionId: uma.sessionId });
+    assert.equal(again.status, 200, 'the session Redis had acknowledged is there after the restart');
+  });
+});
