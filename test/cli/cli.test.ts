@@ -1,0 +1,113 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { api, login, startTestServer, type TestServer } from '../helpers/server.ts';
+import { runCli } from './child-process.ts';
+
+/** The `sessiond` command run as a child process against a throwaway SQLite store. */
+
+describe('sessiond command', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sessiond-cli-'));
+  const env = { SESSIOND_STORE: `sqlite:${join(dir, 'sessiond.db')}` };
+  let server: TestServer | undefined;
+
+  after(async () => {
+    await server?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('users add reads the password from stdin; --admin makes an admin; users list shows both', async () => {
+    const alice = await runCli(['users', 'add', 'alice'], env, 'alice-password-1\n');
+    assert.equal(alice.code, 0, alice.stderr);
+    assert.match(alice.stdout, /^added alice \(005[A-Za-z0-9]{15}\)\n$/);
+    const root = await runCli(['users', 'add', 'root', '--admin'], env, 'root-password-1\n');
+    assert.equal(root.code, 0, root.stderr);
+    assert.match(root.stdout, /^added root \(005[A-Za-z0-9]{15}\) as an admin\n$/);
+
+    const list = await runCli(['users', 'list'], env);
+    assert.equal(list.code, 0, list.stderr);
+    const rows = list.stdout.trim().split('\n').map((line) => line.split('\t'));
+    assert.deepEqual(rows.map((r) => [r[0], r[2], r[3]]), [
+      ['alice', 'user', 'active'],
+      ['root', 'admin', 'active'],
+    ]);
+    assert.ok(!list.stdout.includes('scrypt'), 'no hash is shown');
+  });
+
+  test('users add refuses duplicates, weak passwords and bad names with a clear message and exit code 1', async () => {
+    const dup = await runCli(['users', 'add', 'alice'], env, 'another-password-2\n');
+    assert.equal(dup.code, 1);
+    assert.match(dup.stderr, /^sessiond: A user with that username already exists\.\n$/);
+    const weak = await runCli(['users', 'add', 'bob'], env, 'short\n');
+    assert.equal(weak.code, 1);
+    assert.match(weak.stderr, /password must be at least 8 characters/);
+    const badName = await runCli(['users', 'add', 'bad name'], env, 'bob-password-1\n');
+    assert.equal(badName.code, 1);
+    assert.match(badName.stderr, /username must be/);
+    const list = await runCli(['users', 'list'], env);
+    assert.ok(!/^bob|^bad/m.test(list.stdout), 'nothing was added');
+  });
+
+  test('users made by the command log in to the server on the same store', async () => {
+    server = await startTestServer(env);
+    const s = await login(server.url, 'alice', 'alice-password-1');
+    assert.match(s.sessionId, /^sd1_/);
+    const root = await login(server.url, 'root', 'root-password-1');
+    assert.equal((await api(server.url, 'GET', '/api/v1/admin/users', { sessionId: root.sessionId })).status, 200);
+  });
+
+  test('sessions list shows live sessions by handle, filtered by --user, never an ID', async () => {
+    assert.ok(server);
+    const a = [await login(server.url, 'alice', 'alice-password-1'), await login(server.url, 'alice', 'alice-password-1', 'crm')];
+    const r = await login(server.url, 'root', 'root-password-1');
+    const all = await runCli(['sessions', 'list'], env);
+    assert.equal(all.code, 0, all.stderr);
+    for (const s of [...a, r]) assert.match(all.stdout, new RegExp(`^${s.handle}\\t`, 'm'));
+    assert.ok(!all.stdout.includes('sd1_'), 'no session ID is listed');
+
+    const mine = await runCli(['sessions', 'list', '--user', 'alice'], env);
+    const rows = mine.stdout.trim().split('\n').map((line) => line.split('\t'));
+    assert.ok(rows.length >= 2);
+    assert.ok(rows.every((row) => row[1] === 'alice'));
+    for (const s of a) assert.ok(rows.some((row) => row[0] === s.handle));
+    assert.ok(!rows.some((row) => row[0] === r.handle));
+    const crm = rows.find((row) => row[0] === a[1]!.handle);
+    assert.equal(crm?.[2], 'crm');
+  });
+
+  test('sessions invalidate --handles-file ends any number of handles in batches of 200 and sums up', async () => {
+    assert.ok(server);
+    const real = [];
+    for (let i = 0; i < 5; i++) real.push(await login(server.url, 'alice', 'alice-password-1'));
+    const keep = await login(server.url, 'alice', 'alice-password-1');
+    // 450 handles; the real ones sit in the first, second and third batch of 200.
+    const handles = Array.from({ length: 450 }, (_, i) => `h_${String(i).padStart(22, 'x')}`);
+    for (const [i, position] of [0, 199, 200, 399, 449].entries()) handles[position] = real[i]!.handle;
+    handles[300] = real[0]!.handle; // a duplicate: already ended by then, so not found
+    const file = join(dir, 'handles.txt');
+    writeFileSync(file, `# handles to end\n${handles.join('\n')}\n\n  \n`);
+
+    const res = await runCli(['sessions', 'invalidate', '--handles-file', file], env);
+    assert.equal(res.code, 0, res.stderr);
+    assert.equal(res.stdout, 'ended 5, not found 445 (of 450 handles)\n');
+    for (const s of real) assert.equal((await api(server.url, 'GET', '/api/v1/session', { sessionId: s.sessionId })).status, 401);
+    assert.equal((await api(server.url, 'GET', '/api/v1/session', { sessionId: keep.sessionId })).status, 200);
+
+    const audit = await api(server.url, 'GET', `/api/v1/admin/audit?handle=${real[2]!.handle}`, {
+      sessionId: (await login(server.url, 'root', 'root-password-1')).sessionId,
+    });
+    assert.deepEqual([audit.body.records[0].reason, audit.body.records[0].actor], ['admin', 'cli']);
+
+    const missing = await runCli(['sessions', 'invalidate', '--handles-file', join(dir, 'no-such-file')], env);
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /no-such-file/);
+  });
+
+  test('an unknown store scheme is refused with a clear message', async () => {
+    const res = await runCli(['users', 'list'], { SESSIOND_STORE: 'mysql://db.example/sessions' });
+    assert.equal(res.code, 78);
+    assert.match(res.stderr, /SESSIOND_STORE: unknown store "mysql"; use sqlite:<path>/);
+  });
+});
