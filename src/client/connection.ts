@@ -115,15 +115,27 @@ export class Connection {
 
   /**
    * invalidateSessions for any number of IDs: batches of 200, one after another, results in
-   * input order. A failing batch throws; the batches before it have already ended their sessions.
+   * input order. The connection's own session ID, if listed, goes in the last batch, so ending
+   * it cannot refuse the batches after it. If a batch fails, the error is thrown with
+   * `partialResults` telling which IDs the earlier batches ended.
    */
   async invalidateSessionsAll(ids: readonly string[]): Promise<InvalidateResult[]> {
     if (ids.length <= MAX_IDS_PER_CALL) return this.invalidateSessions(ids);
-    const results: InvalidateResult[] = [];
-    for (let start = 0; start < ids.length; start += MAX_IDS_PER_CALL) {
-      results.push(...(await this.invalidateSessions(ids.slice(start, start + MAX_IDS_PER_CALL))));
+    const own = this.config.getSessionId();
+    const order = [...ids.keys()].sort((a, b) => Number(ids[a] === own) - Number(ids[b] === own));
+    const results: Array<InvalidateResult | null> = ids.map(() => null);
+    for (let start = 0; start < order.length; start += MAX_IDS_PER_CALL) {
+      const batch = order.slice(start, start + MAX_IDS_PER_CALL);
+      let answered: InvalidateResult[];
+      try {
+        answered = await this.invalidateSessions(batch.map((i) => ids[i]!));
+      } catch (error) {
+        if (start > 0 && error instanceof SessiondApiError) error.partialResults = results;
+        throw error;
+      }
+      batch.forEach((inputIndex, k) => (results[inputIndex] = answered[k]!));
     }
-    return results;
+    return results as InvalidateResult[];
   }
 
   // async, so that "no session" is a rejected promise like every other failure, not a throw.

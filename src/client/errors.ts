@@ -3,6 +3,8 @@
  * same way whether it came over REST or SOAP.
  */
 
+import type { InvalidateResult } from './types.ts';
+
 /** A server answer that is an error: `statusCode` is one of the server's status codes. */
 export class SessiondApiError extends Error {
   override name = 'SessiondApiError';
@@ -14,6 +16,11 @@ export class SessiondApiError extends Error {
   readonly httpStatus: number | undefined;
   /** Seconds the server asked the client to wait (rate limits), when it said so. */
   readonly retryAfterSeconds: number | undefined;
+  /**
+   * Set by invalidateSessionsAll when a later batch fails after earlier ones were answered:
+   * one entry per input ID, in input order, `null` for the IDs whose batch was not answered.
+   */
+  partialResults: Array<InvalidateResult | null> | undefined;
 
   constructor(
     statusCode: string,

@@ -140,6 +140,22 @@ describe('TypeScript client', () => {
         for (const position of livePositions) assert.equal(await alive(ids[position]!), false);
       });
 
+      test("invalidateSessionsAll with the connection's own ID early: it is ended last, the rest still go through", async () => {
+        const connection = new Connection({ serverUrl: base, transport });
+        await connection.login('kim', 'kim-password-1');
+        const own = connection.getConfig().getSessionId();
+        const ids = Array.from({ length: 250 }, (_, i) => `unknown-${i}`);
+        ids[3] = own;
+        ids[240] = (await restLogin(base, 'admin', ADMIN_PASSWORD)).sessionId;
+        const results = await connection.invalidateSessionsAll(ids);
+        assert.deepEqual(
+          results.flatMap((r, i) => (r.success ? [i] : [])),
+          [3, 240],
+        );
+        assert.equal(await alive(own), false);
+        assert.equal(await alive(ids[240]!), false);
+      });
+
       test('server errors arrive as typed SessiondApiError with the status code', async () => {
         const connection = new Connection({ serverUrl: base, transport });
         await assert.rejects(
@@ -207,6 +223,42 @@ describe('TypeScript client', () => {
       });
     });
   }
+
+  test('invalidateSessionsAll: a failing later batch throws with partialResults for the batches answered', async () => {
+    let calls = 0;
+    const flaky = await fakeHttp((req, res) => {
+      let body = '';
+      req.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      req.on('end', () => {
+        calls++;
+        res.setHeader('content-type', 'application/json');
+        if (calls === 1) {
+          const { sessionIds } = JSON.parse(body) as { sessionIds: string[] };
+          res.end(JSON.stringify({ results: sessionIds.map(() => ({ success: true, errors: [] })) }));
+        } else {
+          res.statusCode = 503;
+          res.end(JSON.stringify({ errorCode: 'SERVICE_UNAVAILABLE', message: 'The session store is unavailable; try again shortly.' }));
+        }
+      });
+    });
+    try {
+      const connection = new Connection({ serverUrl: flaky.url, sessionId: 'sd1_' + 'B'.repeat(43) });
+      const ids = Array.from({ length: 300 }, (_, i) => `id-${i}`);
+      await assert.rejects(
+        connection.invalidateSessionsAll(ids),
+        isApiError('SERVICE_UNAVAILABLE', (e) => {
+          assert.equal(e.httpStatus, 503);
+          assert.equal(e.partialResults?.length, 300);
+          assert.equal(e.partialResults!.filter((r) => r?.success).length, 200);
+          assert.equal(e.partialResults![199]?.success, true);
+          assert.equal(e.partialResults![200], null);
+        }),
+      );
+      assert.equal(calls, 2);
+    } finally {
+      await flaky.close();
+    }
+  });
 
   test('the constructor refuses settings that cannot work', () => {
     assert.throws(() => new Connection({ serverUrl: 'not a url' }), TypeError);
