@@ -24,7 +24,7 @@ export async function loadEsm(path: string | undefined, context: EsmContext): Pr
     try {
       exported = new (exported as new (ctx: EsmContext) => unknown)(context);
     } catch (error) {
-      throw new EsmLoadError(`SESSIOND_ESM: the class exported by ${path} threw in its constructor`, { cause: error });
+      throw new EsmLoadError(`SESSIOND_ESM: the class exported by ${path} threw in its constructor: ${(error as Error).message}`, { cause: error });
     }
   }
   if (typeof exported !== 'object' || exported === null) {

@@ -36,8 +36,12 @@ export interface ContainerServices {
   getCookie(name: string): string | undefined;
   addCookieToResponse(name: string, value: string, options?: CookieOptions): void;
   getSessionAttribute(name: string): string | undefined;
+  /** Sets a web session variable; `displayName`, when set, is the name pages show for the web user. */
   setSessionAttribute(name: string, value: string | null): void;
+  /** The client's address (behind SESSIOND_TRUST_PROXY: the one the proxy forwarded). */
   getRemoteAddress(): string;
+  /** The address of the TCP peer itself (the proxy, when there is one): what a trust check should use. */
+  getPeerAddress(): string;
   /** Where the web tier is mounted, e.g. `/web`. */
   getApplicationPath(): string;
   /**

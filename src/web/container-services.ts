@@ -94,6 +94,10 @@ export class WebContainer implements ContainerServices {
     return this.request.ip;
   }
 
+  getPeerAddress(): string {
+    return this.request.socket.remoteAddress ?? '';
+  }
+
   getApplicationPath(): string {
     return WEB_PATH;
   }

@@ -89,7 +89,7 @@ export function registerLoginRoutes(app: FastifyInstance, deps: WebDeps): void {
     const previous = await loadWeb(deps, request);
     if (previous.web) await endWebSession(deps, request, reply, previous.web);
 
-    await startWebSession(deps, reply, { user: username, creds, vars, held });
+    await startWebSession(deps, reply, { user: vars.displayName ?? username, creds, vars, held });
     return reply.redirect(next ?? `${WEB_PATH}/`, 303);
   });
 }

@@ -93,7 +93,7 @@ export async function followAnswer(
     const session = await deps.esm.getServerSession(at.keys, at.c);
     if (session) {
       const held = deps.sessions.held(session);
-      await startWebSession(deps, reply, { user: session.getLogin(), creds: null, vars: at.vars, held });
+      await startWebSession(deps, reply, { user: at.vars.displayName ?? session.getLogin(), creds: null, vars: at.vars, held });
       return reply.redirect(at.originalUrl, 303);
     }
   }
