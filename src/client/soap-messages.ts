@@ -58,7 +58,7 @@ const faultSchema = z.object({
  * Reads an answer's Body: the operation's response element, or throws the fault as a
  * SessiondApiError with the same statusCode and message REST would give.
  */
-export function readAnswer(text: string, httpStatus: number, responseName: string): unknown {
+export function readAnswer(text: string, httpStatus: number, responseName: string, retryAfterSeconds?: number): unknown {
   if (/<!DOCTYPE|<!ENTITY/i.test(text)) throw invalidResponse(httpStatus, 'it declares a DTD');
   let body: unknown;
   try {
@@ -69,14 +69,14 @@ export function readAnswer(text: string, httpStatus: number, responseName: strin
   }
   if (!body || typeof body !== 'object') throw invalidResponse(httpStatus, 'it has no SOAP Body');
   const record = body as Record<string, unknown>;
-  if ('Fault' in record) throw faultError(record.Fault, httpStatus);
+  if ('Fault' in record) throw faultError(record.Fault, httpStatus, retryAfterSeconds);
   if (httpStatus < 200 || httpStatus >= 300 || !(responseName in record)) {
     throw invalidResponse(httpStatus, `it has no ${responseName}`);
   }
   return record[responseName];
 }
 
-function faultError(fault: unknown, httpStatus: number): SessiondApiError {
+function faultError(fault: unknown, httpStatus: number, retryAfterSeconds: number | undefined): SessiondApiError {
   const parsed = faultSchema.safeParse(fault);
   if (!parsed.success) return invalidResponse(httpStatus, 'its Fault is not a SOAP fault');
   const { faultcode, faultstring, detail } = parsed.data;
@@ -86,7 +86,11 @@ function faultError(fault: unknown, httpStatus: number): SessiondApiError {
   const exceptionMessage = inner && typeof inner === 'object' ? inner.exceptionMessage : undefined;
   const prefix = `${statusCode}: `;
   const message = exceptionMessage ?? (faultstring.startsWith(prefix) ? faultstring.slice(prefix.length) : faultstring);
-  return new SessiondApiError(statusCode, message, { httpStatus, ...(exceptionCode ? { exceptionCode } : {}) });
+  return new SessiondApiError(statusCode, message, {
+    httpStatus,
+    ...(exceptionCode ? { exceptionCode } : {}),
+    ...(retryAfterSeconds !== undefined ? { retryAfterSeconds } : {}),
+  });
 }
 
 function invalidResponse(httpStatus: number, why: string): SessiondApiError {

@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import { soapPath } from '../api/soap/namespaces.ts';
 import { SessiondApiError } from './errors.ts';
 import type { XmlTree } from '../api/soap/xml-writer.ts';
-import { exchange } from './http.ts';
+import { exchange, retryAfter } from './http.ts';
 import {
   readAnswer,
   requestEnvelope,
@@ -77,7 +77,7 @@ export class SoapTransport implements Transport {
       body: requestEnvelope(operation, body, sessionId),
       timeoutMs: this.timeoutMs,
     });
-    const response = readAnswer(answer.text, answer.status, `${operation}Response`);
+    const response = readAnswer(answer.text, answer.status, `${operation}Response`, retryAfter(answer.headers));
     if (schema === null) return undefined as z.output<S>;
     const parsed = schema.safeParse(response);
     if (!parsed.success) {

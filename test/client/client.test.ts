@@ -260,6 +260,26 @@ describe('TypeScript client', () => {
     }
   });
 
+  test('rate-limited logins are LOGIN_RATE_EXCEEDED with retryAfterSeconds on both transports', async () => {
+    for (const transport of TRANSPORTS) {
+      // A fresh server per transport: the lockout is per user and address.
+      const strict = await startTestServer({ SESSIOND_LOGIN_MAX_FAILURES: '2', SESSIOND_LOGIN_LOCKOUT_SECONDS: '120' });
+      try {
+        const connection = new Connection({ serverUrl: strict.url, transport });
+        for (let i = 0; i < 2; i++) await assert.rejects(connection.login('admin', `wrong-${i}`), isApiError('INVALID_LOGIN'));
+        await assert.rejects(
+          connection.login('admin', ADMIN_PASSWORD),
+          isApiError('LOGIN_RATE_EXCEEDED', (e) => {
+            assert.ok(e.retryAfterSeconds !== undefined && e.retryAfterSeconds > 0 && e.retryAfterSeconds <= 120, String(e.retryAfterSeconds));
+            assert.equal(e.httpStatus, transport === 'rest' ? 429 : 500);
+          }),
+        );
+      } finally {
+        await strict.close();
+      }
+    }
+  });
+
   test('the constructor refuses settings that cannot work', () => {
     assert.throws(() => new Connection({ serverUrl: 'not a url' }), TypeError);
     assert.throws(() => new Connection({ serverUrl: 'ftp://example.com' }), TypeError);
