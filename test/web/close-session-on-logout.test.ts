@@ -105,6 +105,7 @@ describe('closeSessionOnLogout', () => {
       const after = await w.pool();
       assert.equal(after.entries.length, 0);
       assert.equal(after.hits, 1);
+      assert.doesNotMatch(w.s.logText(), /sd1_|sdw1_/, 'no session ID in the log');
     } finally {
       await w.s.close();
     }
