@@ -54,7 +54,10 @@ export function createClient(target: RedisTarget, timeouts: RedisTimeouts, forSu
 /** Connects, or closes the client again and throws a clear error naming where Redis was expected. */
 export async function connectClient(client: RedisClient, target: RedisTarget): Promise<void> {
   // Errors surface on the calls that hit them; an unhandled 'error' event must not end the process.
-  client.on('error', () => {});
+  let lastError: Error | null = null;
+  client.on('error', (error: Error) => {
+    lastError = error;
+  });
   try {
     await client.connect();
     if (client instanceof Cluster) await client.cluster('INFO');
@@ -62,7 +65,9 @@ export async function connectClient(client: RedisClient, target: RedisTarget): P
   } catch (error) {
     client.disconnect();
     const where = target.kind === 'redis' ? redactUrl(target.url) : target.nodes.map((n) => `${n.host}:${n.port}`).join(',');
-    throw storeUnavailable(new Error(`cannot reach Redis at ${where}: ${(error as Error).message}`, { cause: error }));
+    throw new SessiondError('SERVICE_UNAVAILABLE', `The session store is unavailable: cannot reach Redis at ${where} (${(lastError ?? (error as Error)).message})`, {
+      cause: error,
+    });
   }
 }
 
