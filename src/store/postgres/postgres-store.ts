@@ -149,7 +149,7 @@ export class PostgresStore implements SessionStore {
       }
     } catch (error) {
       await pool.end().catch(() => undefined);
-      throw asStoreError(error);
+      throw startFailure(url, error);
     }
     return store;
   }
@@ -415,6 +415,21 @@ export class PostgresStore implements SessionStore {
       return rowCount ?? 0;
     });
   }
+}
+
+/** A clear start-up error naming the server (never the password) and the driver's reason. */
+function startFailure(url: string, error: unknown): unknown {
+  const failure = asStoreError(error);
+  if (!(failure instanceof SessiondError)) return failure;
+  let where = 'the configured server';
+  try {
+    const parsed = new URL(url);
+    where = `${parsed.hostname}:${parsed.port || '5432'}${parsed.pathname}`;
+  } catch {
+    // not a URL node-postgres would have accepted either; keep the generic words
+  }
+  const reason = error instanceof Error ? error.message : String(error);
+  return new SessiondError('SERVICE_UNAVAILABLE', `PostgreSQL at ${where} cannot be reached: ${reason}`, { cause: error });
 }
 
 function endAudit(session: SessionRecord, ctx: EndContext): AuditRecord {
