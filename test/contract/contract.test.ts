@@ -253,3 +253,25 @@ describe('contract: REST, SOAP and the client (both transports) answer alike', (
     });
   });
 });
+
+describe('contract: a store failure is the same whole-call error on every channel', () => {
+  test('UNKNOWN_EXCEPTION, no internals, and the server still answers', async () => {
+    const server = await startTestServer({ SESSIOND_LOG_LEVEL: 'silent' });
+    try {
+      const base = server.url;
+      const caller = (await restLogin(base, 'admin', ADMIN_PASSWORD)).sessionId;
+      await server.server.ctx.store.close();
+      const channels = [restChannel(base), rawSoapChannel(base), clientChannel(base, 'rest'), clientChannel(base, 'soap')];
+      for (const channel of channels) {
+        for (const outcome of [await channel.invalidate(caller, ['sd1_x']), await channel.login('admin', ADMIN_PASSWORD)]) {
+          assert.deepEqual(outcome, { ok: false, code: 'UNKNOWN_EXCEPTION', message: 'An unexpected error occurred.' }, channel.name);
+        }
+      }
+      const raw = await callSoap(base, 'getUserInfo', '', caller);
+      assert.doesNotMatch(raw.text, /database|sqlite|at .*\.ts/i);
+      assert.equal((await fetch(`${base}/services/Soap/u/60.0?wsdl`)).status, 200);
+    } finally {
+      await server.close().catch(() => {});
+    }
+  });
+});

@@ -161,6 +161,11 @@ describe('SOAP endpoint /services/Soap/u/{version}', () => {
     assert.equal(escaped.status, 200, escaped.text);
     const cdata = await callSoap(base, 'login', `<username>grace</username><password><![CDATA[ a<b&c>"d' ]]></password>`);
     assert.equal(cdata.status, 200, cdata.text);
+    // Tags written inside CDATA are text: they do not count towards the nesting bound.
+    const angle = '<x>'.repeat(40);
+    await addUser(base, admin.sessionId, 'hopper', `${angle}pw`);
+    const deepLooking = await callSoap(base, 'login', `<username>hopper</username><password><![CDATA[${angle}pw]]></password>`);
+    assert.equal(deepLooking.status, 200, deepLooking.text);
     const charRefs = await callSoap(base, 'login', '<username>grace</username><password>&#32;a&#x3C;b&amp;c&gt;&quot;d&apos; </password>');
     assert.equal(charRefs.status, 200, charRefs.text);
   });

@@ -100,7 +100,12 @@ function assertDepth(xml: string, max: number): void {
   let at = xml.indexOf('<');
   while (at !== -1) {
     const next = xml.charCodeAt(at + 1);
-    if (next === 47 /* / */) {
+    if (xml.startsWith('<!--', at) || xml.startsWith('<![CDATA[', at)) {
+      // Tags written inside comments and CDATA are text, not nesting.
+      const end = xml.indexOf(xml.charCodeAt(at + 2) === 45 ? '-->' : ']]>', at);
+      if (end === -1) return; // unterminated: the validator names it
+      at = end;
+    } else if (next === 47 /* / */) {
       depth--;
     } else if (next !== 33 /* ! */ && next !== 63 /* ? */) {
       const end = xml.indexOf('>', at);
