@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { RequestKeyValues } from '../esm/request-keys.ts';
 import type { ContainerServices, CookieOptions, RequestKeys, ServerSession } from '../esm/types.ts';
+import { UpstreamError } from './upstream.ts';
 
 /** The web tier's own cookies: never shown to a module, never set by one. */
 export const WEB_COOKIE = 'sessiond_web';
@@ -42,6 +43,8 @@ export interface ContainerDeps {
  */
 export class WebContainer implements ContainerServices {
   changed = false;
+  /** Set when a call the module made found the upstream down, so a refusal can say so. */
+  upstreamUnavailable = false;
 
   constructor(
     private readonly request: FastifyRequest,
@@ -103,10 +106,19 @@ export class WebContainer implements ContainerServices {
   }
 
   openServerSession(form: { login: string; password: string; project: string }): Promise<ServerSession> {
-    return this.deps.openServerSession({ login: String(form.login), password: String(form.password), project: String(form.project) });
+    return this.noting(this.deps.openServerSession({ login: String(form.login), password: String(form.password), project: String(form.project) }));
   }
 
   checkCredentials(login: string, password: string): Promise<boolean> {
-    return this.deps.checkCredentials(String(login), String(password));
+    return this.noting(this.deps.checkCredentials(String(login), String(password)));
+  }
+
+  private async noting<T>(call: Promise<T>): Promise<T> {
+    try {
+      return await call;
+    } catch (error) {
+      if (error instanceof UpstreamError && error.failure === 'UNAVAILABLE') this.upstreamUnavailable = true;
+      throw error;
+    }
   }
 }

@@ -73,7 +73,11 @@ export function registerLoginRoutes(app: FastifyInstance, deps: WebDeps): void {
       return showForm(reply, status, { message: LOGIN_FAILED_MESSAGE, username, project, next });
     };
 
-    if (!(await deps.esm.processLoginForm(keys, c, form, parsed.data.reason ?? 'LOGIN_FIRST'))) return failed(401);
+    if (!(await deps.esm.processLoginForm(keys, c, form, parsed.data.reason ?? 'LOGIN_FIRST'))) {
+      // The module could not check the person because the upstream is down: say that, not "wrong password".
+      if (c.upstreamUnavailable) return upstreamDown(reply);
+      return failed(401);
+    }
     const creds = { login: form.getLogin(), password: form.getPassword() };
     let held;
     try {

@@ -96,6 +96,7 @@ export async function followAnswer(
       await startWebSession(deps, reply, { user: at.vars.displayName ?? session.getLogin(), creds: null, vars: at.vars, held });
       return reply.redirect(at.originalUrl, 303);
     }
+    if (at.c.upstreamUnavailable) return upstreamDown(reply);
   }
   if (answer === 'USE_CUSTOM_LOGIN_PAGE') {
     const url = await deps.esm.getCustomLoginURL(at.originalUrl, at.project);

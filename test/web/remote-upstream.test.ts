@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { after, before, describe, test } from 'node:test';
 import { ADMIN_PASSWORD, addUser, api, login, startTestServer, type TestServer } from '../helpers/server.ts';
 import { startUpstreamProcess, type UpstreamProcess } from './upstream-process.ts';
@@ -78,8 +80,15 @@ describe('web tier with a remote upstream in another process', () => {
   });
 
   test('the upstream going down: sign-in fails with a clear message; logout still logs the user out, with a generic error page', async () => {
-    const web = await webTier();
+    // alice's sessions are kept (pooled), bob's are closed on logout.
+    const web = await webTier({ SESSIOND_ESM: RECORDING_ESM, SESSIOND_ESM_TAG: 'remote-down', SESSIOND_ESM_KEEP_LOGINS: 'alice' });
     try {
+      const alice = new WebClient(web.url);
+      await alice.login('alice', PASSWORD);
+      const pooled = WebClient.handleOf((await alice.get('/web/projects/default')).html)!;
+      await alice.logout();
+      assert.deepEqual(await handlesAt('alice'), [pooled]);
+
       const bob = new WebClient(web.url);
       await bob.login('bob', PASSWORD);
       assert.equal((await bob.get('/web/projects/crm')).status, 200);
@@ -102,6 +111,19 @@ describe('web tier with a remote upstream in another process', () => {
       assert.ok(logged.some((line) => /could not close a server session/.test(line) && /"err":/.test(line)), 'the cause is logged with the ID');
       assert.equal((await new WebClient(web.url).get('/web/', { cookie: `sessiond_web=${cookie}` })).status, 303, 'logged out all the same');
       assert.doesNotMatch(web.logText(), /sd1_|sdw1_/, 'no session ID in the log');
+
+      // At shutdown the pooled session cannot be closed: a close failure, logged and audited.
+      await web.server.close();
+      assert.match(web.logText(), /could not close an evicted pooled session/);
+      const db = new Database(join(web.dir, 'sessiond.db'), { readonly: true });
+      try {
+        const rows = db.prepare("SELECT handle, reason FROM audit WHERE event = 'pool.close-failed'").all() as Array<{ handle: string; reason: string }>;
+        assert.equal(rows.length, 1);
+        assert.equal(rows[0]!.handle, pooled);
+        assert.match(rows[0]!.reason, /^shutdown \(error [0-9a-f-]{36}\)$/);
+      } finally {
+        db.close();
+      }
     } finally {
       await web.close();
     }
