@@ -140,12 +140,12 @@ export class SqliteStore implements SessionStore {
 
   private migrate(): void {
     this.db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)');
-    const applied = new Set(
-      this.db.prepare<[], { version: number }>('SELECT version FROM schema_migrations').all().map((r) => r.version),
-    );
+    const isApplied = this.db.prepare<[number], { version: number }>('SELECT version FROM schema_migrations WHERE version = ?');
     for (const migration of SQLITE_MIGRATIONS) {
-      if (applied.has(migration.version)) continue;
+      // Checked inside the write lock: a server and a CLI starting together on a new file must
+      // not both run the same migration.
       this.db.transaction(() => {
+        if (isApplied.get(migration.version)) return;
         this.db.exec(migration.sql);
         this.db.prepare('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)').run(migration.version, Date.now());
       }).immediate();

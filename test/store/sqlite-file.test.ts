@@ -1,0 +1,67 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import Database from 'better-sqlite3';
+import { SQLITE_MIGRATIONS } from '../../src/store/sqlite/migrations.ts';
+import { SqliteStore } from '../../src/store/sqlite/sqlite-store.ts';
+import type { SessionRecord } from '../../src/core/types.ts';
+
+/** The SQLite file itself: WAL mode, migrations run once, and two processes' worth of connections sharing it. */
+
+describe('sqlite store file', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sessiond-sqlite-'));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  const session = (n: number): SessionRecord => ({
+    idHash: `hash-${n}`,
+    handle: `h_${String(n).padStart(22, '0')}`,
+    userId: '005000000000000AAA',
+    username: 'vera',
+    project: 'default',
+    createdAt: 1000 + n,
+    lastSeenAt: 1000 + n,
+    idleExpiresAt: 10_000_000,
+    absoluteExpiresAt: 20_000_000,
+  });
+
+  test('creates its directory, uses WAL, and records each migration once across reopenings', async () => {
+    const path = join(dir, 'nested', 'deeper', 'sessiond.db');
+    for (let i = 0; i < 3; i++) {
+      const store = new SqliteStore(path);
+      await store.ping();
+      await store.close();
+    }
+    const raw = new Database(path, { readonly: true });
+    try {
+      assert.equal(raw.pragma('journal_mode', { simple: true }), 'wal');
+      const versions = raw.prepare('SELECT version FROM schema_migrations ORDER BY version').all() as Array<{ version: number }>;
+      assert.deepEqual(versions.map((v) => v.version), SQLITE_MIGRATIONS.map((m) => m.version));
+    } finally {
+      raw.close();
+    }
+  });
+
+  test('two connections on one file (server and CLI) see each other’s changes at once', async () => {
+    const path = join(dir, 'shared.db');
+    const server = new SqliteStore(path);
+    const cli = new SqliteStore(path);
+    try {
+      await server.insertSession(session(1));
+      await server.insertSession(session(2));
+      const ended = await cli.endSessionsByHandle([session(1).handle, 'h_missing'], { reason: 'admin', now: 5000, actor: 'cli' });
+      assert.deepEqual(ended.map((s) => s?.handle ?? null), [session(1).handle, null]);
+      assert.equal(await server.findSessionByHash('hash-1'), null);
+      assert.equal((await server.findSessionByHash('hash-2'))?.handle, session(2).handle);
+      const audit = await server.listAudit({ limit: 5, handle: session(1).handle });
+      assert.deepEqual(audit.map((r) => [r.event, r.reason, r.actor]), [
+        ['session.ended', 'admin', 'cli'],
+        ['session.created', null, null],
+      ]);
+    } finally {
+      await server.close();
+      await cli.close();
+    }
+  });
+});
