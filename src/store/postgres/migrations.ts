@@ -1,4 +1,4 @@
-import type { PoolClient } from 'pg';
+import type { ClientBase } from 'pg';
 
 /**
  * PostgreSQL schema, as ordered migrations run at start. A migration is never edited once
@@ -69,7 +69,7 @@ export const LOCK_SWEEP_WEB_SESSIONS = 0x5e55_1003;
  * Applies missing migrations in one transaction under an advisory lock, so several nodes that
  * start together apply each migration exactly once (the others wait, then find it applied).
  */
-export async function migrate(client: PoolClient): Promise<number[]> {
+export async function migrate(client: ClientBase): Promise<number[]> {
   const applied: number[] = [];
   await client.query('BEGIN');
   try {

@@ -140,14 +140,15 @@ export class PostgresStore implements SessionStore {
     // An idle client whose server went away: the pool drops it; without a listener this would crash.
     pool.on('error', (error) => options.onIdleError?.(error));
     const store = new PostgresStore(pool);
+    // Migrations get their own connection without the query timeout: a node may wait on the
+    // migration lock for as long as another node takes to migrate.
+    const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: timeoutMs, application_name: 'sessiond' });
     try {
-      const client = await pool.connect();
-      try {
-        await migrate(client);
-      } finally {
-        client.release();
-      }
+      await client.connect();
+      await migrate(client);
+      await client.end();
     } catch (error) {
+      await client.end().catch(() => undefined);
       await pool.end().catch(() => undefined);
       throw startFailure(url, error);
     }
