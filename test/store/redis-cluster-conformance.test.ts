@@ -1,5 +1,8 @@
+import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
-import { redisConformanceOpener, skipUnlessRedisCluster, startRedisCluster } from '../helpers/redis-cluster.ts';
+import { hashSecretId, newHandle, newSessionId } from '../../src/core/secret-id.ts';
+import { openRedisStore } from '../../src/store/redis/open-redis.ts';
+import { deleteKeys, rawClient, redisConformanceOpener, skipUnlessRedisCluster, startRedisCluster, testPrefix } from '../helpers/redis-cluster.ts';
 import { runStoreConformance } from './conformance.ts';
 
 /**
@@ -14,4 +17,42 @@ if (skip) {
   const cluster = await startRedisCluster(3);
   after(() => cluster.stop());
   runStoreConformance('redis-cluster', redisConformanceOpener(cluster.target, 'cconf'));
+
+  test('redis-cluster: sessions spread over every master, and a batch across them ends in one call', async () => {
+    const prefix = testPrefix('spread');
+    const store = await openRedisStore(cluster.target, { prefix });
+    const raw = await rawClient(cluster.target);
+    try {
+      const now = Date.now();
+      const sessions = Array.from({ length: 48 }, () => ({
+        idHash: hashSecretId(newSessionId()),
+        handle: newHandle(),
+        userId: '005000000000000AAA',
+        username: 'spread',
+        project: 'default',
+        createdAt: now,
+        lastSeenAt: now,
+        idleExpiresAt: now + 600_000,
+        absoluteExpiresAt: now + 1_800_000,
+      }));
+      for (const s of sessions) await store.insertSession(s);
+      if (!('nodes' in raw)) throw new Error('expected a cluster client');
+      const perMaster = await Promise.all(
+        raw.nodes('master').map(async (node) => (await node.keys(`${prefix}*:s:*`)).length),
+      );
+      assert.equal(perMaster.length, 3);
+      assert.ok(perMaster.every((n) => n > 0), `session keys per master: ${perMaster.join(', ')}`);
+
+      const ctx = { reason: 'admin' as const, now, actor: 'cli' };
+      const hashes = [...sessions.map((s) => s.idHash), sessions[0]!.idHash];
+      const ended = await store.endSessionsByHash(hashes, ctx);
+      assert.deepEqual(ended.slice(0, 48), sessions, 'every position answers its own session, across slots');
+      assert.equal(ended[48], null, 'the duplicate at the end finds it already ended');
+      assert.deepEqual((await store.listSessions({ limit: 100 }, now)).sessions, []);
+    } finally {
+      await store.close();
+      await deleteKeys(raw, prefix);
+      await raw.quit();
+    }
+  });
 }
