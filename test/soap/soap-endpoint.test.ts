@@ -170,6 +170,19 @@ describe('SOAP endpoint /services/Soap/u/{version}', () => {
     assert.equal(charRefs.status, 200, charRefs.text);
   });
 
+  test('no session ID or password reaches the log', async () => {
+    const login = await soapLogin(base, 'ada@example.com', 'ada-password-1');
+    const sessionId = login.body.loginResponse.result[0].sessionId;
+    await callSoap(base, 'invalidateSessions', `<sessionIds>${sessionId}</sessionIds>`, sessionId);
+    await callSoap(base, 'logout', '', sessionId);
+    await soapLogin(base, 'ada@example.com', 'ada-wrong-password-9');
+    const log = server.logText();
+    assert.ok(log.length > 0);
+    assert.equal(log.includes(sessionId), false);
+    assert.equal(log.includes('ada-password-1'), false);
+    assert.equal(log.includes('ada-wrong-password-9'), false);
+  });
+
   test('the WSDL names exactly the five calls, with this server as the service address', async () => {
     const res = await fetch(`${base}/services/Soap/u/58.0?wsdl`);
     assert.equal(res.status, 200);
