@@ -206,3 +206,17 @@ describe('SOAP endpoint /services/Soap/u/{version}', () => {
     assert.match(faultOf(bad).exceptionMessage, /version/);
   });
 });
+
+describe('SOAP behind a proxy (SESSIOND_PUBLIC_URL)', () => {
+  test('the WSDL address and the login serverUrl name the public URL', async () => {
+    const server = await startTestServer({ SESSIOND_PUBLIC_URL: 'https://sessions.example.com' });
+    try {
+      const wsdl = await (await fetch(`${server.url}/services/Soap/u/60.0?wsdl`)).text();
+      assert.match(wsdl, /<soap:address location="https:\/\/sessions.example.com\/services\/Soap\/u\/60.0"\/>/);
+      const login = await soapLogin(server.url, 'admin', ADMIN_PASSWORD);
+      assert.equal(login.body.loginResponse.result[0].serverUrl, 'https://sessions.example.com/services/Soap/u/60.0/00D000000000001AAA');
+    } finally {
+      await server.close();
+    }
+  });
+});
