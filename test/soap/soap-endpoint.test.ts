@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { ADMIN_PASSWORD, addUser, api, login as restLogin, startTestServer, type TestServer } from '../helpers/server.ts';
 import { callSoap, envelope, faultOf, PARTNER, postSoap, SOAP_ENV, soapLogin } from './raw-soap.ts';
@@ -211,9 +212,12 @@ describe('SOAP behind a proxy (SESSIOND_PUBLIC_URL)', () => {
   test('the WSDL address and the login serverUrl name the public URL', async () => {
     const server = await startTestServer({ SESSIOND_PUBLIC_URL: 'https://sessions.example.com' });
     try {
-      const wsdl = await (await fetch(`${server.url}/services/Soap/u/60.0?wsdl`)).text();
+      // server.url is the public URL here; the test talks to the address it listens on.
+      const { port } = server.server.app.server.address() as AddressInfo;
+      const local = `http://127.0.0.1:${port}`;
+      const wsdl = await (await fetch(`${local}/services/Soap/u/60.0?wsdl`)).text();
       assert.match(wsdl, /<soap:address location="https:\/\/sessions.example.com\/services\/Soap\/u\/60.0"\/>/);
-      const login = await soapLogin(server.url, 'admin', ADMIN_PASSWORD);
+      const login = await soapLogin(local, 'admin', ADMIN_PASSWORD);
       assert.equal(login.body.loginResponse.result[0].serverUrl, 'https://sessions.example.com/services/Soap/u/60.0/00D000000000001AAA');
     } finally {
       await server.close();
