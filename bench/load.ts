@@ -1,4 +1,5 @@
 import autocannon from 'autocannon';
+import { readCpuMs } from './process-cpu.ts';
 
 /**
  * Loads one server from this process with autocannon (the server is always another process),
@@ -13,6 +14,8 @@ export interface LoadOptions {
   connections: number;
   durationSec: number;
   warmupSec: number;
+  /** The server's pid, to measure its CPU time per request over the measured run. */
+  serverPid?: number;
 }
 
 export interface LoadResult {
@@ -23,6 +26,8 @@ export interface LoadResult {
   requests: number;
   durationSec: number;
   connections: number;
+  /** Server CPU time (user + system) per answered request, in microseconds. */
+  cpuUsPerRequest?: number;
 }
 
 async function runOnce(options: LoadOptions, durationSec: number): Promise<autocannon.Result> {
@@ -39,7 +44,9 @@ async function runOnce(options: LoadOptions, durationSec: number): Promise<autoc
 
 export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   if (options.warmupSec > 0) await runOnce(options, options.warmupSec);
+  const cpuBefore = options.serverPid === undefined ? undefined : readCpuMs(options.serverPid);
   const result = await runOnce(options, options.durationSec);
+  const cpuAfter = options.serverPid === undefined ? undefined : readCpuMs(options.serverPid);
   const ok = result['2xx'];
   if (result.non2xx > 0 || result.errors > 0 || ok === 0) {
     throw new Error(
@@ -53,5 +60,6 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     requests: ok,
     durationSec: result.duration,
     connections: options.connections,
+    ...(cpuBefore !== undefined && cpuAfter !== undefined ? { cpuUsPerRequest: ((cpuAfter - cpuBefore) * 1000) / ok } : {}),
   };
 }

@@ -28,14 +28,14 @@ const msText = (n: number | undefined) => (n === undefined ? '—' : `${num(n, n
 function tableFor(group: Group, rows: readonly Row[], bare: MeasuredRow | undefined): string[][] {
   const header =
     group === 'validation'
-      ? ['System', 'req/s', 'p50', 'p99', 'peak RSS', 'req/s ÷ bare', 'p99 ÷ bare', 'notes']
+      ? ['System', 'req/s', 'p50', 'p99', 'peak RSS', 'CPU/req', 'req/s ÷ bare', 'p99 ÷ bare', 'notes']
       : ['Scenario', 'rate', 'p50', 'p99', 'peak RSS', 'notes'];
   const body = rows
     .filter((r) => r.group === group)
     .map((r) => {
       if (r.status !== 'ok') {
         const cells = [r.label, r.status.toUpperCase(), '', '', '', r.reason];
-        if (group === 'validation') cells.splice(5, 0, '', '');
+        if (group === 'validation') cells.splice(5, 0, '', '', '');
         return cells;
       }
       const rate = r.perSec === undefined ? '—' : `${num(r.perSec, r.perSec < 100 ? 1 : 0)}${r.perSecUnit ? ` ${r.perSecUnit}` : ''}`;
@@ -43,7 +43,8 @@ function tableFor(group: Group, rows: readonly Row[], bare: MeasuredRow | undefi
       if (group !== 'validation') return [r.label, rate, msText(r.p50Ms), msText(r.p99Ms), mb(r.peakRssBytes), note];
       const vsRps = bare?.perSec && r.perSec ? `${(r.perSec / bare.perSec).toFixed(2)}×` : '—';
       const vsP99 = bare?.p99Ms && r.p99Ms !== undefined ? `${(r.p99Ms / bare.p99Ms).toFixed(2)}×` : '—';
-      return [r.label, rate, msText(r.p50Ms), msText(r.p99Ms), mb(r.peakRssBytes), vsRps, vsP99, note];
+      const cpu = r.cpuUsPerRequest === undefined ? '—' : `${num(r.cpuUsPerRequest)} µs`;
+      return [r.label, rate, msText(r.p50Ms), msText(r.p99Ms), mb(r.peakRssBytes), cpu, vsRps, vsP99, note];
     });
   return [header, ...body];
 }
@@ -111,6 +112,7 @@ export function writeReport(report: Report, markdownPath: string, jsonPath: stri
     '',
     '- req/s counts 2xx answers only; a run with any non-2xx answer or socket error fails instead of reporting.',
     '- p50/p99 of the load runs come from autocannon, whose histogram has 1 ms resolution; invalidateSessions and the password hash are timed per call at sub-millisecond resolution.',
+    '- CPU/req is the server process\'s user + system CPU time over the measured run divided by the requests it answered (from /proc/<pid>/stat): unlike req/s it does not count time spent waiting for a core, so it is the steadier figure on a busy machine.',
     '- Peak RSS is the highest VmRSS of the server process (from /proc/<pid>/status, every 100 ms) over its whole life, start-up and seeding of its own state included.',
     '- sessiond runs as shipped: `node --import tsx src/cli/main.ts serve`, log level info, validation cache off (SESSIOND_CACHE_MAX_AGE_MS=0), scrypt N=16384. Its SQLite stores are seeded before start with real session IDs and hashes.',
     '- Peers run with NODE_ENV=production, as the server under test does.',

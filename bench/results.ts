@@ -16,6 +16,8 @@ export interface MeasuredRow {
   p50Ms?: number;
   p99Ms?: number;
   peakRssBytes?: number;
+  /** Server CPU time per request, microseconds: steadier than req/s on a busy machine. */
+  cpuUsPerRequest?: number;
   connections?: number;
   note?: string;
   /** Scenario-specific figures (sessions ended per second, hash cost, ...). */

@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import { hashPassword, type ScryptParams } from '../src/core/password.ts';
-import { randomBytes } from 'node:crypto';
-import { hashSecretId, isWellFormedHandle, isWellFormedSessionId, newRecordId, SESSION_ID_PREFIX } from '../src/core/secret-id.ts';
+import { newRecordId } from '../src/core/secret-id.ts';
+import { makeSessionIds } from './session-ids.ts';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.ts';
 
 /**
@@ -65,7 +65,7 @@ export async function seedSqlite(options: SeedOptions): Promise<Seeded> {
     const idle = now + 2 * 60 * 60 * 1000;
     const absolute = now + 24 * 60 * 60 * 1000;
     // Rows go in ordered by primary key, so the B-tree fills page by page instead of at random.
-    const rows = makeRows(options.sessions).map((row, i) => ({ ...row, owner: owners[i % owners.length]! }));
+    const rows = makeSessionIds(options.sessions).map((row, i) => ({ ...row, owner: owners[i % owners.length]! }));
     for (let i = 0; i < options.keepIds && i < rows.length; i++) ids.push(rows[i]!.id);
     rows.sort((a, b) => (a.hash < b.hash ? -1 : a.hash > b.hash ? 1 : 0));
     // Secondary indexes are dropped and rebuilt from their own stored definitions: building an
@@ -90,25 +90,3 @@ export async function seedSqlite(options: SeedOptions): Promise<Seeded> {
   return { username, ids, seedMs: Date.now() - started };
 }
 
-/**
- * Session IDs and handles in exactly the shipped formats (see src/core/secret-id.ts), drawn
- * from the CSPRNG in large blocks: one call per ID would spend most of the seeding time there.
- */
-function makeRows(count: number): Array<{ id: string; hash: string; handle: string }> {
-  const rows: Array<{ id: string; hash: string; handle: string }> = [];
-  const block = 4096;
-  for (let start = 0; start < count; start += block) {
-    const n = Math.min(block, count - start);
-    const idBytes = randomBytes(32 * n);
-    const handleBytes = randomBytes(16 * n);
-    for (let j = 0; j < n; j++) {
-      const id = SESSION_ID_PREFIX + idBytes.subarray(32 * j, 32 * j + 32).toString('base64url');
-      const handle = 'h_' + handleBytes.subarray(16 * j, 16 * j + 16).toString('base64url');
-      rows.push({ id, hash: hashSecretId(id), handle });
-    }
-  }
-  if (rows.length > 0 && (!isWellFormedSessionId(rows[0]!.id) || !isWellFormedHandle(rows[0]!.handle))) {
-    throw new Error('seeded IDs no longer match the shipped format; update bench/seed-sqlite.ts');
-  }
-  return rows;
-}

@@ -28,6 +28,7 @@ export async function measureValidation(
       connections: ctx.mode.connections,
       durationSec: ctx.mode.durationSec,
       warmupSec: ctx.mode.warmupSec,
+      serverPid: server.pid,
     });
     await server.stop();
     return {
@@ -39,6 +40,7 @@ export async function measureValidation(
       p99Ms: load.p99Ms,
       peakRssBytes: server.peakRss(),
       connections: load.connections,
+      ...(load.cpuUsPerRequest !== undefined ? { cpuUsPerRequest: load.cpuUsPerRequest } : {}),
     };
   } finally {
     await server.stop();

@@ -1,6 +1,151 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import pg from 'pg';
+import { Redis } from 'ioredis';
+import { loadConfig } from '../../src/config.ts';
+import { newRecordId } from '../../src/core/secret-id.ts';
+import type { SessionRecord } from '../../src/core/types.ts';
 import type { Row } from '../results.ts';
-import type { BenchContext } from './context.ts';
+import { POSTGRES_URL, reachable, REDIS_URL } from '../services.ts';
+import { makeSessionIds } from '../session-ids.ts';
+import { startSessiond } from '../sessiond-server.ts';
+import { expectJson, measureValidation, type BenchContext } from './context.ts';
 
-export async function otherStores(_ctx: BenchContext): Promise<Row[]> {
-  return [];
+/**
+ * `GET /api/v1/session` with sessiond on PostgreSQL and on Redis, when their stores exist in
+ * this tree and their servers answer; otherwise each is skipped with the reason. Each run gets
+ * its own throwaway database (PostgreSQL) or key prefix (Redis), seeded through the store's own
+ * insertSession, and removed afterwards.
+ */
+interface StoreUnderTest {
+  id: string;
+  label: string;
+  env: Record<string, string>;
+  cleanup(): Promise<void>;
+}
+
+export async function otherStores(ctx: BenchContext): Promise<Row[]> {
+  const rows: Row[] = [];
+  for (const kind of ['postgres', 'redis'] as const) {
+    const id = `sessiond-${kind}`;
+    const label = `sessiond GET /api/v1/session, ${kind === 'postgres' ? 'PostgreSQL' : 'Redis'}, ${ctx.mode.otherStoreSessions.toLocaleString('en')} sessions`;
+    const skip = (reason: string) => rows.push({ status: 'skipped', group: 'validation', id, label, reason });
+    if (!existsSync(join('src', 'store', kind))) {
+      skip(`src/store/${kind} does not exist in this tree`);
+      continue;
+    }
+    const serviceUrl = kind === 'postgres' ? POSTGRES_URL : REDIS_URL;
+    if (!(await reachable(serviceUrl, kind === 'postgres' ? 5432 : 6379))) {
+      skip(`${kind} is not reachable at ${serviceUrl}`);
+      continue;
+    }
+    const target = kind === 'postgres' ? await throwawayPostgres() : throwawayRedis();
+    try {
+      const seeded = await seedThroughStore(target.env, ctx.mode.otherStoreSessions);
+      ctx.print(`  seeded ${ctx.mode.otherStoreSessions.toLocaleString('en')} sessions in ${kind} in ${(seeded.seedMs / 1000).toFixed(1)} s`);
+      const server = await startSessiond({ name: id, store: target.env.SESSIOND_STORE!, env: target.env, logDir: ctx.workDir });
+      const headers = { authorization: `Bearer ${seeded.id}` };
+      const check = (await expectJson(await fetch(`${server.url}/api/v1/session`, { headers }))) as { username?: string };
+      if (check.username !== seeded.username) {
+        await server.stop();
+        throw new Error(`${kind}: GET /api/v1/session did not answer the seeded session`);
+      }
+      rows.push(await measureValidation(ctx, server, { id, label, note: `${kind} on 127.0.0.1` }, { path: '/api/v1/session', headers }));
+    } catch (error) {
+      rows.push({ status: 'failed', group: 'validation', id, label, reason: error instanceof Error ? error.message : String(error) });
+    } finally {
+      await target.cleanup();
+    }
+  }
+  return rows;
+}
+
+async function throwawayPostgres(): Promise<StoreUnderTest> {
+  const name = `sessiond_bench_${process.pid}_${randomBytes(3).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: POSTGRES_URL });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE ${name}`);
+  } finally {
+    await admin.end();
+  }
+  const url = new URL(POSTGRES_URL);
+  url.pathname = `/${name}`;
+  return {
+    id: 'postgres',
+    label: 'PostgreSQL',
+    env: { SESSIOND_STORE: url.toString() },
+    async cleanup() {
+      const client = new pg.Client({ connectionString: POSTGRES_URL });
+      await client.connect();
+      try {
+        await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      } finally {
+        await client.end();
+      }
+    },
+  };
+}
+
+function throwawayRedis(): StoreUnderTest {
+  const prefix = `sessiond-bench:${process.pid}:${randomBytes(3).toString('hex')}:`;
+  return {
+    id: 'redis',
+    label: 'Redis',
+    env: { SESSIOND_STORE: REDIS_URL, SESSIOND_REDIS_PREFIX: prefix },
+    async cleanup() {
+      const redis = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 });
+      try {
+        await redis.connect();
+        let cursor = '0';
+        do {
+          const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+          if (keys.length > 0) await redis.del(...keys);
+          cursor = next;
+        } while (cursor !== '0');
+      } finally {
+        redis.disconnect();
+      }
+    },
+  };
+}
+
+/**
+ * Seeds through the store's own port (as the composition root opens it from the same settings
+ * the server gets), many inserts in flight at once. Answers one live session ID.
+ */
+async function seedThroughStore(env: Record<string, string>, count: number): Promise<{ id: string; username: string; seedMs: number }> {
+  const started = Date.now();
+  const { openStore } = await import('../../src/store/open-store.ts');
+  const { store, bus } = await openStore(loadConfig(env).store);
+  try {
+    const owners = Array.from({ length: 1000 }, (_, i) => ({ userId: newRecordId('005'), username: i === 0 ? 'bench-user' : `owner-${i}` }));
+    const ids = makeSessionIds(count);
+    const now = Date.now();
+    const record = (i: number): SessionRecord => {
+      const owner = owners[i % owners.length]!;
+      const row = ids[i]!;
+      return {
+        idHash: row.hash,
+        handle: row.handle,
+        userId: owner.userId,
+        username: owner.username,
+        project: 'default',
+        createdAt: now - (count - i),
+        lastSeenAt: now,
+        idleExpiresAt: now + 2 * 60 * 60 * 1000,
+        absoluteExpiresAt: now + 24 * 60 * 60 * 1000,
+      };
+    };
+    let next = 0;
+    const worker = async () => {
+      while (next < count) await store.insertSession(record(next++));
+    };
+    await Promise.all(Array.from({ length: 32 }, worker));
+    return { id: ids[0]!.id, username: owners[0]!.username, seedMs: Date.now() - started };
+  } finally {
+    await bus.close();
+    await store.close();
+  }
 }
