@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { registerAdminConsole } from './web/admin-console/console-routes.ts';
 import { restApi } from './api/rest/rest-api.ts';
 import { restErrorHandler } from './api/rest/error-handler.ts';
+import { soapApi } from './api/soap/soap-api.ts';
 import type { Config } from './config.ts';
 import { systemClock, type Clock } from './core/clock.ts';
 import { ExpiryPolicies } from './core/expiry.ts';
@@ -16,6 +17,7 @@ import { MemoryLoginThrottle } from './limits/login-throttle.ts';
 import { createLogger } from './observability/logger.ts';
 import { Metrics } from './observability/metrics.ts';
 import { openStore } from './store/open-store.ts';
+import { createWebTier } from './web/web-tier.ts';
 
 export interface SessiondOptions {
   clock?: Clock;
@@ -78,7 +80,7 @@ export async function createSessiond(config: Config, options: SessiondOptions = 
 
   if (config.adminPassword) {
     if (await users.ensureAdmin(config.adminPassword)) logger.info('created the admin user from SESSIOND_ADMIN_PASSWORD');
-  } else if (!(await store.findUserByUsername('admin'))) {
+  } else if (!(await users.listUsers()).some((u) => u.admin)) {
     logger.warn(
       'no admin user exists: start with SESSIOND_ADMIN_PASSWORD set, or run `npx sessiond users add admin --admin`',
     );
@@ -101,8 +103,11 @@ export async function createSessiond(config: Config, options: SessiondOptions = 
     try {
       await store.ping();
       return { status: 'ok', store: store.kind };
-    } catch {
-      return reply.status(503).send({ status: 'unavailable', store: store.kind, message: 'the session store does not answer' });
+    } catch (error) {
+      // Say why, for operators: the driver's own words (host, port, code), never a secret.
+      const cause = (error as { cause?: unknown }).cause ?? error;
+      const reason = (cause instanceof Error ? cause.message : String(cause)).slice(0, 200);
+      return reply.status(503).send({ status: 'unavailable', store: store.kind, message: 'the session store does not answer', reason });
     }
   });
   app.get('/metrics', async (_request, reply) => {
@@ -111,7 +116,10 @@ export async function createSessiond(config: Config, options: SessiondOptions = 
   });
 
   await app.register(restApi(ctx));
+  await app.register(soapApi(ctx));
   registerAdminConsole(app);
+  // The web tier (/web) and its pool view; the pool closes its sessions at shutdown.
+  await (await createWebTier(ctx)).mount(app);
 
   const sweeper = setInterval(() => {
     service.sweepExpired().catch((error: unknown) => logger.warn({ err: error }, 'expired-session sweep failed; will retry'));

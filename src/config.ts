@@ -38,6 +38,8 @@ const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   HOST: z.string().min(1).default('127.0.0.1'),
   SESSIOND_STORE: z.string().min(1).default('sqlite:./data/sessiond.db'),
+  // Redis stores only: every key and the invalidation channel start with this (issue 5).
+  SESSIOND_REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9:._-]{0,64}$/, 'letters, digits and : . _ - (no braces), at most 64').default('sessiond:'),
   SESSIOND_ADMIN_PASSWORD: z.string().min(1).optional(),
   SESSIOND_PUBLIC_URL: z.url().optional(),
   SESSIOND_ORG_ID: z.string().regex(/^00D[A-Za-z0-9]{12,15}$/, 'an 15- or 18-character ID starting 00D').default('00D000000000001AAA'),
@@ -74,8 +76,8 @@ const envSchema = z.object({
 export type StoreUrl =
   | { kind: 'sqlite'; path: string }
   | { kind: 'postgres'; url: string }
-  | { kind: 'redis'; url: string }
-  | { kind: 'redis-cluster'; nodes: Array<{ host: string; port: number }> };
+  | { kind: 'redis'; url: string; prefix?: string }
+  | { kind: 'redis-cluster'; nodes: Array<{ host: string; port: number }>; prefix?: string };
 
 export interface Config {
   port: number;
@@ -139,6 +141,11 @@ export function parseStoreUrl(value: string): StoreUrl {
   );
 }
 
+/** Redis stores carry their key prefix (SESSIOND_REDIS_PREFIX); other stores have none. */
+function withRedisPrefix(store: StoreUrl, prefix: string): StoreUrl {
+  return store.kind === 'redis' || store.kind === 'redis-cluster' ? { ...store, prefix } : store;
+}
+
 function readConfigFile(path: string): Record<string, string> {
   let parsed: unknown;
   try {
@@ -169,7 +176,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
   return {
     port: e.PORT,
     host: e.HOST,
-    store: parseStoreUrl(e.SESSIOND_STORE),
+    store: withRedisPrefix(parseStoreUrl(e.SESSIOND_STORE), e.SESSIOND_REDIS_PREFIX),
     adminPassword: e.SESSIOND_ADMIN_PASSWORD,
     publicUrl: e.SESSIOND_PUBLIC_URL?.replace(/\/+$/, ''),
     organizationId: e.SESSIOND_ORG_ID,

@@ -45,6 +45,7 @@ export type AuditEventName =
   | 'session.ended'
   | 'pool.released'
   | 'pool.reused'
+  | 'pool.missed'
   | 'pool.evicted'
   | 'pool.close-failed'
   | 'web.login'
