@@ -35,7 +35,7 @@ export const QUICK: Mode = {
   loginConnections: 4,
   loginDurationSec: 2,
   hashSamples: 5,
-  webOpens: 20,
+  webOpens: 8,
 };
 
 export const FULL: Mode = {
@@ -50,5 +50,5 @@ export const FULL: Mode = {
   loginConnections: 8,
   loginDurationSec: 10,
   hashSamples: 20,
-  webOpens: 200,
+  webOpens: 100,
 };
