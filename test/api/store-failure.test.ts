@@ -1,0 +1,35 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { ADMIN_PASSWORD, api, login, startTestServer } from '../helpers/server.ts';
+
+/**
+ * A failure that is not about one ID (here: the store is gone) is a 5xx fault of the whole call,
+ * answered without internals and logged with its cause; /healthz says the store does not answer.
+ */
+
+describe('when the store fails', () => {
+  test('calls fail closed with a 5xx and no internals; the cause is logged; healthz answers 503', async () => {
+    const t = await startTestServer();
+    try {
+      const admin = await login(t.url, 'admin', ADMIN_PASSWORD);
+      await t.server.ctx.store.close();
+      const calls = [
+        api(t.url, 'POST', '/api/v1/sessions/invalidate', { sessionId: admin.sessionId, body: { sessionIds: [admin.sessionId] } }),
+        api(t.url, 'POST', '/api/v1/login', { body: { username: 'admin', password: ADMIN_PASSWORD } }),
+        api(t.url, 'GET', '/api/v1/session', { sessionId: admin.sessionId }),
+      ];
+      for (const res of await Promise.all(calls)) {
+        assert.ok(res.status >= 500 && res.status < 600, `status ${res.status}`);
+        assert.ok(['UNKNOWN_EXCEPTION', 'SERVICE_UNAVAILABLE'].includes(res.body.errorCode), res.body.errorCode);
+        assert.doesNotMatch(res.body.message, /database|sqlite|\n\s+at |\.ts:\d+/i);
+      }
+      const health = await api(t.url, 'GET', '/healthz');
+      assert.equal(health.status, 503);
+      assert.equal(health.body.status, 'unavailable');
+      assert.match(t.logText(), /"level":50.*"msg":"request failed"/);
+      assert.ok(!t.logText().includes(admin.sessionId));
+    } finally {
+      await t.close();
+    }
+  });
+});
