@@ -79,6 +79,10 @@ describe('admin API', () => {
     assert.equal(byName.get('nina'), true);
     assert.equal(byName.get('lena'), false);
     assert.ok(!JSON.stringify(list.body).includes('scrypt'), 'no password hash in the user list');
+    const entry = list.body.users.find((u: { username: string }) => u.username === 'nina');
+    assert.deepEqual(Object.keys(entry).sort(), ['active', 'admin', 'createdAt', 'userId', 'username']);
+    assert.equal(entry.active, true);
+    assert.ok(Math.abs(Date.parse(entry.createdAt) - Date.now()) < 60_000, `createdAt ${entry.createdAt} is an ISO time`);
   });
 
   test('weak or empty passwords, bad usernames and unknown fields are 400s naming the problem', async () => {

@@ -18,7 +18,9 @@ export function registerAdminRoutes(app: FastifyInstance, ctx: SessiondContext):
 
   app.get('/api/v1/admin/users', async (request) => {
     await admin(request);
-    return { users: await ctx.users.listUsers() };
+    const users = await ctx.users.listUsers();
+    // Times as ISO text, as every other answer of this API gives them.
+    return { users: users.map((u) => ({ ...u, createdAt: new Date(u.createdAt).toISOString() })) };
   });
 
   app.get('/api/v1/admin/sessions', async (request) => {
