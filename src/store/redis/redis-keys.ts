@@ -97,3 +97,16 @@ export function listingAfter(createdAt: number, handle: string): string {
   // '~' sorts after every base64url character, so this passes any ID hash under that pair.
   return `(${String(createdAt).padStart(15, '0')}|${handle}|~`;
 }
+
+/** Positions of a batch grouped by the bucket their key lives in, in input order. */
+export function groupByBucket<T>(items: ReadonlyArray<T>, bucketOf: (item: T) => number | null): Map<number, number[]> {
+  const groups = new Map<number, number[]>();
+  items.forEach((item, position) => {
+    const bucket = bucketOf(item);
+    if (bucket === null) return;
+    const group = groups.get(bucket);
+    if (group) group.push(position);
+    else groups.set(bucket, [position]);
+  });
+  return groups;
+}

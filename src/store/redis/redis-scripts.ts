@@ -221,93 +221,10 @@ end
 return #entries
 `;
 
-/** ARGV: userKey base ({users}:u:), username, userId, passwordHash, admin, active, createdAt */
-export const CREATE_USER = `
-local key = ARGV[1] .. ARGV[2]
-if redis.call('EXISTS', key) == 1 then return 0 end
-redis.call('HSET', key, 'id', ARGV[3], 'pw', ARGV[4], 'ad', ARGV[5], 'ac', ARGV[6], 'c', ARGV[7])
-redis.call('ZADD', KEYS[1], 0, ARGV[2])
-return 1
-`;
-
-/** KEYS[1] the user's key. ARGV: active (1/0). */
-export const SET_USER_ACTIVE = `
-if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
-redis.call('HSET', KEYS[1], 'ac', ARGV[1])
-return 1
-`;
-
-/** KEYS[1] the username index. ARGV: user key base. Answers flat [username, id, pw, ad, ac, c, ...]. */
-export const LIST_USERS = `
-local out = {}
-for _, name in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
-  local u = redis.call('HMGET', ARGV[1] .. name, 'id', 'pw', 'ad', 'ac', 'c')
-  if u[1] then
-    out[#out + 1] = name
-    for k = 1, 5 do out[#out + 1] = u[k] end
-  end
-end
-return out
-`;
-
-/**
- * Web sessions: hash w:<id> (h, c, l, i, a, d) with a TTL, and the bucket's `wexp` index.
- * ARGV: base, id, h, c, l, i, a, data, ttlMs
- */
-export const INSERT_WEB = `
-local base, id = ARGV[1], ARGV[2]
-local key = base .. 'w:' .. id
-redis.call('HSET', key, 'h', ARGV[3], 'c', ARGV[4], 'l', ARGV[5], 'i', ARGV[6], 'a', ARGV[7], 'd', ARGV[8])
-redis.call('PEXPIRE', key, ARGV[9])
-redis.call('ZADD', base .. 'wexp', math.min(tonumber(ARGV[6]), tonumber(ARGV[7])), id)
-return 1
-`;
-
-/** ARGV: base, id, lastSeenAt, idleExpiresAt, data, graceMs */
-export const UPDATE_WEB = `
-local base, id = ARGV[1], ARGV[2]
-local key = base .. 'w:' .. id
-local a = redis.call('HGET', key, 'a')
-if not a then return 0 end
-redis.call('HSET', key, 'l', ARGV[3], 'i', ARGV[4], 'd', ARGV[5])
-local expires = math.min(tonumber(ARGV[4]), tonumber(a))
-redis.call('ZADD', base .. 'wexp', expires, id)
-redis.call('PEXPIRE', key, math.max(1, expires - tonumber(ARGV[3]) + tonumber(ARGV[6])))
-return 1
-`;
-
-/** ARGV: base, id */
-export const DELETE_WEB = `
-local removed = redis.call('DEL', ARGV[1] .. 'w:' .. ARGV[2])
-redis.call('ZREM', ARGV[1] .. 'wexp', ARGV[2])
-return removed
-`;
-
-/** ARGV: base, now, limit. Answers how many expired web sessions it removed. */
-export const SWEEP_WEB = `
-local base = ARGV[1]
-local ids = redis.call('ZRANGEBYSCORE', base .. 'wexp', '-inf', tonumber(ARGV[2]), 'LIMIT', 0, tonumber(ARGV[3]))
-for _, id in ipairs(ids) do
-  redis.call('DEL', base .. 'w:' .. id)
-  redis.call('ZREM', base .. 'wexp', id)
-end
-return #ids
-`;
-
-export const SCRIPTS = {
+export const SESSION_SCRIPTS = {
   sdInsertSession: INSERT_SESSION,
   sdTouchSession: TOUCH_SESSION,
   sdEndSessions: END_SESSIONS,
   sdSweepSessions: SWEEP_SESSIONS,
   sdListSessions: LIST_SESSIONS,
-  sdAppendAudit: APPEND_AUDIT,
-  sdCreateUser: CREATE_USER,
-  sdSetUserActive: SET_USER_ACTIVE,
-  sdListUsers: LIST_USERS,
-  sdInsertWeb: INSERT_WEB,
-  sdUpdateWeb: UPDATE_WEB,
-  sdDeleteWeb: DELETE_WEB,
-  sdSweepWeb: SWEEP_WEB,
 } as const;
-
-export type ScriptName = keyof typeof SCRIPTS;

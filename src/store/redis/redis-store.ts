@@ -11,10 +11,14 @@ import type {
   UserSummary,
   WebSessionRecord,
 } from '../../core/types.ts';
+import { defineScripts, strings } from './redis-commands.ts';
 import { guarded, toStoreError, type RedisClient } from './redis-connection.ts';
-import { listingAfter, RedisKeys } from './redis-keys.ts';
-import { auditFromJson, auditToJson, sessionFromFields, sessionFromJson, userFromFields, webSessionFromFields } from './redis-records.ts';
-import { SCRIPTS, type ScriptName } from './redis-scripts.ts';
+import { groupByBucket, listingAfter, RedisKeys } from './redis-keys.ts';
+import { sessionFromFields, sessionFromJson } from './redis-records.ts';
+import { RedisAudit } from './redis-audit.ts';
+import { SESSION_SCRIPTS } from './redis-scripts.ts';
+import { RedisUsers } from './redis-users.ts';
+import { RedisWebSessions } from './redis-web-sessions.ts';
 
 export interface RedisStoreOptions {
   /**
@@ -40,32 +44,7 @@ export const DEFAULT_REDIS_STORE_OPTIONS: RedisStoreOptions = {
   listScanChunk: 1000,
 };
 
-type ScriptArg = string | number;
-type ScriptCommands = { [K in ScriptName]: (key: string, ...args: ScriptArg[]) => Promise<unknown> };
-
 const SESSION_FIELDS = ['h', 'u', 'n', 'p', 'c', 'l', 'i', 'a'] as const;
-const USER_FIELDS = ['id', 'pw', 'ad', 'ac', 'c'] as const;
-const WEB_FIELDS = ['h', 'c', 'l', 'i', 'a', 'd'] as const;
-
-function strings(reply: unknown): string[] {
-  if (!Array.isArray(reply) || !reply.every((x): x is string => typeof x === 'string')) {
-    throw new Error('unexpected reply from a sessiond Redis script');
-  }
-  return reply;
-}
-
-/** Positions of a batch grouped by the bucket their key lives in, in input order. */
-function groupByBucket<T>(items: ReadonlyArray<T>, bucketOf: (item: T) => number | null): Map<number, number[]> {
-  const groups = new Map<number, number[]>();
-  items.forEach((item, position) => {
-    const bucket = bucketOf(item);
-    if (bucket === null) return;
-    const group = groups.get(bucket);
-    if (group) group.push(position);
-    else groups.set(bucket, [position]);
-  });
-  return groups;
-}
 
 /**
  * SessionStore on Redis, standalone (one bucket: every batch is one atomic script) or Cluster
@@ -74,7 +53,10 @@ function groupByBucket<T>(items: ReadonlyArray<T>, bucketOf: (item: T) => number
  */
 export class RedisStore implements SessionStore {
   readonly kind: 'redis' | 'redis-cluster';
-  private readonly scripts: ScriptCommands;
+  private readonly scripts;
+  private readonly users: RedisUsers;
+  private readonly audit: RedisAudit;
+  private readonly web: RedisWebSessions;
 
   constructor(
     private readonly client: RedisClient,
@@ -82,8 +64,10 @@ export class RedisStore implements SessionStore {
     private readonly options: RedisStoreOptions = DEFAULT_REDIS_STORE_OPTIONS,
   ) {
     this.kind = keys.buckets === 1 ? 'redis' : 'redis-cluster';
-    for (const [name, lua] of Object.entries(SCRIPTS)) client.defineCommand(name, { lua, numberOfKeys: 1 });
-    this.scripts = client as unknown as ScriptCommands;
+    this.scripts = defineScripts(client, SESSION_SCRIPTS);
+    this.users = new RedisUsers(client, keys);
+    this.audit = new RedisAudit(client, keys, [options.auditMaxEntries, options.handleAuditMaxEntries, options.handleAuditRetentionMs]);
+    this.web = new RedisWebSessions(client, keys, options.expiryGraceMs);
   }
 
   /** The command connection, which the invalidation bus publishes on. */
@@ -92,17 +76,11 @@ export class RedisStore implements SessionStore {
   }
 
   private get caps(): [number, number, number] {
-    return [this.options.auditMaxEntries, this.options.handleAuditMaxEntries, this.options.handleAuditRetentionMs];
+    return this.audit.caps;
   }
 
-  /**
-   * Reserves `count` audit sequence numbers. With one bucket the scripts number records from
-   * their bucket's own counter (''); in Cluster mode the counter lives in its own slot.
-   */
-  private async reserveSequence(count: number): Promise<number | ''> {
-    if (this.keys.buckets === 1 || count === 0) return '';
-    const last = await this.client.incrby(this.keys.auditSequence(), count);
-    return last - count + 1;
+  private reserveSequence(count: number): Promise<number | ''> {
+    return this.audit.reserve(count);
   }
 
   private ttlFor(record: { lastSeenAt: number; idleExpiresAt: number; absoluteExpiresAt: number }): number {
@@ -132,42 +110,20 @@ export class RedisStore implements SessionStore {
 
   // users
 
-  async createUser(user: UserRecord): Promise<void> {
-    const created = await guarded(() =>
-      this.scripts.sdCreateUser(
-        this.keys.users(),
-        this.keys.user(''),
-        user.username,
-        user.userId,
-        user.passwordHash,
-        user.admin ? '1' : '0',
-        user.active ? '1' : '0',
-        user.createdAt,
-      ),
-    );
-    if (created === 0) throw new SessiondError('DUPLICATE_USERNAME');
+  createUser(user: UserRecord): Promise<void> {
+    return this.users.create(user);
   }
 
-  async findUserByUsername(username: string): Promise<UserRecord | null> {
-    const fields = await guarded(() => this.client.hmget(this.keys.user(username), ...USER_FIELDS));
-    return userFromFields(username, fields);
+  findUserByUsername(username: string): Promise<UserRecord | null> {
+    return this.users.find(username);
   }
 
-  async listUsers(): Promise<UserSummary[]> {
-    const flat = strings(await guarded(() => this.scripts.sdListUsers(this.keys.users(), this.keys.user(''))));
-    const users: UserSummary[] = [];
-    for (let i = 0; i + 5 < flat.length; i += 6) {
-      const user = userFromFields(flat[i]!, flat.slice(i + 1, i + 6));
-      if (user) {
-        const { passwordHash: _hidden, ...summary } = user;
-        users.push(summary);
-      }
-    }
-    return users;
+  listUsers(): Promise<UserSummary[]> {
+    return this.users.list();
   }
 
-  async setUserActive(username: string, active: boolean): Promise<boolean> {
-    return (await guarded(() => this.scripts.sdSetUserActive(this.keys.user(username), active ? '1' : '0'))) === 1;
+  setUserActive(username: string, active: boolean): Promise<boolean> {
+    return this.users.setActive(username, active);
   }
 
   // sessions
@@ -391,92 +347,33 @@ export class RedisStore implements SessionStore {
 
   // audit
 
-  async appendAudit(records: ReadonlyArray<AuditRecord>): Promise<void> {
-    if (records.length === 0) return;
-    // Records about a handle go to that handle's bucket; listAudit reads every bucket.
-    const groups = groupByBucket(records, (r) => this.keys.bucketOf(r.handle ?? ''));
-    await guarded(async () => {
-      const first = await this.reserveSequence(records.length);
-      await Promise.all(
-        [...groups].map(([bucket, positions]) => {
-          const base = this.keys.base(bucket);
-          return this.scripts.sdAppendAudit(
-            `${base}audit`,
-            base,
-            first,
-            ...this.caps,
-            ...positions.map((p) => auditToJson(p, records[p]!)),
-          );
-        }),
-      );
-    });
+  appendAudit(records: ReadonlyArray<AuditRecord>): Promise<void> {
+    return this.audit.append(records);
   }
 
-  async listAudit(options: { limit: number; handle?: string }): Promise<AuditRecord[]> {
-    const suffix = options.handle === undefined ? 'audit' : `ah:${options.handle}`;
-    const lists = await guarded(() =>
-      Promise.all(this.keys.allBases().map((base) => this.client.lrange(`${base}${suffix}`, 0, options.limit - 1))),
-    );
-    return lists
-      .flat()
-      .map(auditFromJson)
-      .sort((x, y) => y.seq - x.seq)
-      .slice(0, options.limit)
-      .map((entry) => entry.record);
+  listAudit(options: { limit: number; handle?: string }): Promise<AuditRecord[]> {
+    return this.audit.list(options);
   }
 
   // web sessions
 
-  async insertWebSession(r: WebSessionRecord): Promise<void> {
-    const base = this.keys.base(this.keys.bucketOf(r.idHash));
-    await guarded(() =>
-      this.scripts.sdInsertWeb(
-        `${base}w:${r.idHash}`,
-        base,
-        r.idHash,
-        r.handle,
-        r.createdAt,
-        r.lastSeenAt,
-        r.idleExpiresAt,
-        r.absoluteExpiresAt,
-        r.data,
-        this.ttlFor(r),
-      ),
-    );
+  insertWebSession(record: WebSessionRecord): Promise<void> {
+    return this.web.insert(record);
   }
 
-  async findWebSessionByHash(idHash: string): Promise<WebSessionRecord | null> {
-    const fields = await guarded(() => this.client.hmget(this.keys.webSession(idHash), ...WEB_FIELDS));
-    return webSessionFromFields(idHash, fields);
+  findWebSessionByHash(idHash: string): Promise<WebSessionRecord | null> {
+    return this.web.find(idHash);
   }
 
-  async updateWebSession(idHash: string, change: Pick<WebSessionRecord, 'lastSeenAt' | 'idleExpiresAt' | 'data'>): Promise<void> {
-    const base = this.keys.base(this.keys.bucketOf(idHash));
-    await guarded(() =>
-      this.scripts.sdUpdateWeb(
-        `${base}w:${idHash}`,
-        base,
-        idHash,
-        change.lastSeenAt,
-        change.idleExpiresAt,
-        change.data,
-        this.options.expiryGraceMs,
-      ),
-    );
+  updateWebSession(idHash: string, change: Pick<WebSessionRecord, 'lastSeenAt' | 'idleExpiresAt' | 'data'>): Promise<void> {
+    return this.web.update(idHash, change);
   }
 
-  async deleteWebSession(idHash: string): Promise<boolean> {
-    const base = this.keys.base(this.keys.bucketOf(idHash));
-    return (await guarded(() => this.scripts.sdDeleteWeb(`${base}w:${idHash}`, base, idHash))) === 1;
+  deleteWebSession(idHash: string): Promise<boolean> {
+    return this.web.delete(idHash);
   }
 
-  async sweepExpiredWebSessions(now: number, limit: number): Promise<number> {
-    let removed = 0;
-    for (const base of this.keys.allBases()) {
-      if (removed >= limit) break;
-      const count = await guarded(() => this.scripts.sdSweepWeb(`${base}wexp`, base, now, limit - removed));
-      removed += Number(count);
-    }
-    return removed;
+  sweepExpiredWebSessions(now: number, limit: number): Promise<number> {
+    return this.web.sweep(now, limit);
   }
 }
