@@ -23,7 +23,12 @@ export class ExpiryPolicies {
 
   for(project: string): ExpiryPolicy {
     const override = this.perProject.get(project);
-    return override ? { ...this.fallback, ...override } : this.fallback;
+    const policy = override ? { ...this.fallback, ...override } : this.fallback;
+    // A session in use must not expire because its last touch was throttled away: with a
+    // project idle timeout shorter than the touch interval it would, so touch at least twice
+    // per idle timeout.
+    const maxTouch = Math.floor(policy.idleTimeoutMs / 2);
+    return policy.touchIntervalMs > maxTouch ? { ...policy, touchIntervalMs: maxTouch } : policy;
   }
 }
 

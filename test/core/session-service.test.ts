@@ -44,7 +44,10 @@ describe('core session engine', () => {
       clock,
       policies: new ExpiryPolicies(
         { idleTimeoutMs: 2 * HOUR, absoluteLifetimeMs: 24 * HOUR, touchIntervalMs: MINUTE },
-        new Map([['short', { idleTimeoutMs: 5 * MINUTE, absoluteLifetimeMs: HOUR }]]),
+        new Map([
+          ['short', { idleTimeoutMs: 5 * MINUTE, absoluteLifetimeMs: HOUR }],
+          ['tiny', { idleTimeoutMs: 30 * SECOND }],
+        ]),
       ),
       users,
       throttle: unlimitedLoginThrottle,
@@ -93,6 +96,16 @@ describe('core session engine', () => {
     const { sessionId, idleTimeoutSeconds } = await signIn('short');
     assert.equal(idleTimeoutSeconds, 300);
     clock.advance(5 * MINUTE);
+    await assert.rejects(service.authenticate(sessionId), rejectsWith('INVALID_SESSION_ID'));
+  });
+
+  test('a project whose idle timeout is shorter than the touch interval still slides while in use', async () => {
+    const { sessionId } = await signIn('tiny');
+    for (let i = 0; i < 10; i++) {
+      clock.advance(20 * SECOND);
+      await service.authenticate(sessionId);
+    }
+    clock.advance(30 * SECOND);
     await assert.rejects(service.authenticate(sessionId), rejectsWith('INVALID_SESSION_ID'));
   });
 
