@@ -36,9 +36,13 @@ export function registerProjectRoutes(app: FastifyInstance, deps: WebDeps): void
     if (!found.web) return found.answered;
     const { web } = found;
     const held = Object.values(web.data.sessions);
-    if (!(await authorized(request, reply, web, held, {}))) return notAuthorized(deps, request, reply, web.data.vars);
-    await deps.webSessions.save(web);
-    return sendPage(reply, 200, 'Projects', homePage({ user: web.data.user, csrf: reply.generateCsrf(), sessions: held }));
+    const allowed = await authorized(request, reply, web, held, {});
+    const vars = web.data.vars;
+    if (!(await deps.webSessions.update(web, (d) => void (d.vars = vars)))) {
+      return signInRequired(deps, request, reply, 'SESSION_CLOSED', `${WEB_PATH}/`, '');
+    }
+    if (!allowed) return notAuthorized(deps, request, reply, web.data.vars);
+    return sendPage(reply, 200, 'Projects', homePage({ user: web.data.user, csrf: reply.generateCsrf(), sessions: Object.values(web.data.sessions) }));
   });
 
   app.get('/open', async (request, reply) => {
@@ -60,6 +64,7 @@ export function registerProjectRoutes(app: FastifyInstance, deps: WebDeps): void
     let note: string | undefined;
 
     let held = web.data.sessions[project];
+    let dead: HeldSession | undefined;
     if (held) {
       let alive: boolean;
       try {
@@ -70,44 +75,62 @@ export function registerProjectRoutes(app: FastifyInstance, deps: WebDeps): void
       }
       if (!alive) {
         // It ended under the user (elsewhere, or expired): the module decides whether it is re-created.
-        const dead = held;
+        dead = held;
         held = undefined;
-        delete web.data.sessions[project];
         const reconnect = web.data.creds !== null && (await deps.esm.canReconnectSession(c, deps.sessions.view(dead), 'SESSION_ENDED'));
         if (!reconnect) {
-          await deps.webSessions.save(web);
+          const gone = dead;
+          await deps.webSessions.update(web, (d) => dropIfSame(d.sessions, project, gone));
           return signInRequired(deps, request, reply, 'SESSION_CLOSED', here, project);
         }
         note = 'Your earlier server session for this project had ended; a new one was opened.';
       }
     }
 
+    let added: HeldSession | undefined;
     if (!held) {
       if (web.data.creds) {
         try {
-          held = await deps.sessions.open({ ...web.data.creds, project }, request.ip);
+          added = await deps.sessions.open({ ...web.data.creds, project }, request.ip);
         } catch (error) {
           if (isUnavailable(error)) return upstreamDown(reply);
           request.log.info({ failure: error instanceof UpstreamError ? error.failure : 'unknown' }, 'web: could not open a server session');
-          await deps.webSessions.save(web);
           return sendPage(reply, 403, 'Cannot open project', errorPage('This project could not be opened for your account.'));
         }
       } else {
         // A module collected this web session: it is asked for the project's session too.
         const session = await deps.esm.getServerSession(keys, c);
         if (!session || session.getProjectName() !== project) {
+          if (session) await closeQuietly(request, deps.sessions.held(session));
+          if (c.upstreamUnavailable) return upstreamDown(reply);
           return sendPage(reply, 403, 'Cannot open project', errorPage('This project could not be opened for your account.'));
         }
-        held = deps.sessions.held(session);
+        added = deps.sessions.held(session);
       }
-      web.data.sessions[project] = held;
+      held = added;
     }
 
-    if (!(await authorized(request, reply, web, [held], path))) {
-      await deps.webSessions.save(web);
-      return notAuthorized(deps, request, reply, web.data.vars);
+    // Saved against the freshest copy, so two tabs opening projects at once lose nothing.
+    let duplicate: HeldSession | undefined;
+    const vars = web.data.vars;
+    const saved = await deps.webSessions.update(web, (d) => {
+      if (dead) dropIfSame(d.sessions, project, dead);
+      if (added) {
+        const other = d.sessions[project];
+        if (other) duplicate = added;
+        else d.sessions[project] = added;
+      }
+      d.vars = vars;
+    });
+    if (!saved) {
+      // Signed out meanwhile: the session just opened belongs to no one, so it is closed.
+      if (added) await closeQuietly(request, added);
+      return signInRequired(deps, request, reply, 'SESSION_CLOSED', here, project);
     }
-    await deps.webSessions.save(web);
+    if (duplicate) await closeQuietly(request, duplicate);
+    held = web.data.sessions[project]!;
+
+    if (!(await authorized(request, reply, web, [held], path))) return notAuthorized(deps, request, reply, web.data.vars);
     return sendPage(
       reply,
       200,
@@ -115,6 +138,15 @@ export function registerProjectRoutes(app: FastifyInstance, deps: WebDeps): void
       projectPage({ user: web.data.user, csrf: reply.generateCsrf(), session: held, variables: held.variables, ...(note ? { note } : {}) }),
     );
   });
+
+  /** Closes a server session no web session holds; a failure is only logged (it expires upstream). */
+  async function closeQuietly(request: FastifyRequest, held: HeldSession): Promise<void> {
+    try {
+      await deps.sessions.close(held);
+    } catch (error) {
+      request.log.warn({ err: error, handle: held.handle }, 'web: could not close an unneeded server session; it expires at the upstream');
+    }
+  }
 
   app.post('/projects/:project/variables', { preHandler: app.csrfProtection }, async (request, reply) => {
     const p = projectParam.safeParse(request.params);
@@ -129,8 +161,16 @@ export function registerProjectRoutes(app: FastifyInstance, deps: WebDeps): void
     if (!Object.hasOwn(held.variables, body.data.name) && Object.keys(held.variables).length >= MAX_VARIABLES) {
       return sendPage(reply, 400, 'Bad request', errorPage(`A server session holds at most ${MAX_VARIABLES} variables.`));
     }
-    held.variables[body.data.name] = body.data.value;
-    await deps.webSessions.save(web);
+    const { name, value } = body.data;
+    await deps.webSessions.update(web, (d) => {
+      const current = d.sessions[project];
+      if (current?.handle === held.handle) current.variables[name] = value;
+    });
     return reply.redirect(`${WEB_PATH}/projects/${project}`, 303);
   });
+}
+
+/** Removes the project's entry only if it is still the session this request saw. */
+function dropIfSame(sessions: Record<string, HeldSession>, project: string, held: HeldSession): void {
+  if (sessions[project]?.handle === held.handle) delete sessions[project];
 }

@@ -84,6 +84,21 @@ export class WebSessions {
     return parsed.success ? { id: cookie, record, data: parsed.data } : null;
   }
 
+  /**
+   * Applies `change` to the freshest stored copy of the data (another tab may have changed it
+   * since this request loaded it), saves it and slides the idle timer. Answers false when the
+   * web session ended meanwhile (signed out elsewhere, expired): nothing is saved then.
+   */
+  async update(session: LoadedWebSession, change: (data: WebSessionData) => void): Promise<boolean> {
+    const fresh = await this.load(session.id);
+    if (!fresh) return false;
+    change(fresh.data);
+    session.record = fresh.record;
+    session.data = fresh.data;
+    await this.save(session);
+    return true;
+  }
+
   /** Saves the data and slides the idle timer. */
   async save(session: LoadedWebSession): Promise<void> {
     const now = this.clock.now();

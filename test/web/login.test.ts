@@ -167,6 +167,23 @@ describe('web pages', () => {
     }
   });
 
+  test('two tabs opening projects at the same time: both are kept, and logout closes all of them', async () => {
+    const w = await setupWeb({}, ['alice']);
+    try {
+      const browser = new WebClient(w.url);
+      await browser.login('alice', PASSWORD);
+      const pages = await Promise.all(['p1', 'p2', 'p3'].map((p) => browser.get(`/web/projects/${p}`)));
+      assert.deepEqual(pages.map((p) => p.status), [200, 200, 200]);
+      const home = await browser.get('/web/');
+      for (const p of ['default', 'p1', 'p2', 'p3']) assert.match(home.html, new RegExp(`href="/web/projects/${p}"`));
+      assert.equal((await w.handlesOf('alice')).length, 4);
+      await browser.logout();
+      assert.deepEqual(await w.handlesOf('alice'), [], 'none left behind');
+    } finally {
+      await w.s.close();
+    }
+  });
+
   test('logout without the CSRF token: 403 and nothing changes', async () => {
     const w = await setupWeb({}, ['alice']);
     try {
