@@ -73,6 +73,26 @@ users
     });
   });
 
+users
+  .command('deactivate <username>')
+  .description('stop a user from logging in and end all of their sessions')
+  .action(async (username: string) => {
+    await withCore(async ({ users, service }) => {
+      await users.setActive(username, false);
+      const ended = await service.endSessionsOfUser(username, 'cli');
+      process.stdout.write(`deactivated ${username}; ended ${ended} session${ended === 1 ? '' : 's'}\n`);
+    });
+  });
+users
+  .command('activate <username>')
+  .description('let a deactivated user log in again')
+  .action(async (username: string) => {
+    await withCore(async ({ users }) => {
+      await users.setActive(username, true);
+      process.stdout.write(`activated ${username}\n`);
+    });
+  });
+
 const sessions = program.command('sessions').description('list and end sessions (by handle)');
 sessions
   .command('list')

@@ -105,6 +105,22 @@ describe('sessiond command', () => {
     assert.match(missing.stderr, /no-such-file/);
   });
 
+  test('users deactivate ends the user’s sessions and stops logins; activate lets them back in', async () => {
+    assert.ok(server);
+    const s = await login(server.url, 'alice', 'alice-password-1');
+    const off = await runCli(['users', 'deactivate', 'alice'], env);
+    assert.equal(off.code, 0, off.stderr);
+    assert.match(off.stdout, /^deactivated alice; ended [1-9]\d* sessions?\n$/);
+    assert.equal((await api(server.url, 'GET', '/api/v1/session', { sessionId: s.sessionId })).status, 401);
+    const refused = await api(server.url, 'POST', '/api/v1/login', { body: { username: 'alice', password: 'alice-password-1' } });
+    assert.equal(refused.status, 401);
+    assert.equal(refused.body.errorCode, 'INVALID_LOGIN');
+    const on = await runCli(['users', 'activate', 'alice'], env);
+    assert.equal(on.code, 0, on.stderr);
+    assert.equal(on.stdout, 'activated alice\n');
+    await login(server.url, 'alice', 'alice-password-1');
+  });
+
   test('an unknown store scheme is refused with a clear message', async () => {
     const res = await runCli(['users', 'list'], { SESSIOND_STORE: 'mysql://db.example/sessions' });
     assert.equal(res.code, 78);
