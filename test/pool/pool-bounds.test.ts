@@ -60,13 +60,13 @@ describe('pool bounds', () => {
   test('pooled sessions are kept alive while idle: they outlive the upstream idle timeout and are reused', async () => {
     const w = await setupWeb({
       ...KEEP,
-      SESSIOND_IDLE_TIMEOUT_SECONDS: '2',
+      SESSIOND_IDLE_TIMEOUT_SECONDS: '3',
       SESSIOND_TOUCH_INTERVAL_SECONDS: '0',
       SESSIOND_POOL_KEEPALIVE_SECONDS: '1',
     });
     try {
       const handle = await pooledSessionOf(w.url, 'alice');
-      await sleep(3500);
+      await sleep(4500);
       assert.deepEqual(await w.handlesOf('alice'), [handle], 'still alive after more than its idle timeout');
       const browser = new WebClient(w.url);
       await browser.login('alice', PASSWORD);
