@@ -184,6 +184,21 @@ describe('web pages', () => {
     }
   });
 
+  test('web sessions have their own idle timeout (SESSIOND_WEB_IDLE_TIMEOUT_SECONDS)', async () => {
+    const w = await setupWeb({ SESSIOND_WEB_IDLE_TIMEOUT_SECONDS: '1' }, ['alice']);
+    try {
+      const browser = new WebClient(w.url);
+      await browser.login('alice', PASSWORD);
+      assert.equal((await browser.get('/web/')).status, 200);
+      await new Promise((r) => setTimeout(r, 1300));
+      const res = await browser.get('/web/');
+      assert.equal(res.status, 303);
+      assert.match(res.location!, /reason=SESSION_CLOSED/);
+    } finally {
+      await w.s.close();
+    }
+  });
+
   test('logout without the CSRF token: 403 and nothing changes', async () => {
     const w = await setupWeb({}, ['alice']);
     try {
