@@ -26,17 +26,17 @@ export interface TestRedisCluster {
 }
 
 /**
- * False when redis-server and redis-cli are installed (run the cluster tests), else a skip reason;
+ * False when redis-server and redis-cli are installed (tests that run their own Redis), else a skip reason;
  * under SESSIOND_REQUIRE_SERVICES=1 a missing program fails the run instead.
  */
-export async function skipUnlessRedisCluster(): Promise<false | string> {
+export async function skipUnlessRedisServerBinary(): Promise<false | string> {
   const missing = [];
   for (const program of ['redis-server', 'redis-cli']) if (!(await hasProgram(program))) missing.push(program);
   if (missing.length === 0) return false;
   if (process.env.SESSIOND_REQUIRE_SERVICES === '1') {
     throw new Error(`${missing.join(' and ')} required (SESSIOND_REQUIRE_SERVICES=1) to start a Redis Cluster, but not on PATH`);
   }
-  const reason = `SKIPPED: ${missing.join(' and ')} not on PATH, so no Redis Cluster can be started (set SESSIOND_REQUIRE_SERVICES=1 to make this a failure)`;
+  const reason = `SKIPPED: ${missing.join(' and ')} not on PATH, so no redis-server of the test's own (standalone or Cluster) can be started (set SESSIOND_REQUIRE_SERVICES=1 to make this a failure)`;
   process.stderr.write(`${reason}\n`);
   return reason;
 }

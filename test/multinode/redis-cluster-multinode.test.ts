@@ -1,4 +1,4 @@
-import { skipUnlessRedisCluster, startRedisCluster } from '../helpers/redis-cluster.ts';
+import { skipUnlessRedisServerBinary, startRedisCluster } from '../helpers/redis-cluster.ts';
 import { runMultiNodeSuite } from './scenario.ts';
 
 /**
@@ -6,7 +6,7 @@ import { runMultiNodeSuite } from './scenario.ts';
  * with the session cache on: the shared scenario over a store whose keys span several slots and
  * whose invalidations are published through the cluster bus.
  */
-const skip = await skipUnlessRedisCluster();
+const skip = await skipUnlessRedisServerBinary();
 
 runMultiNodeSuite(
   'redis-cluster',

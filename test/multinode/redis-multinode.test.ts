@@ -1,4 +1,4 @@
-import { skipUnlessRedisCluster, startRedisServer } from '../helpers/redis-cluster.ts';
+import { skipUnlessRedisServerBinary, startRedisServer } from '../helpers/redis-cluster.ts';
 import { runMultiNodeSuite } from './scenario.ts';
 
 /**
@@ -6,7 +6,7 @@ import { runMultiNodeSuite } from './scenario.ts';
  * fsync-always append-only file, stopped and removed afterwards), with the session cache on:
  * the shared scenario checks cross-node validation, batch propagation and kill -9.
  */
-const skip = await skipUnlessRedisCluster();
+const skip = await skipUnlessRedisServerBinary();
 
 runMultiNodeSuite(
   'redis',

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import { hashSecretId, newHandle, newSessionId } from '../../src/core/secret-id.ts';
 import { openRedisStore } from '../../src/store/redis/open-redis.ts';
-import { deleteKeys, rawClient, redisConformanceOpener, skipUnlessRedisCluster, startRedisCluster, testPrefix } from '../helpers/redis-cluster.ts';
+import { deleteKeys, rawClient, redisConformanceOpener, skipUnlessRedisServerBinary, startRedisCluster, testPrefix } from '../helpers/redis-cluster.ts';
 import { runStoreConformance } from './conformance.ts';
 
 /**
@@ -10,7 +10,7 @@ import { runStoreConformance } from './conformance.ts';
  * `redis-cli --cluster create`) runs the shared suite; the cluster is stopped and its files
  * removed afterwards, also when a test fails.
  */
-const skip = await skipUnlessRedisCluster();
+const skip = await skipUnlessRedisServerBinary();
 if (skip) {
   test('redis-cluster: SessionStore conformance', { skip }, () => {});
 } else {

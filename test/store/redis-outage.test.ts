@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { ADMIN_PASSWORD, addUser, api, login, startTestServer, type TestServer } from '../helpers/server.ts';
-import { skipUnlessRedisCluster, startRedisServer, testPrefix, type TestRedisServer } from '../helpers/redis-cluster.ts';
+import { skipUnlessRedisServerBinary, startRedisServer, testPrefix, type TestRedisServer } from '../helpers/redis-cluster.ts';
 
 /**
  * A node on Redis fails closed while Redis is away (503 SERVICE_UNAVAILABLE at once, never a
  * session accepted without the store's word) and recovers by itself when Redis comes back.
  * The Redis here is a redis-server of the test's own, so it can be killed.
  */
-const skip = await skipUnlessRedisCluster();
+const skip = await skipUnlessRedisServerBinary();
 
 describe('sessiond on Redis while Redis is down', { skip }, () => {
   let redis: TestRedisServer;
