@@ -61,7 +61,24 @@ export async function audit(deps: WebDeps, event: AuditEventName, handle: string
 export async function loadWeb(deps: WebDeps, request: FastifyRequest): Promise<{ web: LoadedWebSession | null; hadCookie: boolean }> {
   const cookie = request.cookies[WEB_COOKIE];
   if (cookie === undefined) return { web: null, hadCookie: false };
-  return { web: await deps.webSessions.load(cookie), hadCookie: true };
+  const web = await deps.webSessions.load(cookie);
+  if (!web) await closeExpired(deps, cookie);
+  return { web, hadCookie: true };
+}
+
+/**
+ * A web session that timed out is not a logout (the module is not asked): its server sessions
+ * are simply closed, so they do not run on at the upstream until their own timeout.
+ */
+async function closeExpired(deps: WebDeps, cookie: string): Promise<void> {
+  const data = await deps.webSessions.takeExpired(cookie);
+  for (const held of Object.values(data?.sessions ?? {})) {
+    try {
+      await deps.sessions.close(held);
+    } catch (error) {
+      deps.ctx.logger.warn({ err: error, handle: held.handle }, 'web: could not close the server session of an expired web session');
+    }
+  }
 }
 
 /** Starts a web session holding one server session: a new web session ID at every sign-in. */

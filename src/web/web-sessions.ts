@@ -68,10 +68,26 @@ export class WebSessions {
 
   /** The live web session behind a cookie value, or null (malformed, unknown, expired, unreadable). */
   async load(cookie: unknown): Promise<LoadedWebSession | null> {
+    const found = await this.find(cookie);
+    return found && !found.expired ? found.session : null;
+  }
+
+  /**
+   * The data of a web session that expired (its cookie came back before the sweeper removed
+   * it), removed from the store, so its server sessions can be closed rather than left to run
+   * out upstream. Null when there is no such expired session.
+   */
+  async takeExpired(cookie: unknown): Promise<WebSessionData | null> {
+    const found = await this.find(cookie);
+    if (!found?.expired) return null;
+    // Only the request that removes it closes its sessions.
+    return (await this.store.deleteWebSession(found.session.record.idHash)) ? found.session.data : null;
+  }
+
+  private async find(cookie: unknown): Promise<{ session: LoadedWebSession; expired: boolean } | null> {
     if (!isWellFormedWebSessionId(cookie)) return null;
     const record = await this.store.findWebSessionByHash(hashSecretId(cookie));
-    const now = this.clock.now();
-    if (!record || now >= record.idleExpiresAt || now >= record.absoluteExpiresAt) return null;
+    if (!record) return null;
     const plaintext = openWebSessionData(cookie, record.data);
     if (plaintext === null) return null;
     let json: unknown;
@@ -81,7 +97,9 @@ export class WebSessions {
       return null;
     }
     const parsed = webSessionData.safeParse(json);
-    return parsed.success ? { id: cookie, record, data: parsed.data } : null;
+    if (!parsed.success) return null;
+    const now = this.clock.now();
+    return { session: { id: cookie, record, data: parsed.data }, expired: now >= record.idleExpiresAt || now >= record.absoluteExpiresAt };
   }
 
   /**

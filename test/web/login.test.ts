@@ -184,7 +184,7 @@ describe('web pages', () => {
     }
   });
 
-  test('web sessions have their own idle timeout (SESSIOND_WEB_IDLE_TIMEOUT_SECONDS)', async () => {
+  test('web sessions have their own idle timeout (SESSIOND_WEB_IDLE_TIMEOUT_SECONDS); an expired one’s server sessions are closed', async () => {
     const w = await setupWeb({ SESSIOND_WEB_IDLE_TIMEOUT_SECONDS: '1' }, ['alice']);
     try {
       const browser = new WebClient(w.url);
@@ -194,6 +194,7 @@ describe('web pages', () => {
       const res = await browser.get('/web/');
       assert.equal(res.status, 303);
       assert.match(res.location!, /reason=SESSION_CLOSED/);
+      assert.deepEqual(await w.handlesOf('alice'), [], 'its server session was closed, not left to run out');
     } finally {
       await w.s.close();
     }
