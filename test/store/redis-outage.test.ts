@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { hashSecretId } from '../../src/core/secret-id.ts';
+import { openRedis } from '../../src/store/redis/open-redis.ts';
 import { ADMIN_PASSWORD, addUser, api, login, startTestServer, type TestServer } from '../helpers/server.ts';
 import { skipUnlessRedisServerBinary, startRedisServer, testPrefix, type TestRedisServer } from '../helpers/redis-cluster.ts';
 
@@ -13,11 +15,17 @@ const skip = await skipUnlessRedisServerBinary();
 describe('sessiond on Redis while Redis is down', { skip }, () => {
   let redis: TestRedisServer;
   let node: TestServer;
+  let watcher: Awaited<ReturnType<typeof openRedis>> | undefined;
+  const prefix = testPrefix('outage');
   before(async () => {
     redis = await startRedisServer();
-    node = await startTestServer({ SESSIOND_STORE: redis.url, SESSIOND_REDIS_PREFIX: testPrefix('outage') });
+    node = await startTestServer({ SESSIOND_STORE: redis.url, SESSIOND_REDIS_PREFIX: prefix });
+    // Another node's view of the bus, to see that both ends of pub/sub come back by themselves.
+    watcher = await openRedis({ kind: 'redis', url: redis.url }, { prefix });
   });
   after(async () => {
+    await watcher?.bus.close();
+    await watcher?.store.close();
     await node?.close();
     await redis?.stop();
   });
@@ -50,8 +58,13 @@ describe('sessiond on Redis while Redis is down', { skip }, () => {
     assert.equal(healthy, 200, 'the node reconnected by itself');
     const again = await api(node.url, 'GET', '/api/v1/session', { sessionId: uma.sessionId });
     assert.equal(again.status, 200, 'the session Redis had acknowledged is there after the restart');
+    const heard: string[] = [];
+    watcher!.bus.subscribe((hashes) => heard.push(...hashes));
     // A fresh Redis has no scripts cached: ending a session still works (the client reloads them).
     assert.equal((await api(node.url, 'POST', '/api/v1/logout', { sessionId: uma.sessionId })).status, 200);
     assert.equal((await api(node.url, 'GET', '/api/v1/session', { sessionId: uma.sessionId })).status, 401);
+    const until = Date.now() + 5000;
+    while (!heard.includes(hashSecretId(uma.sessionId)) && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+    assert.ok(heard.includes(hashSecretId(uma.sessionId)), 'the end was published and heard again after the outage');
   });
 });
