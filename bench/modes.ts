@@ -10,6 +10,8 @@ export interface Mode {
   connections: number;
   /** Store sizes for the validation scenarios on SQLite. */
   sqliteSizes: number[];
+  /** Also run the largest SQLite store with the validation cache on (this many ms; 0: not run). */
+  cachedVariantMs: number;
   /** Sessions seeded in PostgreSQL / Redis for their validation scenario. */
   otherStoreSessions: number;
   /** invalidateSessions calls of 200 IDs, after a few thrown-away warm-up calls. */
@@ -25,17 +27,18 @@ export interface Mode {
 
 export const QUICK: Mode = {
   name: 'quick',
-  warmupSec: 1,
-  durationSec: 3,
+  warmupSec: 0.5,
+  durationSec: 2,
   connections: 32,
   sqliteSizes: [10_000],
-  otherStoreSessions: 2_000,
-  invalidateCalls: 50,
-  invalidateWarmupCalls: 5,
+  cachedVariantMs: 0,
+  otherStoreSessions: 1_000,
+  invalidateCalls: 20,
+  invalidateWarmupCalls: 3,
   loginConnections: 4,
-  loginDurationSec: 2,
-  hashSamples: 5,
-  webOpens: 8,
+  loginDurationSec: 1,
+  hashSamples: 3,
+  webOpens: 4,
 };
 
 export const FULL: Mode = {
@@ -44,6 +47,7 @@ export const FULL: Mode = {
   durationSec: 10,
   connections: 50,
   sqliteSizes: [10_000, 1_000_000],
+  cachedVariantMs: 5000,
   otherStoreSessions: 50_000,
   invalidateCalls: 1000,
   invalidateWarmupCalls: 20,

@@ -6,7 +6,12 @@ import { seedSqlite } from '../seed-sqlite.ts';
 import { startSessiond } from '../sessiond-server.ts';
 import { expectJson, measureValidation, type BenchContext } from './context.ts';
 
-/** `GET /api/v1/session` with a valid Bearer ID, sessiond on SQLite holding `size` sessions. */
+/**
+ * `GET /api/v1/session` with a valid Bearer ID, sessiond on SQLite holding `size` sessions.
+ * Each entry of `cacheVariants` is one server run on the same seeded file: 0 is the shipped
+ * setting (validation cache off); a value > 0 turns the node's validated-session cache on for
+ * that many ms, to show what it buys. Targets are judged on the shipped setting only.
+ */
 export function sizeLabel(size: number): string {
   return size >= 1_000_000 ? `${size / 1_000_000}m` : `${size / 1000}k`;
 }
@@ -15,25 +20,40 @@ export function removeSqliteFiles(path: string): void {
   for (const suffix of ['', '-wal', '-shm']) rmSync(path + suffix, { force: true });
 }
 
-export async function validateSqlite(ctx: BenchContext, size: number): Promise<Row> {
-  const tag = sizeLabel(size);
-  const dbPath = join(ctx.workDir, `sessiond-${tag}.db`);
+export async function validateSqlite(ctx: BenchContext, size: number, cacheVariants: readonly number[] = [0]): Promise<Row[]> {
+  const dbPath = join(ctx.workDir, `sessiond-${sizeLabel(size)}.db`);
+  const rows: Row[] = [];
   try {
     const seeded = await seedSqlite({ path: dbPath, sessions: size, keepIds: 1, scrypt: DEFAULT_SCRYPT });
     ctx.print(`  seeded ${size.toLocaleString('en')} sessions in ${(seeded.seedMs / 1000).toFixed(1)} s`);
-    const server = await startSessiond({ name: `sessiond-sqlite-${tag}`, store: `sqlite:${dbPath}`, logDir: ctx.workDir });
-    const headers = { authorization: `Bearer ${seeded.ids[0]!}` };
-    const check = (await expectJson(await fetch(`${server.url}/api/v1/session`, { headers }))) as { username?: string };
-    if (check.username !== seeded.username) {
-      await server.stop();
-      throw new Error('GET /api/v1/session did not answer the seeded session');
+    for (const cacheMs of cacheVariants) {
+      const tag = sizeLabel(size) + (cacheMs > 0 ? '-cache' : '');
+      const server = await startSessiond({
+        name: `sessiond-sqlite-${tag}`,
+        store: `sqlite:${dbPath}`,
+        logDir: ctx.workDir,
+        ...(cacheMs > 0 ? { env: { SESSIOND_CACHE_MAX_AGE_MS: String(cacheMs) } } : {}),
+      });
+      const headers = { authorization: `Bearer ${seeded.ids[0]!}` };
+      const check = (await expectJson(await fetch(`${server.url}/api/v1/session`, { headers }))) as { username?: string };
+      if (check.username !== seeded.username) {
+        await server.stop();
+        throw new Error('GET /api/v1/session did not answer the seeded session');
+      }
+      rows.push(
+        await measureValidation(
+          ctx,
+          server,
+          {
+            id: `sessiond-sqlite-${tag}`,
+            label: `sessiond GET /api/v1/session, SQLite, ${size.toLocaleString('en')} sessions${cacheMs > 0 ? ', cache on' : ''}`,
+            ...(cacheMs > 0 ? { note: `SESSIOND_CACHE_MAX_AGE_MS=${cacheMs}, not the shipped default; not used for targets` } : {}),
+          },
+          { path: '/api/v1/session', headers },
+        ),
+      );
     }
-    return await measureValidation(
-      ctx,
-      server,
-      { id: `sessiond-sqlite-${tag}`, label: `sessiond GET /api/v1/session, SQLite, ${size.toLocaleString('en')} sessions` },
-      { path: '/api/v1/session', headers },
-    );
+    return rows;
   } finally {
     removeSqliteFiles(dbPath);
   }
