@@ -116,6 +116,47 @@ describe('redis store', { skip }, () => {
     });
   });
 
+  test('a dropped subscriber connection is reported as a gap (so caches clear), and the bus works again after', async () => {
+    const prefix = testPrefix('gap');
+    prefixes.push(prefix);
+    const raw = await rawClient(target);
+    const pubsubIds = async () =>
+      new Set(
+        String(await raw.call('CLIENT', 'LIST', 'TYPE', 'pubsub'))
+          .split('\n')
+          .map((line) => /\bid=(\d+)/.exec(line)?.[1])
+          .filter((id): id is string => id !== undefined),
+      );
+    const before = await pubsubIds();
+    const one = await openRedis(target, { prefix });
+    try {
+      const ours = [...(await pubsubIds())].filter((id) => !before.has(id));
+      assert.equal(ours.length, 1, 'one new subscriber connection');
+      let gaps = 0;
+      one.bus.onGap(() => gaps++);
+      const heard: string[][] = [];
+      one.bus.subscribe((hashes) => heard.push([...hashes]));
+
+      await raw.call('CLIENT', 'KILL', 'ID', ours[0]!);
+      const deadline = Date.now() + 5000;
+      while (gaps < 2 && Date.now() < deadline) await sleep(20);
+      assert.ok(gaps >= 2, `a gap when the connection dropped and when it came back (saw ${gaps})`);
+
+      // Resubscribed: messages published now arrive again.
+      const hashes = [hashSecretId(newSessionId())];
+      const until = Date.now() + 5000;
+      while (heard.length === 0 && Date.now() < until) {
+        await one.bus.publish(hashes);
+        await sleep(50);
+      }
+      assert.deepEqual(heard[0], hashes);
+    } finally {
+      await raw.quit();
+      await one.bus.close();
+      await one.store.close();
+    }
+  });
+
   test('the bus carries ended ID hashes to every node on the same prefix, and only there', async () => {
     const prefix = testPrefix('bus');
     prefixes.push(prefix);

@@ -10,12 +10,14 @@ const message = z.array(z.string().regex(/^[A-Za-z0-9_-]{1,128}$/)).max(10_000);
  * dedicated connection subscribes (a subscribed connection can run nothing else). In Cluster
  * mode an ordinary PUBLISH reaches subscribers on every node of the cluster.
  *
- * A message lost while a subscriber reconnects is not replayed: the cache's age bound
- * (SESSIOND_CACHE_MAX_AGE_MS) is the worst case for how long another node may still accept an
- * ended session.
+ * A message lost while a subscriber reconnects is not replayed, so the bus reports a gap when
+ * the subscriber's connection drops and again when it is back, and the session service clears
+ * its cache. Only a message lost without any dropped connection is bounded by the cache's age
+ * (SESSIOND_CACHE_MAX_AGE_MS).
  */
 export class RedisInvalidationBus implements InvalidationBus {
   private listeners: Array<(idHashes: ReadonlyArray<string>) => void> = [];
+  private gapListeners: Array<() => void> = [];
 
   private constructor(
     private readonly publisher: RedisClient,
@@ -34,6 +36,12 @@ export class RedisInvalidationBus implements InvalidationBus {
       if (!result.success) return;
       for (const listener of this.listeners) listener(result.data);
     });
+    // ioredis resubscribes by itself after a reconnect; what was published meanwhile is lost.
+    const gap = () => {
+      for (const listener of this.gapListeners) listener();
+    };
+    subscriber.on('close', gap);
+    subscriber.on('ready', gap);
   }
 
   /** Subscribes on the dedicated connection before answering, so no message sent after is missed. */
@@ -52,8 +60,13 @@ export class RedisInvalidationBus implements InvalidationBus {
     this.listeners.push(listener);
   }
 
+  onGap(listener: () => void): void {
+    this.gapListeners.push(listener);
+  }
+
   async close(): Promise<void> {
     this.listeners = [];
+    this.gapListeners = [];
     try {
       await this.subscriber.quit();
     } catch {
