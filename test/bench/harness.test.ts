@@ -1,0 +1,129 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { launch, stopAll } from '../../bench/launcher.ts';
+import { machineInfo } from '../../bench/machine.ts';
+import { QUICK } from '../../bench/modes.ts';
+import { readCpuMs } from '../../bench/process-cpu.ts';
+import { writeReport } from '../../bench/report.ts';
+import type { Row } from '../../bench/results.ts';
+import { readRss } from '../../bench/rss-sampler.ts';
+import { seedSqlite } from '../../bench/seed-sqlite.ts';
+import { percentile } from '../../bench/sequential.ts';
+import { evaluateTargets } from '../../bench/targets.ts';
+import { hashSecretId, isWellFormedSessionId } from '../../src/core/secret-id.ts';
+import { SqliteStore } from '../../src/store/sqlite/sqlite-store.ts';
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+const row = (id: string, perSec: number, p99Ms: number, extra: Partial<Row> = {}): Row =>
+  ({ status: 'ok', group: 'validation', id, label: id, perSec, p50Ms: 1, p99Ms, ...extra }) as Row;
+
+describe('bench harness', () => {
+  test('reads memory and CPU time of a process from /proc', { skip: process.platform !== 'linux' && 'Linux only' }, () => {
+    assert.ok((readRss(process.pid) ?? 0) > 10 * 2 ** 20, 'this process uses more than 10 MB');
+    assert.ok((readCpuMs(process.pid) ?? 0) > 0);
+    assert.equal(readRss(2 ** 22 + 12345), undefined, 'a process that does not exist has no RSS');
+  });
+
+  test('a launched server answers on 127.0.0.1, has a peak RSS, and is gone after stop', async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'bench-test-'));
+    t.after(async () => {
+      await stopAll();
+      rmSync(dir, { recursive: true, force: true });
+    });
+    const server = await launch({ name: 'bare', args: ['--import', 'tsx', 'bench/peers/bare-fastify.ts'], logDir: dir, readyPath: '/session' });
+    assert.match(server.url, /^http:\/\/127\.0\.0\.1:\d+$/);
+    const body = (await (await fetch(`${server.url}/session`)).json()) as { user: { username: string } };
+    assert.equal(body.user.username, 'bench-user');
+    await server.stop();
+    assert.ok(server.peakRss() > 0);
+    assert.equal(alive(server.pid), false, 'the server process has exited');
+  });
+
+  test('a server that dies before answering fails the launch with its log named', async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'bench-test-'));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    await assert.rejects(
+      launch({ name: 'broken', args: ['-e', 'process.exit(3)'], logDir: dir, readyPath: '/' }),
+      /broken exited \(3\) before it answered; see .*broken\.log/,
+    );
+  });
+
+  test('seeded SQLite sessions are real: the store finds each kept ID by its hash, with its owner', async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'bench-test-'));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    const path = join(dir, 's.db');
+    const seeded = await seedSqlite({ path, sessions: 500, keepIds: 3, scrypt: { N: 1024, r: 8, p: 1 } });
+    assert.equal(seeded.ids.length, 3);
+    const store = new SqliteStore(path);
+    try {
+      for (const id of seeded.ids) assert.ok(isWellFormedSessionId(id));
+      const first = await store.findSessionByHash(hashSecretId(seeded.ids[0]!));
+      assert.equal(first?.username, seeded.username, 'the first kept ID belongs to the bench user');
+      for (const id of seeded.ids.slice(1)) assert.ok(await store.findSessionByHash(hashSecretId(id)));
+      const page = await store.listSessions({ limit: 1000 }, Date.now());
+      assert.equal(page.sessions.length, 500, 'every seeded session is live and listed (indexes rebuilt)');
+      assert.ok(await store.findUserByUsername(seeded.username), 'the bench user exists');
+    } finally {
+      await store.close();
+    }
+  });
+
+  test('percentile picks the nearest rank', () => {
+    const values = Array.from({ length: 100 }, (_, i) => i + 1);
+    assert.equal(percentile(values, 50), 50);
+    assert.equal(percentile(values, 99), 99);
+    assert.equal(percentile([7], 99), 7);
+    assert.ok(Number.isNaN(percentile([], 50)));
+  });
+
+  test('targets pass, miss, or say NOT RUN with the reason; quick mode says the 10 k figure stands in', () => {
+    const rows: Row[] = [
+      row('bare-fastify', 10_000, 4),
+      row('sessiond-sqlite-10k', 9_000, 6),
+      row('fastify-session', 3_000, 10),
+      row('express-session-redis', 2_000, 20),
+      { status: 'ok', group: 'invalidate', id: 'invalidate-rest', label: 'rest', p50Ms: 2.5, p99Ms: 12 },
+      { status: 'skipped', group: 'invalidate', id: 'invalidate-soap', label: 'soap', reason: 'no SOAP here' },
+    ];
+    const targets = evaluateTargets(rows, QUICK);
+    const verdict = (prefix: string) => targets.find((t) => t.target.startsWith(prefix));
+    assert.equal(verdict('Validation (SQLite, 1 M) req/s ≥ 0.85')?.verdict, 'PASS');
+    assert.match(verdict('Validation (SQLite, 1 M) req/s ≥ 0.85')?.note ?? '', /10 k figure stands in/);
+    assert.equal(verdict('Validation (SQLite, 1 M) p99')?.verdict, 'PASS');
+    assert.equal(verdict('Validation (SQLite, 1 M) req/s ≥ 2.5')?.verdict, 'PASS');
+    assert.equal(verdict('Validation (SQLite, 1 M) req/s ≥ 8')?.verdict, 'MISS', '9000 / 2000 is 4.5, under 8');
+    assert.equal(verdict('invalidateSessions 200 IDs over REST (SQLite): p50')?.verdict, 'PASS');
+    assert.equal(verdict('invalidateSessions 200 IDs over REST (SQLite): p99')?.verdict, 'MISS');
+    assert.equal(verdict('invalidateSessions over SOAP')?.verdict, 'NOT RUN');
+    assert.equal(verdict('invalidateSessions over SOAP')?.note, 'no SOAP here');
+    assert.equal(verdict('1 M vs 10 k')?.verdict, 'NOT RUN');
+    assert.equal(verdict('Pooled web')?.verdict, 'NOT RUN');
+  });
+
+  test('the report names the machine and shows each verdict, and the JSON holds every row', (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'bench-test-'));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    const rows: Row[] = [row('bare-fastify', 10_000, 4), row('sessiond-sqlite-10k', 5_000, 9)];
+    const { name: _name, ...settings } = QUICK;
+    const report = { mode: 'quick' as const, machine: machineInfo(), settings, rows, targets: evaluateTargets(rows, QUICK), elapsedSec: 1 };
+    writeReport(report, join(dir, 'R.md'), join(dir, 'r.json'));
+    const md = readFileSync(join(dir, 'R.md'), 'utf8');
+    assert.ok(md.includes(report.machine.cpuModel));
+    assert.ok(md.includes(`Node.js: ${process.version}`));
+    assert.match(md, /\| sessiond-sqlite-10k \| 5,000 \|.*\| 0\.50× \| 2\.25× \|/);
+    assert.match(md, /\*\*MISS\*\*/);
+    assert.ok(existsSync(join(dir, 'r.json')));
+    assert.equal((JSON.parse(readFileSync(join(dir, 'r.json'), 'utf8')) as { rows: Row[] }).rows.length, 2);
+  });
+});
