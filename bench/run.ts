@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { runPendingCleanups } from './cleanup.ts';
 import { killAllNow, stopAll } from './launcher.ts';
 import { machineInfo } from './machine.ts';
 import { FULL, QUICK } from './modes.ts';
@@ -48,11 +49,13 @@ let interrupted = false;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
     interrupted = true;
-    print(`\n${signal}: stopping every server this bench started…`);
-    stopAll().finally(() => {
-      cleanup();
-      process.exit(130);
-    });
+    print(`\n${signal}: stopping every server this bench started and removing its databases and keys…`);
+    stopAll()
+      .then(() => runPendingCleanups(print))
+      .finally(() => {
+        cleanup();
+        process.exit(130);
+      });
   });
 }
 // Last resort if the process dies some other way: no server outlives the bench.
@@ -107,6 +110,7 @@ try {
   }
 } finally {
   await stopAll();
+  await runPendingCleanups(print);
 }
 
 const report = {

@@ -6,6 +6,7 @@ import { Redis } from 'ioredis';
 import { loadConfig } from '../../src/config.ts';
 import { newRecordId } from '../../src/core/secret-id.ts';
 import type { SessionRecord } from '../../src/core/types.ts';
+import { registerCleanup } from '../cleanup.ts';
 import type { Row } from '../results.ts';
 import { POSTGRES_URL, reachable, REDIS_URL } from '../services.ts';
 import { makeSessionIds } from '../session-ids.ts';
@@ -76,7 +77,7 @@ async function throwawayPostgres(): Promise<StoreUnderTest> {
     id: 'postgres',
     label: 'PostgreSQL',
     env: { SESSIOND_STORE: url.toString() },
-    async cleanup() {
+    cleanup: registerCleanup(async () => {
       const client = new pg.Client({ connectionString: POSTGRES_URL });
       await client.connect();
       try {
@@ -84,7 +85,7 @@ async function throwawayPostgres(): Promise<StoreUnderTest> {
       } finally {
         await client.end();
       }
-    },
+    }),
   };
 }
 
@@ -94,7 +95,7 @@ function throwawayRedis(): StoreUnderTest {
     id: 'redis',
     label: 'Redis',
     env: { SESSIOND_STORE: REDIS_URL, SESSIOND_REDIS_PREFIX: prefix },
-    async cleanup() {
+    cleanup: registerCleanup(async () => {
       const redis = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 });
       try {
         await redis.connect();
@@ -107,7 +108,7 @@ function throwawayRedis(): StoreUnderTest {
       } finally {
         redis.disconnect();
       }
-    },
+    }),
   };
 }
 

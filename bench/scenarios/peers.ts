@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
+import { registerCleanup } from '../cleanup.ts';
 import { launch } from '../launcher.ts';
 import type { Row } from '../results.ts';
 import { reachable, REDIS_URL } from '../services.ts';
@@ -52,6 +53,7 @@ export async function expressRedis(ctx: BenchContext): Promise<Row> {
   const label = 'express-session + connect-redis';
   if (!(await reachable(REDIS_URL, 6379))) return { status: 'skipped', group: 'validation', id, label, reason: `Redis is not reachable at ${REDIS_URL}` };
   const prefix = `sessiond-bench:${process.pid}:${randomBytes(4).toString('hex')}:sess:`;
+  const cleanup = registerCleanup(() => removeRedisKeys(prefix));
   const server = await launch({
     name: 'express-redis',
     args: peer('express-redis.ts'),
@@ -64,7 +66,7 @@ export async function expressRedis(ctx: BenchContext): Promise<Row> {
     return await measureValidation(ctx, server, { id, label, note: 'Redis on 127.0.0.1' }, { path: '/session', headers: { cookie } });
   } finally {
     await server.stop();
-    await removeRedisKeys(prefix);
+    await cleanup();
   }
 }
 
