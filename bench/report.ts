@@ -116,6 +116,7 @@ export function writeReport(report: Report, markdownPath: string, jsonPath: stri
     '- Peak RSS is the highest VmRSS of the server process (from /proc/<pid>/status, every 100 ms) over its whole life, start-up and seeding of its own state included.',
     '- sessiond runs as shipped: `node --import tsx src/cli/main.ts serve`, log level info, validation cache off (SESSIOND_CACHE_MAX_AGE_MS=0), scrypt N=16384. Its SQLite stores are seeded before start with real session IDs and hashes.',
     '- Peers run with NODE_ENV=production, as the server under test does.',
+    '- What bounds each missed target (profiles and per-request CPU breakdowns): [NOTES.md](NOTES.md).',
     '',
   );
   writeFileSync(markdownPath, lines.join('\n'));
