@@ -23,7 +23,8 @@ const GROUP_TITLES: Record<Group, string> = {
 const num = (n: number | undefined, digits = 0) =>
   n === undefined || Number.isNaN(n) ? '—' : n.toLocaleString('en', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 const mb = (bytes: number | undefined) => (bytes ? `${(bytes / 2 ** 20).toFixed(0)} MB` : '—');
-const msText = (n: number | undefined) => (n === undefined ? '—' : `${num(n, n < 10 ? 2 : 1)} ms`);
+// autocannon's histogram has 1 ms buckets: 0 means under a millisecond.
+const msText = (n: number | undefined) => (n === undefined ? '—' : n === 0 ? '< 1 ms' : `${num(n, n < 10 ? 2 : 1)} ms`);
 
 function tableFor(group: Group, rows: readonly Row[], bare: MeasuredRow | undefined): string[][] {
   const header =

@@ -41,6 +41,7 @@ export async function login(ctx: BenchContext): Promise<Row[]> {
         id: 'login-rest',
         label: `sessiond POST /api/v1/login (SQLite, scrypt N=${DEFAULT_SCRYPT.N})`,
         perSec: load.requestsPerSec,
+        perSecUnit: 'logins/s',
         p50Ms: load.p50Ms,
         p99Ms: load.p99Ms,
         peakRssBytes: server.peakRss(),
