@@ -71,7 +71,7 @@ try {
   const profileFlags = ['--cpu-prof', `--cpu-prof-dir=${workDir}`, '--cpu-prof-interval=100'];
   const server = await launch({
     name: bare ? 'bare-profiled' : 'sessiond-profiled',
-    args: [...profileFlags, '--import', 'tsx', ...(bare ? ['bench/peers/bare-fastify.ts'] : ['src/cli/main.ts', 'serve'])],
+    args: [...profileFlags, ...(bare ? ['bench/peers/bare-fastify.mjs'] : ['--import', 'tsx', 'src/cli/main.ts', 'serve'])],
     env: { SESSIOND_STORE: `sqlite:${dbPath}` },
     logDir: workDir,
     readyPath: bare ? '/session' : '/healthz',

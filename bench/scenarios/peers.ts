@@ -11,10 +11,11 @@ import { cookieHeader, expectJson, measureValidation, type BenchContext } from '
  * The baseline and the peer stacks, each its own process answering "is this session valid,
  * and whose is it" for one session created before the measured run.
  */
-const peer = (file: string) => ['--import', 'tsx', join('bench', 'peers', file)];
+// Peers run as plain JavaScript, without the tsx loader (see peers/peer-env.mjs).
+const peer = (file: string) => [join('bench', 'peers', file)];
 
 export async function bareFastify(ctx: BenchContext): Promise<Row> {
-  const server = await launch({ name: 'bare-fastify', args: peer('bare-fastify.ts'), logDir: ctx.workDir, readyPath: '/session' });
+  const server = await launch({ name: 'bare-fastify', args: peer('bare-fastify.mjs'), logDir: ctx.workDir, readyPath: '/session' });
   return measureValidation(
     ctx,
     server,
@@ -34,7 +35,7 @@ async function loginCookie(url: string): Promise<string> {
 }
 
 export async function fastifySession(ctx: BenchContext): Promise<Row> {
-  const server = await launch({ name: 'fastify-session', args: peer('fastify-session.ts'), logDir: ctx.workDir, readyPath: '/session' });
+  const server = await launch({ name: 'fastify-session', args: peer('fastify-session.mjs'), logDir: ctx.workDir, readyPath: '/session' });
   try {
     const cookie = await loginCookie(server.url);
     return await measureValidation(
@@ -56,7 +57,7 @@ export async function expressRedis(ctx: BenchContext): Promise<Row> {
   const cleanup = registerCleanup(() => removeRedisKeys(prefix));
   const server = await launch({
     name: 'express-redis',
-    args: peer('express-redis.ts'),
+    args: peer('express-redis.mjs'),
     env: { BENCH_REDIS_PREFIX: prefix, BENCH_REDIS_URL: REDIS_URL },
     logDir: ctx.workDir,
     readyPath: '/session',
@@ -89,7 +90,7 @@ async function removeRedisKeys(prefix: string): Promise<void> {
 export async function betterAuth(ctx: BenchContext): Promise<Row> {
   const server = await launch({
     name: 'better-auth',
-    args: peer('better-auth.ts'),
+    args: peer('better-auth.mjs'),
     env: { BENCH_SQLITE_PATH: join(ctx.workDir, 'better-auth.db') },
     logDir: ctx.workDir,
     readyPath: '/api/auth/ok',

@@ -41,7 +41,7 @@ describe('bench harness', () => {
       await stopAll();
       rmSync(dir, { recursive: true, force: true });
     });
-    const server = await launch({ name: 'bare', args: ['--import', 'tsx', 'bench/peers/bare-fastify.ts'], logDir: dir, readyPath: '/session' });
+    const server = await launch({ name: 'bare', args: ['bench/peers/bare-fastify.mjs'], logDir: dir, readyPath: '/session' });
     assert.match(server.url, /^http:\/\/127\.0\.0\.1:\d+$/);
     const body = (await (await fetch(`${server.url}/session`)).json()) as { user: { username: string } };
     assert.equal(body.user.username, 'bench-user');

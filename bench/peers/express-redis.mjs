@@ -3,18 +3,10 @@ import express from 'express';
 import session from 'express-session';
 import { RedisStore } from 'connect-redis';
 import { createClient } from 'redis';
-import { BENCH_USER, HOST, peerPort, stopOnSignal } from './peer-env.ts';
+import { BENCH_USER, HOST, peerPort, stopOnSignal } from './peer-env.mjs';
 
-/**
- * express-session with connect-redis, as their READMEs set them up. Keys live under a prefix
- * of this run only (BENCH_REDIS_PREFIX) and are removed on shutdown.
- */
-declare module 'express-session' {
-  interface SessionData {
-    user?: typeof BENCH_USER;
-  }
-}
-
+// express-session with connect-redis, as their READMEs set them up. Keys live under a prefix
+// of this run only (BENCH_REDIS_PREFIX) and are removed on shutdown (and by the bench after).
 const prefix = process.env.BENCH_REDIS_PREFIX;
 if (!prefix) throw new Error('BENCH_REDIS_PREFIX must be set by the bench launcher');
 const client = createClient({ url: process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379' });
@@ -41,9 +33,9 @@ app.get('/session', (req, res) => {
 });
 
 const server = createServer(app);
-await new Promise<void>((resolve) => server.listen(peerPort(), HOST, resolve));
+await new Promise((resolve) => server.listen(peerPort(), HOST, () => resolve(undefined)));
 
-async function removeOwnKeys(): Promise<void> {
+async function removeOwnKeys() {
   for await (const keys of client.scanIterator({ MATCH: `${prefix}*`, COUNT: 500 })) {
     if (keys.length > 0) await client.del(keys);
   }
@@ -51,7 +43,7 @@ async function removeOwnKeys(): Promise<void> {
 
 stopOnSignal(async () => {
   server.closeAllConnections();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
+  await new Promise((resolve) => server.close(() => resolve(undefined)));
   await removeOwnKeys();
   await client.quit();
 });

@@ -3,13 +3,11 @@ import Database from 'better-sqlite3';
 import { betterAuth } from 'better-auth';
 import { getMigrations } from 'better-auth/db/migration';
 import { toNodeHandler } from 'better-auth/node';
-import { HOST, peerPort, stopOnSignal } from './peer-env.ts';
+import { HOST, peerPort, stopOnSignal } from './peer-env.mjs';
 
-/**
- * better-auth with email and password on SQLite (better-sqlite3), served by its Node handler.
- * The launcher signs up one user through the API (which answers the session cookie) and then
- * measures GET /api/auth/get-session with that cookie.
- */
+// better-auth with email and password on SQLite (better-sqlite3), served by its Node handler.
+// The launcher signs up one user through the API (which answers the session cookie) and then
+// measures GET /api/auth/get-session with that cookie.
 const dbPath = process.env.BENCH_SQLITE_PATH;
 if (!dbPath) throw new Error('BENCH_SQLITE_PATH must be set by the bench launcher');
 const port = peerPort();
@@ -30,10 +28,10 @@ const { runMigrations } = await getMigrations(auth.options);
 await runMigrations();
 
 const server = createServer(toNodeHandler(auth));
-await new Promise<void>((resolve) => server.listen(port, HOST, resolve));
+await new Promise((resolve) => server.listen(port, HOST, () => resolve(undefined)));
 
 stopOnSignal(async () => {
   server.closeAllConnections();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
+  await new Promise((resolve) => server.close(() => resolve(undefined)));
   db.close();
 });

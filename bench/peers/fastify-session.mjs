@@ -1,18 +1,10 @@
 import Fastify from 'fastify';
 import fastifyCookie from '@fastify/cookie';
 import fastifySession from '@fastify/session';
-import { BENCH_USER, HOST, peerPort, stopOnSignal } from './peer-env.ts';
+import { BENCH_USER, HOST, peerPort, stopOnSignal } from './peer-env.mjs';
 
-/**
- * @fastify/session with its default in-memory store, as its README sets it up. POST /login
- * creates the session once (the launcher keeps the cookie); GET /session is what is measured.
- */
-declare module 'fastify' {
-  interface Session {
-    user?: typeof BENCH_USER;
-  }
-}
-
+// @fastify/session with its default in-memory store, as its README sets it up. POST /login
+// creates the session once (the launcher keeps the cookie); GET /session is what is measured.
 const app = Fastify({ logger: false });
 await app.register(fastifyCookie);
 await app.register(fastifySession, {
@@ -22,11 +14,11 @@ await app.register(fastifySession, {
   cookie: { secure: false, httpOnly: true, maxAge: 2 * 60 * 60 * 1000 },
 });
 app.post('/login', async (request) => {
-  request.session.user = BENCH_USER;
+  request.session.set('user', BENCH_USER);
   return { ok: true };
 });
 app.get('/session', async (request, reply) => {
-  const user = request.session.user;
+  const user = request.session.get('user');
   if (!user) return reply.status(401).send({ error: 'no session' });
   return { user };
 });
