@@ -10,6 +10,7 @@ import { printReport, writeReport } from './report.ts';
 import type { Group, Row } from './results.ts';
 import type { BenchContext } from './scenarios/context.ts';
 import { invalidateSessions } from './scenarios/invalidate.ts';
+import { soapXmlCost } from './scenarios/soap-xml-cost.ts';
 import { login } from './scenarios/login.ts';
 import { otherStores } from './scenarios/other-stores.ts';
 import { bareFastify, betterAuth, expressRedis, fastifySession } from './scenarios/peers.ts';
@@ -78,6 +79,7 @@ const scenarios: Scenario[] = [
   { id: 'express-session-redis', label: 'express-session + connect-redis', group: 'validation', run: expressRedis },
   { id: 'better-auth', label: 'better-auth get-session', group: 'validation', run: betterAuth },
   { id: 'invalidate', label: 'invalidateSessions (REST, SOAP)', group: 'invalidate', run: invalidateSessions },
+  { id: 'soap-xml-cost', label: 'SOAP XML parse + serialize alone', group: 'invalidate', run: soapXmlCost },
   { id: 'login', label: 'login and password hash', group: 'login', run: login },
   { id: 'web-pool', label: 'web tier pooled vs fresh open', group: 'web', run: webPool },
 ];
