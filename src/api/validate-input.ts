@@ -8,6 +8,7 @@ import { SessiondError } from '../core/errors.ts';
 export function parseInput<T extends z.ZodType>(schema: T, value: unknown, what = 'body'): z.output<T> {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
+  if (value === undefined && what === 'body') throw new SessiondError('INVALID_REQUEST', 'The request body is empty; this call needs a JSON object.');
   const problems = result.error.issues.slice(0, 5).map((issue) => {
     const path = issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('');
     return `${what}${path}: ${issue.message}`;

@@ -84,6 +84,14 @@ describe('GET /api/v1/session and logout', () => {
     assert.deepEqual(res.body, INVALID_SESSION);
   });
 
+  test('logout with `Content-Type: application/json` and no body (what many clients send) works', async () => {
+    const mine = await login(t.url, 'kim', 'kim-password-1');
+    const res = await api(t.url, 'POST', '/api/v1/logout', { sessionId: mine.sessionId, rawBody: '', headers: { 'content-type': 'application/json' } });
+    assert.equal(res.status, 200);
+    assert.deepEqual(res.body, {});
+    assert.equal((await api(t.url, 'GET', '/api/v1/session', { sessionId: mine.sessionId })).status, 401);
+  });
+
   test('logout ends only the caller’s session, answers {}, and the session is refused afterwards', async () => {
     const mine = await login(t.url, 'kim', 'kim-password-1');
     const other = await login(t.url, 'kim', 'kim-password-1');

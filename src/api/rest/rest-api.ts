@@ -9,6 +9,14 @@ import { registerSessionRoutes } from './session-routes.ts';
 export function restApi(ctx: SessiondContext) {
   return async function restPlugin(app: FastifyInstance): Promise<void> {
     app.setErrorHandler(restErrorHandler);
+    // Many clients send `Content-Type: application/json` with no body on calls that take none
+    // (logout). An empty body is "no body"; calls that need one say so when they validate it.
+    const parseJson = app.getDefaultJsonParser('error', 'error');
+    app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+      const text = body.toString();
+      if (text === '') return done(null, undefined);
+      parseJson(request, text, done);
+    });
     registerSessionRoutes(app, ctx);
     registerAdminRoutes(app, ctx);
     registerInfoRoutes(app, ctx);
