@@ -88,7 +88,7 @@ export function writeReport(report: Report, markdownPath: string, jsonPath: stri
   const lines = [
     `# sessiond benchmarks${report.mode === 'quick' ? ' (quick mode: short runs, 10 k sessions only)' : ''}`,
     '',
-    'Written by `npm run bench`' + (report.mode === 'quick' ? ' -- --quick' : '') + '. Every system under test ran as its own process on 127.0.0.1, loaded from the bench process; ratios compare figures from this same run.',
+    'Written by `npm run bench' + (report.mode === 'quick' ? ' -- --quick' : '') + '`. Every system under test ran as its own process on 127.0.0.1, loaded from the bench process; ratios compare figures from this same run.',
     '',
     '## Machine',
     '',
@@ -114,9 +114,9 @@ export function writeReport(report: Report, markdownPath: string, jsonPath: stri
     '- req/s counts 2xx answers only; a run with any non-2xx answer or socket error fails instead of reporting.',
     '- p50/p99 of the load runs come from autocannon, whose histogram has 1 ms resolution; invalidateSessions and the password hash are timed per call at sub-millisecond resolution.',
     '- CPU/req is the server process\'s user + system CPU time over the measured run divided by the requests it answered (from /proc/<pid>/stat): unlike req/s it does not count time spent waiting for a core, so it is the steadier figure on a busy machine.',
-    '- Peak RSS is the highest VmRSS of the server process (from /proc/<pid>/status, every 100 ms) over its whole life, start-up and seeding of its own state included.',
+    '- Peak RSS is the highest VmRSS of the server process (from /proc/<pid>/status, every 100 ms) over its whole life, start-up included (sessiond\'s SQLite files are seeded before it starts).',
     '- sessiond runs as shipped: `node --import tsx src/cli/main.ts serve`, log level info, validation cache off (SESSIOND_CACHE_MAX_AGE_MS=0), scrypt N=16384. Its SQLite stores are seeded before start with real session IDs and hashes.',
-    '- Peers run with NODE_ENV=production, as the server under test does.',
+    '- Peers run as plain JavaScript without the tsx loader, with NODE_ENV=production (as sessiond does).',
     '- What bounds each missed target (profiles and per-request CPU breakdowns): [NOTES.md](NOTES.md).',
     '',
   );
