@@ -91,7 +91,8 @@ export function registerProjectRoutes(app: FastifyInstance, deps: WebDeps): void
     if (!held) {
       if (web.data.creds) {
         try {
-          added = await deps.sessions.open({ ...web.data.creds, project }, request.ip);
+          // These credentials were accepted by the upstream when this web session signed in.
+          added = await deps.sessions.open({ ...web.data.creds, project }, request.ip, { credentialsProven: true });
         } catch (error) {
           if (isUnavailable(error)) return upstreamDown(reply);
           request.log.info({ failure: error instanceof UpstreamError ? error.failure : 'unknown' }, 'web: could not open a server session');

@@ -33,15 +33,22 @@ export class ServerSessions {
     return poolKey(parts, await this.esm.getPoolKey(parts));
   }
 
-  /** Throws UpstreamError: INVALID_LOGIN (also for a malformed project), RATE_LIMITED or UNAVAILABLE. */
-  async open(creds: Credentials, address: string): Promise<HeldSession> {
+  /**
+   * Throws UpstreamError: INVALID_LOGIN (also for a malformed project), RATE_LIMITED or UNAVAILABLE.
+   *
+   * A pooled session is handed out only to credentials the upstream has accepted: at sign-in
+   * they are checked first; `credentialsProven` says they already were, earlier in this web
+   * session (its sealed credentials passed a login or a check at sign-in), so opening another
+   * project from the pool costs an alive check, not another password hash.
+   */
+  async open(creds: Credentials, address: string, options: { credentialsProven?: boolean } = {}): Promise<HeldSession> {
     try {
       assertProject(creds.project);
     } catch (error) {
       throw new UpstreamError('INVALID_LOGIN', 'the project name is malformed', { cause: error });
     }
     const key = await this.keyFor(creds.project, creds.login);
-    if (this.pool.has(key)) {
+    if (!options.credentialsProven && this.pool.has(key)) {
       const ok = await this.upstream.checkCredentials({ username: creds.login, password: creds.password, address });
       if (!ok) throw new UpstreamError('INVALID_LOGIN', 'wrong credentials for a pooled principal');
     }
