@@ -10,6 +10,12 @@ export interface LoadOptions {
   url: string;
   method?: 'GET' | 'POST';
   headers?: Record<string, string>;
+  /**
+   * Several header sets (e.g. Bearer IDs of different sessions): each connection cycles through
+   * them. autocannon encodes each request once, so this costs the load generator no more than
+   * one fixed request does.
+   */
+  headerSets?: ReadonlyArray<Record<string, string>>;
   body?: string;
   connections: number;
   durationSec: number;
@@ -36,6 +42,9 @@ async function runOnce(options: LoadOptions, durationSec: number): Promise<autoc
     method: options.method ?? 'GET',
     ...(options.headers ? { headers: options.headers } : {}),
     ...(options.body !== undefined ? { body: options.body } : {}),
+    ...(options.headerSets && options.headerSets.length > 0
+      ? { requests: options.headerSets.map((headers) => ({ method: options.method ?? 'GET', headers })) }
+      : {}),
     connections: options.connections,
     duration: durationSec,
     timeout: 10,

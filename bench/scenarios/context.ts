@@ -19,12 +19,13 @@ export async function measureValidation(
   ctx: BenchContext,
   server: Launched,
   row: { id: string; label: string; note?: string },
-  request: { path: string; headers: Record<string, string> },
+  request: { path: string; headers: Record<string, string>; headerSets?: ReadonlyArray<Record<string, string>> },
 ): Promise<MeasuredRow> {
   try {
     const load = await runLoad({
       url: server.url + request.path,
       headers: request.headers,
+      ...(request.headerSets ? { headerSets: request.headerSets } : {}),
       connections: ctx.mode.connections,
       durationSec: ctx.mode.durationSec,
       warmupSec: ctx.mode.warmupSec,

@@ -12,12 +12,13 @@ import { POSTGRES_URL, reachable, REDIS_URL } from '../services.ts';
 import { makeSessionIds } from '../session-ids.ts';
 import { startSessiond } from '../sessiond-server.ts';
 import { expectJson, measureValidation, type BenchContext } from './context.ts';
+import { ROTATE_OVER } from './validate-sqlite.ts';
 
 /**
  * `GET /api/v1/session` with sessiond on PostgreSQL and on Redis, when their stores exist in
  * this tree and their servers answer; otherwise each is skipped with the reason. Each run gets
  * its own throwaway database (PostgreSQL) or key prefix (Redis), seeded through the store's own
- * insertSession, and removed afterwards.
+ * insertSession, and removed afterwards. Requests rotate over up to 1,000 of the sessions.
  */
 interface StoreUnderTest {
   id: string;
@@ -46,13 +47,21 @@ export async function otherStores(ctx: BenchContext): Promise<Row[]> {
       const seeded = await seedThroughStore(target.env, ctx.mode.otherStoreSessions);
       ctx.print(`  seeded ${ctx.mode.otherStoreSessions.toLocaleString('en')} sessions in ${kind} in ${(seeded.seedMs / 1000).toFixed(1)} s`);
       const server = await startSessiond({ name: id, store: target.env.SESSIOND_STORE!, env: target.env, logDir: ctx.workDir });
-      const headers = { authorization: `Bearer ${seeded.id}` };
+      const headers = { authorization: `Bearer ${seeded.ids[0]!}` };
+      const headerSets = seeded.ids.map((sessionId) => ({ authorization: `Bearer ${sessionId}` }));
       const check = (await expectJson(await fetch(`${server.url}/api/v1/session`, { headers }))) as { username?: string };
       if (check.username !== seeded.username) {
         await server.stop();
         throw new Error(`${kind}: GET /api/v1/session did not answer the seeded session`);
       }
-      rows.push(await measureValidation(ctx, server, { id, label, note: `${kind} on 127.0.0.1` }, { path: '/api/v1/session', headers }));
+      rows.push(
+        await measureValidation(
+          ctx,
+          server,
+          { id, label, note: `${kind} on 127.0.0.1; Bearer rotates over ${headerSets.length.toLocaleString('en')} sessions` },
+          { path: '/api/v1/session', headers, headerSets },
+        ),
+      );
     } catch (error) {
       rows.push({ status: 'failed', group: 'validation', id, label, reason: error instanceof Error ? error.message : String(error) });
     } finally {
@@ -114,9 +123,9 @@ function throwawayRedis(): StoreUnderTest {
 
 /**
  * Seeds through the store's own port (as the composition root opens it from the same settings
- * the server gets), many inserts in flight at once. Answers one live session ID.
+ * the server gets), many inserts in flight at once. Answers the first live session IDs.
  */
-async function seedThroughStore(env: Record<string, string>, count: number): Promise<{ id: string; username: string; seedMs: number }> {
+async function seedThroughStore(env: Record<string, string>, count: number): Promise<{ ids: string[]; username: string; seedMs: number }> {
   const started = Date.now();
   const { openStore } = await import('../../src/store/open-store.ts');
   const { store, bus } = await openStore(loadConfig(env).store);
@@ -144,7 +153,7 @@ async function seedThroughStore(env: Record<string, string>, count: number): Pro
       while (next < count) await store.insertSession(record(next++));
     };
     await Promise.all(Array.from({ length: 32 }, worker));
-    return { id: ids[0]!.id, username: owners[0]!.username, seedMs: Date.now() - started };
+    return { ids: ids.slice(0, ROTATE_OVER).map((r) => r.id), username: owners[0]!.username, seedMs: Date.now() - started };
   } finally {
     await bus.close();
     await store.close();
