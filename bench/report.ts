@@ -29,14 +29,14 @@ const msText = (n: number | undefined) => (n === undefined ? '—' : n === 0 ? '
 function tableFor(group: Group, rows: readonly Row[], bare: MeasuredRow | undefined): string[][] {
   const header =
     group === 'validation'
-      ? ['System', 'req/s', 'p50', 'p99', 'peak RSS', 'CPU/req', 'req/s ÷ bare', 'p99 ÷ bare', 'notes']
+      ? ['System', 'req/s', 'p50', 'p99', 'peak RSS', 'CPU/req', 'req/s ÷ bare', 'p99 ÷ bare', 'CPU/req ÷ bare', 'notes']
       : ['Scenario', 'rate', 'p50', 'p99', 'peak RSS', 'notes'];
   const body = rows
     .filter((r) => r.group === group)
     .map((r) => {
       if (r.status !== 'ok') {
         const cells = [r.label, r.status.toUpperCase(), '', '', '', r.reason];
-        if (group === 'validation') cells.splice(5, 0, '', '', '');
+        if (group === 'validation') cells.splice(5, 0, '', '', '', '');
         return cells;
       }
       const rate = r.perSec === undefined ? '—' : `${num(r.perSec, r.perSec < 100 ? 1 : 0)}${r.perSecUnit ? ` ${r.perSecUnit}` : ''}`;
@@ -45,7 +45,8 @@ function tableFor(group: Group, rows: readonly Row[], bare: MeasuredRow | undefi
       const vsRps = bare?.perSec && r.perSec ? `${(r.perSec / bare.perSec).toFixed(2)}×` : '—';
       const vsP99 = bare?.p99Ms && r.p99Ms !== undefined ? `${(r.p99Ms / bare.p99Ms).toFixed(2)}×` : '—';
       const cpu = r.cpuUsPerRequest === undefined ? '—' : `${num(r.cpuUsPerRequest)} µs`;
-      return [r.label, rate, msText(r.p50Ms), msText(r.p99Ms), mb(r.peakRssBytes), cpu, vsRps, vsP99, note];
+      const vsCpu = bare?.cpuUsPerRequest && r.cpuUsPerRequest !== undefined ? `${(r.cpuUsPerRequest / bare.cpuUsPerRequest).toFixed(2)}×` : '—';
+      return [r.label, rate, msText(r.p50Ms), msText(r.p99Ms), mb(r.peakRssBytes), cpu, vsRps, vsP99, vsCpu, note];
     });
   return [header, ...body];
 }
@@ -115,7 +116,7 @@ export function writeReport(report: Report, markdownPath: string, jsonPath: stri
     '- p50/p99 of the load runs come from autocannon, whose histogram has 1 ms resolution; invalidateSessions and the password hash are timed per call at sub-millisecond resolution.',
     '- CPU/req is the server process\'s user + system CPU time over the measured run divided by the requests it answered (from /proc/<pid>/stat): unlike req/s it does not count time spent waiting for a core, so it is the steadier figure on a busy machine.',
     '- Peak RSS is the highest VmRSS of the server process (from /proc/<pid>/status, every 100 ms) over its whole life, start-up included (sessiond\'s SQLite files are seeded before it starts).',
-    '- sessiond runs as shipped: `node --import tsx src/cli/main.ts serve`, log level info, validation cache off (SESSIOND_CACHE_MAX_AGE_MS=0), scrypt N=16384. Its SQLite stores are seeded before start with real session IDs and hashes.',
+    '- sessiond runs as shipped: `node --import tsx src/cli/main.ts serve`, log level info, validation cache off (SESSIOND_CACHE_MAX_AGE_MS=0), scrypt N=16384. Its SQLite stores are seeded before start with real session IDs and hashes; each seeded session was last seen at a random moment in the last minute (the touch interval), so idle timers slide during the run at the steady rate a live store sees, and requests rotate over 1,000 sessions spread through the store.',
     '- Peers run as plain JavaScript without the tsx loader, with NODE_ENV=production (as sessiond does).',
     '- What bounds each missed target (profiles and per-request CPU breakdowns): [NOTES.md](NOTES.md).',
     '',

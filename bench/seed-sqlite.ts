@@ -2,6 +2,7 @@ import Database from 'better-sqlite3';
 import { hashPassword, type ScryptParams } from '../src/core/password.ts';
 import { newRecordId } from '../src/core/secret-id.ts';
 import { makeSessionIds } from './session-ids.ts';
+import { seededSessionTimes } from './session-times.ts';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.ts';
 
 /**
@@ -62,8 +63,6 @@ export async function seedSqlite(options: SeedOptions): Promise<Seeded> {
       username: i === 0 ? username : `owner-${i}`,
     }));
     const now = Date.now();
-    const idle = now + 2 * 60 * 60 * 1000;
-    const absolute = now + 24 * 60 * 60 * 1000;
     // Rows go in ordered by primary key, so the B-tree fills page by page instead of at random.
     const rows = makeSessionIds(options.sessions).map((row, i) => ({ ...row, owner: owners[i % owners.length]! }));
     for (let i = 0; i < options.keepIds && i < rows.length; i++) ids.push(rows[i]!.id);
@@ -79,7 +78,8 @@ export async function seedSqlite(options: SeedOptions): Promise<Seeded> {
       for (const index of indexes) db.exec(`DROP INDEX "${index.name}"`);
       for (let i = 0; i < rows.length; i++) {
         const row = rows[i]!;
-        insert.run(row.hash, row.handle, row.owner.userId, row.owner.username, 'default', now - (rows.length - i), now, idle, absolute);
+        const t = seededSessionTimes(now, rows.length - i);
+        insert.run(row.hash, row.handle, row.owner.userId, row.owner.username, 'default', t.createdAt, t.lastSeenAt, t.idleExpiresAt, t.absoluteExpiresAt);
       }
       for (const index of indexes) db.exec(index.sql);
     }).immediate();

@@ -10,6 +10,7 @@ import { registerCleanup } from '../cleanup.ts';
 import type { Row } from '../results.ts';
 import { POSTGRES_URL, reachable, REDIS_URL } from '../services.ts';
 import { makeSessionIds } from '../session-ids.ts';
+import { seededSessionTimes } from '../session-times.ts';
 import { startSessiond } from '../sessiond-server.ts';
 import { expectJson, measureValidation, type BenchContext } from './context.ts';
 import { ROTATE_OVER } from './validate-sqlite.ts';
@@ -142,10 +143,7 @@ async function seedThroughStore(env: Record<string, string>, count: number): Pro
         userId: owner.userId,
         username: owner.username,
         project: 'default',
-        createdAt: now - (count - i),
-        lastSeenAt: now,
-        idleExpiresAt: now + 2 * 60 * 60 * 1000,
-        absoluteExpiresAt: now + 24 * 60 * 60 * 1000,
+        ...seededSessionTimes(now, count - i),
       };
     };
     let next = 0;

@@ -114,14 +114,14 @@ describe('bench harness', () => {
   test('the report names the machine and shows each verdict, and the JSON holds every row', (t) => {
     const dir = mkdtempSync(join(tmpdir(), 'bench-test-'));
     t.after(() => rmSync(dir, { recursive: true, force: true }));
-    const rows: Row[] = [row('bare-fastify', 10_000, 4), row('sessiond-sqlite-10k', 5_000, 9)];
+    const rows: Row[] = [row('bare-fastify', 10_000, 4, { cpuUsPerRequest: 25 }), row('sessiond-sqlite-10k', 5_000, 9, { cpuUsPerRequest: 50 })];
     const { name: _name, ...settings } = QUICK;
     const report = { mode: 'quick' as const, machine: machineInfo(), settings, rows, targets: evaluateTargets(rows, QUICK), elapsedSec: 1 };
     writeReport(report, join(dir, 'R.md'), join(dir, 'r.json'));
     const md = readFileSync(join(dir, 'R.md'), 'utf8');
     assert.ok(md.includes(report.machine.cpuModel));
     assert.ok(md.includes(`Node.js: ${process.version}`));
-    assert.match(md, /\| sessiond-sqlite-10k \| 5,000 \|.*\| 0\.50× \| 2\.25× \|/);
+    assert.match(md, /\| sessiond-sqlite-10k \| 5,000 \|.*\| 50 µs \| 0\.50× \| 2\.25× \| 2\.00× \|/);
     assert.match(md, /\*\*MISS\*\*/);
     assert.ok(existsSync(join(dir, 'r.json')));
     assert.equal((JSON.parse(readFileSync(join(dir, 'r.json'), 'utf8')) as { rows: Row[] }).rows.length, 2);
