@@ -3,7 +3,7 @@ import { launch, type Launched } from './launcher.ts';
 /**
  * Starts sessiond as shipped (`node --import tsx src/cli/main.ts serve`, which is what
  * bin/sessiond.js runs) in its own process, on a store the scenario prepared. Settings are the
- * shipped defaults (log level info, validation cache off, scrypt N=16384) except the per-user
+ * shipped defaults (log level info, validation cache on as SQLite ships it, scrypt N=16384) except the per-user
  * login limit, which a login benchmark would otherwise trip.
  */
 export interface SessiondServerOptions {

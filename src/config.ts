@@ -51,7 +51,8 @@ const envSchema = z.object({
   SESSIOND_LOGIN_FAILURE_WINDOW_SECONDS: seconds(15 * 60),
   SESSIOND_LOGIN_LOCKOUT_SECONDS: seconds(15 * 60),
   SESSIOND_LOGINS_PER_USER_PER_HOUR: seconds(3600),
-  SESSIOND_CACHE_MAX_AGE_MS: nonNegative(0),
+  // Unset: on for SQLite (exact there: see SqliteStore.hasChangedElsewhere), off for shared stores.
+  SESSIOND_CACHE_MAX_AGE_MS: z.coerce.number().int().min(0).optional(),
   SESSIOND_CACHE_MAX_ENTRIES: nonNegative(100_000),
   SESSIOND_SWEEP_INTERVAL_SECONDS: seconds(60),
   SESSIOND_BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).max(16 * 1024 * 1024).default(256 * 1024),
@@ -141,6 +142,16 @@ export function parseStoreUrl(value: string): StoreUrl {
   );
 }
 
+/**
+ * The validation cache's default age bound. On SQLite the cache is exact (one node; ends by this
+ * process evict at once, and a commit by any other process, such as the CLI, empties it), so it
+ * is on. On PostgreSQL and Redis a node may miss an invalidation message, so turning the cache
+ * on there is the operator's choice of how long that may last.
+ */
+function defaultCacheMaxAgeMs(store: StoreUrl): number {
+  return store.kind === 'sqlite' ? 5 * 60_000 : 0;
+}
+
 /** Redis stores carry their key prefix (SESSIOND_REDIS_PREFIX); other stores have none. */
 function withRedisPrefix(store: StoreUrl, prefix: string): StoreUrl {
   return store.kind === 'redis' || store.kind === 'redis-cluster' ? { ...store, prefix } : store;
@@ -170,13 +181,14 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     throw new ConfigError(`invalid configuration:\n  ${problems.join('\n  ')}`);
   }
   const e = parsed.data;
+  const store = withRedisPrefix(parseStoreUrl(e.SESSIOND_STORE), e.SESSIOND_REDIS_PREFIX);
   if (e.SESSIOND_TOUCH_INTERVAL_SECONDS >= e.SESSIOND_IDLE_TIMEOUT_SECONDS) {
     throw new ConfigError('SESSIOND_TOUCH_INTERVAL_SECONDS must be shorter than SESSIOND_IDLE_TIMEOUT_SECONDS');
   }
   return {
     port: e.PORT,
     host: e.HOST,
-    store: withRedisPrefix(parseStoreUrl(e.SESSIOND_STORE), e.SESSIOND_REDIS_PREFIX),
+    store,
     adminPassword: e.SESSIOND_ADMIN_PASSWORD,
     publicUrl: e.SESSIOND_PUBLIC_URL?.replace(/\/+$/, ''),
     organizationId: e.SESSIOND_ORG_ID,
@@ -200,7 +212,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
       lockoutSeconds: e.SESSIOND_LOGIN_LOCKOUT_SECONDS,
       perUserPerHour: e.SESSIOND_LOGINS_PER_USER_PER_HOUR,
     },
-    cache: { maxAgeMs: e.SESSIOND_CACHE_MAX_AGE_MS, maxEntries: e.SESSIOND_CACHE_MAX_ENTRIES },
+    cache: { maxAgeMs: e.SESSIOND_CACHE_MAX_AGE_MS ?? defaultCacheMaxAgeMs(store), maxEntries: e.SESSIOND_CACHE_MAX_ENTRIES },
     sweepIntervalMs: e.SESSIOND_SWEEP_INTERVAL_SECONDS * 1000,
     bodyLimitBytes: e.SESSIOND_BODY_LIMIT_BYTES,
     trustProxy: e.SESSIOND_TRUST_PROXY,

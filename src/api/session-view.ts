@@ -15,6 +15,21 @@ export function sessionView(s: SessionRecord): SessionView {
   };
 }
 
+const viewJson = new WeakMap<SessionRecord, string>();
+
+/**
+ * The session view as JSON text, made once per record. Validation is the hot path and a cached
+ * session is the same record until it is touched, so most checks answer text made earlier.
+ */
+export function sessionViewJson(s: SessionRecord): string {
+  let json = viewJson.get(s);
+  if (json === undefined) {
+    json = JSON.stringify(sessionView(s));
+    viewJson.set(s, json);
+  }
+  return json;
+}
+
 /** Keyset cursors travel as opaque base64url text. */
 export function encodeCursor(cursor: SessionCursor | null): string | null {
   return cursor ? Buffer.from(JSON.stringify([cursor.createdAt, cursor.handle])).toString('base64url') : null;

@@ -99,6 +99,8 @@ export class SessionService {
     const { cache, store, clock } = this.deps;
     const idHash = hashSecretId(sessionId);
     const now = clock.now();
+    // Another process (the CLI, on SQLite) may have ended sessions this node has cached.
+    if (cache.enabled && store.hasChangedElsewhere?.()) cache.clear();
     const epoch = cache.epoch;
 
     let session = cache.get(idHash);

@@ -20,6 +20,13 @@ import type {
 export interface SessionStore {
   readonly kind: 'sqlite' | 'postgres' | 'redis' | 'redis-cluster';
 
+  /**
+   * Optional, synchronous and cheap: whether another process has written to the store since the
+   * last call. A store that can tell (SQLite's data_version) lets a node keep an exact cache:
+   * the service empties its cache whenever this answers true.
+   */
+  hasChangedElsewhere?(): boolean;
+
   /** Resolves when the store answers; throws SERVICE_UNAVAILABLE when it does not. */
   ping(): Promise<void>;
   close(): Promise<void>;

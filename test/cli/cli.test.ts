@@ -89,6 +89,10 @@ describe('sessiond command', () => {
     const file = join(dir, 'handles.txt');
     writeFileSync(file, `# handles to end\n${handles.join('\n')}\n\n  \n`);
 
+    // The running server has validated (and, on SQLite, cached) them: the command runs in another
+    // process, and the server must still refuse them the moment it has answered.
+    for (const s of real) assert.equal((await api(server.url, 'GET', '/api/v1/session', { sessionId: s.sessionId })).status, 200);
+
     const res = await runCli(['sessions', 'invalidate', '--handles-file', file], env);
     assert.equal(res.code, 0, res.stderr);
     assert.equal(res.stdout, 'ended 5, not found 445 (of 450 handles)\n');

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { expiresAt } from '../../core/expiry.ts';
 import type { SessiondContext } from '../../http/context.ts';
-import { sessionView } from '../session-view.ts';
+import { sessionViewJson } from '../session-view.ts';
 import { parseInput } from '../validate-input.ts';
 import { bearerSessionId } from './bearer.ts';
 import { invalidateBody, loginBody } from './schemas.ts';
@@ -24,9 +24,9 @@ export function registerSessionRoutes(app: FastifyInstance, ctx: SessiondContext
     };
   });
 
-  app.get('/api/v1/session', async (request) => {
+  app.get('/api/v1/session', async (request, reply) => {
     const session = await ctx.service.authenticate(bearerSessionId(request.headers.authorization));
-    return sessionView(session);
+    return reply.type('application/json; charset=utf-8').send(sessionViewJson(session));
   });
 
   app.post('/api/v1/logout', async (request) => {

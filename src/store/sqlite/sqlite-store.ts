@@ -93,6 +93,7 @@ export class SqliteStore implements SessionStore {
   readonly kind = 'sqlite' as const;
   private readonly db: Database.Database;
   private readonly stmt;
+  private seenDataVersion: number | undefined;
 
   constructor(path: string) {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
@@ -104,6 +105,7 @@ export class SqliteStore implements SessionStore {
     this.migrate();
     const db = this.db;
     this.stmt = {
+      dataVersion: db.prepare<[], number>('PRAGMA data_version').pluck(),
       insertUser: db.prepare(
         'INSERT INTO users (user_id, username, password_hash, admin, active, created_at) VALUES (?, ?, ?, ?, ?, ?)',
       ),
@@ -150,6 +152,17 @@ export class SqliteStore implements SessionStore {
         this.db.prepare('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)').run(migration.version, Date.now());
       }).immediate();
     }
+  }
+
+  /**
+   * SQLite's data_version changes when another connection (another process on this file, such
+   * as `sessiond sessions invalidate`) commits; this connection's own commits leave it alone.
+   */
+  hasChangedElsewhere(): boolean {
+    const version = this.stmt.dataVersion.get() as number;
+    const changed = this.seenDataVersion !== undefined && version !== this.seenDataVersion;
+    this.seenDataVersion = version;
+    return changed;
   }
 
   async ping(): Promise<void> {
