@@ -25,10 +25,11 @@ runStoreConformance('sqlite', async () => {
         .join('\n');
     },
     async failWhenEnding(handle) {
-      // A second connection arms a trigger that aborts the delete of this one session.
+      // A second connection arms a trigger that aborts the end of this one session (an end
+      // marks the row with ended_at; the sweeper deletes it later).
       const db = new Database(path);
       db.prepare(
-        `CREATE TRIGGER conformance_fail BEFORE DELETE ON sessions WHEN OLD.handle = '${handle.replace(/'/g, "''")}'
+        `CREATE TRIGGER conformance_fail BEFORE UPDATE OF ended_at ON sessions WHEN OLD.handle = '${handle.replace(/'/g, "''")}'
          BEGIN SELECT RAISE(ABORT, 'conformance: armed failure'); END`,
       ).run();
       return async () => {

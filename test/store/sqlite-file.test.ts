@@ -64,4 +64,32 @@ describe('sqlite store file', () => {
       await cli.close();
     }
   });
+  test('an end marks the row; no read sees it again, and the sweep deletes the row from the file', async () => {
+    const path = join(dir, 'purge.db');
+    const store = new SqliteStore(path);
+    try {
+      for (let n = 1; n <= 450; n++) await store.insertSession(session(n));
+      const ctx = { reason: 'invalidated' as const, now: 5000, actor: 'test' };
+      const hashes = Array.from({ length: 200 }, (_, i) => `hash-${i + 1}`);
+      assert.equal((await store.endSessionsByHash(hashes, ctx)).filter(Boolean).length, 200);
+      assert.equal((await store.endSessionsByHandle([session(201).handle, session(1).handle], ctx)).filter(Boolean).length, 1);
+      assert.equal((await store.endSessionsOfUser('005000000000000AAA', ctx)).length, 249, 'only the sessions still live');
+
+      const raw = new Database(path, { readonly: true });
+      const rows = () => (raw.prepare('SELECT count(*) AS n FROM sessions').get() as { n: number }).n;
+      try {
+        assert.equal(rows(), 450, 'ended rows stay until the sweep');
+        assert.equal(await store.findSessionByHash('hash-7'), null);
+        assert.deepEqual((await store.listSessions({ limit: 10 }, 5000)).sessions, []);
+        assert.deepEqual(await store.sweepExpiredSessions(30_000_000, 100), [], 'ended sessions are not swept again as expired');
+        assert.equal(rows(), 0, 'the sweep deleted every ended row');
+      } finally {
+        raw.close();
+      }
+      const audit = await store.listAudit({ limit: 1000 });
+      assert.equal(audit.filter((r) => r.event === 'session.ended').length, 450, 'each end audited once');
+    } finally {
+      await store.close();
+    }
+  });
 });

@@ -113,13 +113,17 @@ export class SqliteStore implements SessionStore {
       listUsers: db.prepare<[], UserRow>('SELECT * FROM users ORDER BY username'),
       setActive: db.prepare('UPDATE users SET active = ? WHERE username = ?'),
       insertSession: db.prepare(`INSERT INTO sessions (${SESSION_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-      sessionByHash: db.prepare<[string], SessionRow>(`SELECT ${SESSION_COLUMNS} FROM sessions WHERE id_hash = ?`),
-      sessionByHandle: db.prepare<[string], SessionRow>(`SELECT ${SESSION_COLUMNS} FROM sessions WHERE handle = ?`),
-      sessionsOfUser: db.prepare<[string], SessionRow>(`SELECT ${SESSION_COLUMNS} FROM sessions WHERE user_id = ?`),
-      touch: db.prepare('UPDATE sessions SET last_seen_at = ?, idle_expires_at = ? WHERE id_hash = ?'),
+      sessionByHash: db.prepare<[string], SessionRow>(`SELECT ${SESSION_COLUMNS} FROM sessions WHERE id_hash = ? AND ended_at IS NULL`),
+      sessionByHandle: db.prepare<[string], SessionRow>(`SELECT ${SESSION_COLUMNS} FROM sessions WHERE handle = ? AND ended_at IS NULL`),
+      sessionsOfUser: db.prepare<[string], SessionRow>(`SELECT ${SESSION_COLUMNS} FROM sessions WHERE user_id = ? AND ended_at IS NULL`),
+      touch: db.prepare('UPDATE sessions SET last_seen_at = ?, idle_expires_at = ? WHERE id_hash = ? AND ended_at IS NULL'),
+      markEnded: db.prepare('UPDATE sessions SET ended_at = ? WHERE id_hash = ? AND ended_at IS NULL'),
       deleteSession: db.prepare('DELETE FROM sessions WHERE id_hash = ?'),
+      purgeEnded: db.prepare(
+        'DELETE FROM sessions WHERE id_hash IN (SELECT id_hash FROM sessions WHERE ended_at IS NOT NULL ORDER BY ended_at LIMIT ?)',
+      ),
       expired: db.prepare<[number, number], SessionRow>(
-        `SELECT ${SESSION_COLUMNS} FROM sessions WHERE expires_at <= ? ORDER BY expires_at LIMIT ?`,
+        `SELECT ${SESSION_COLUMNS} FROM sessions WHERE expires_at <= ? AND ended_at IS NULL ORDER BY expires_at LIMIT ?`,
       ),
       insertAudit: db.prepare(
         'INSERT INTO audit (at, event, handle, user_id, project, reason, actor) VALUES (?, ?, ?, ?, ?, ?, ?)',
@@ -230,7 +234,7 @@ export class SqliteStore implements SessionStore {
     return this.db.transaction(() => {
       const sessions = this.stmt.sessionsOfUser.all(userId).map(toSession);
       const live = sessions.filter((s) => !isExpired(s, ctx.now));
-      for (const s of sessions) this.stmt.deleteSession.run(s.idHash);
+      for (const s of sessions) this.stmt.markEnded.run(ctx.now, s.idHash);
       this.writeAudit(sessions.map((s) => sessionEndedAudit(s, isExpired(s, ctx.now) ? { ...ctx, reason: 'expired' } : ctx)));
       return live;
     }).immediate();
@@ -248,7 +252,7 @@ export class SqliteStore implements SessionStore {
         const row = key === null ? undefined : find(key);
         if (!row) return null;
         const session = toSession(row);
-        this.stmt.deleteSession.run(session.idHash);
+        this.stmt.markEnded.run(ctx.now, session.idHash);
         const expired = isExpired(session, ctx.now);
         audits.push(sessionEndedAudit(session, expired ? { ...ctx, reason: 'expired' } : ctx));
         return expired ? null : session;
@@ -259,7 +263,7 @@ export class SqliteStore implements SessionStore {
   }
 
   async listSessions(filter: SessionListFilter, now: number): Promise<SessionPage> {
-    const where = ['expires_at > ?'];
+    const where = ['expires_at > ?', 'ended_at IS NULL'];
     const params: Array<string | number> = [now];
     if (filter.username !== undefined) {
       where.push('username = ?');
@@ -285,12 +289,27 @@ export class SqliteStore implements SessionStore {
   }
 
   async sweepExpiredSessions(now: number, limit: number): Promise<SessionRecord[]> {
-    return this.db.transaction(() => {
-      const sessions = this.stmt.expired.all(now, limit).map(toSession);
-      for (const s of sessions) this.stmt.deleteSession.run(s.idHash);
-      this.writeAudit(sessions.map((s) => sessionEndedAudit(s, { reason: 'expired', now, actor: 'sweeper' })));
-      return sessions;
+    const sessions = this.db.transaction(() => {
+      const expired = this.stmt.expired.all(now, limit).map(toSession);
+      for (const s of expired) this.stmt.deleteSession.run(s.idHash);
+      this.writeAudit(expired.map((s) => sessionEndedAudit(s, { reason: 'expired', now, actor: 'sweeper' })));
+      return expired;
     }).immediate();
+    await this.purgeEndedSessions();
+    return sessions;
+  }
+
+  /**
+   * Deletes rows of sessions that were ended (and audited) earlier. Small batches with a yield
+   * between them keep the event loop free for requests; a time budget bounds one sweep's share.
+   */
+  private async purgeEndedSessions(batch = 200, budgetMs = 1000): Promise<void> {
+    const until = performance.now() + budgetMs;
+    while (this.db.open && performance.now() < until) {
+      const purged = this.db.transaction(() => this.stmt.purgeEnded.run(batch).changes).immediate();
+      if (purged < batch) return;
+      await new Promise((resolve) => setImmediate(resolve));
+    }
   }
 
   async appendAudit(records: ReadonlyArray<AuditRecord>): Promise<void> {
