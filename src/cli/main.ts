@@ -6,6 +6,8 @@ import { unlimitedLoginThrottle } from '../core/login-throttle.ts';
 import { sessionView } from '../api/session-view.ts';
 import { invalidateHandles, readHandlesFile } from './invalidate-handles.ts';
 import { readPassword } from './read-password.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { FOREIGN_WRITE_LOOK_MS } from '../store/sqlite/sqlite-store.ts';
 
 /**
  * The `sessiond` command. `serve` runs the server; the other commands work on the configured
@@ -25,6 +27,15 @@ async function withCore<T>(run: (core: Awaited<ReturnType<typeof createCore>>) =
     await core.bus.close();
     await core.store.close();
   }
+}
+
+/**
+ * A server on the same SQLite file notices another process's commit within
+ * FOREIGN_WRITE_LOOK_MS (its session cache is emptied then). Waiting that out twice before
+ * reporting means: what the command reports as ended, a running server refuses from then on.
+ */
+async function untilServersSee(core: Awaited<ReturnType<typeof createCore>>): Promise<void> {
+  if (core.store.kind === 'sqlite') await sleep(2 * FOREIGN_WRITE_LOOK_MS);
 }
 
 const program = new Command('sessiond').description('sessiond: a session server for applications').exitOverride();
@@ -77,9 +88,10 @@ users
   .command('deactivate <username>')
   .description('stop a user from logging in and end all of their sessions')
   .action(async (username: string) => {
-    await withCore(async ({ users, service }) => {
-      await users.setActive(username, false);
-      const ended = await service.endSessionsOfUser(username, 'cli');
+    await withCore(async (core) => {
+      await core.users.setActive(username, false);
+      const ended = await core.service.endSessionsOfUser(username, 'cli');
+      await untilServersSee(core);
       process.stdout.write(`deactivated ${username}; ended ${ended} session${ended === 1 ? '' : 's'}\n`);
     });
   });
@@ -125,8 +137,9 @@ sessions
   .requiredOption('--handles-file <file>', 'file with one handle a line')
   .action(async (opts: { handlesFile: string }) => {
     const handles = await readHandlesFile(opts.handlesFile);
-    await withCore(async ({ service }) => {
-      const summary = await invalidateHandles(service, handles, process.stderr.isTTY === true);
+    await withCore(async (core) => {
+      const summary = await invalidateHandles(core.service, handles, process.stderr.isTTY === true);
+      await untilServersSee(core);
       process.stdout.write(`ended ${summary.ended}, not found ${summary.notFound} (of ${handles.length} handles)\n`);
     });
   });

@@ -85,6 +85,9 @@ function toUser(row: UserRow): UserRecord {
   };
 }
 
+/** How often, at most, a node asks SQLite whether another process has written (see hasChangedElsewhere). */
+export const FOREIGN_WRITE_LOOK_MS = 10;
+
 /**
  * The embedded default store: better-sqlite3 in WAL mode with synchronous=FULL, so a change
  * that was acknowledged survives `kill -9` and power loss alike.
@@ -94,10 +97,14 @@ export class SqliteStore implements SessionStore {
   private readonly db: Database.Database;
   private readonly stmt;
   private seenDataVersion: number | undefined;
+  private lastLookAt = Number.NEGATIVE_INFINITY;
+  private readonly shared: boolean;
 
   constructor(path: string) {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
     this.db = new Database(path);
+    // An in-memory database is this connection's alone; a file may be shared with the CLI.
+    this.shared = path !== ':memory:';
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = FULL');
     this.db.pragma('busy_timeout = 5000');
@@ -161,8 +168,16 @@ export class SqliteStore implements SessionStore {
   /**
    * SQLite's data_version changes when another connection (another process on this file, such
    * as `sessiond sessions invalidate`) commits; this connection's own commits leave it alone.
+   * Asking costs a read transaction (system calls), so it is asked at most once every
+   * FOREIGN_WRITE_LOOK_MS, from the request that needs it: a commit by another process is seen
+   * by every request that starts FOREIGN_WRITE_LOOK_MS after it. The CLI waits twice that long
+   * before it reports, so what it reports as ended is refused by the server from then on.
    */
   hasChangedElsewhere(): boolean {
+    if (!this.shared) return false;
+    const now = performance.now();
+    if (now - this.lastLookAt < FOREIGN_WRITE_LOOK_MS) return false;
+    this.lastLookAt = now;
     const version = this.stmt.dataVersion.get() as number;
     const changed = this.seenDataVersion !== undefined && version !== this.seenDataVersion;
     this.seenDataVersion = version;
