@@ -1,3 +1,5 @@
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { createCore, createSessiond } from '../app.ts';
 import { ConfigError, loadConfig, type Config } from '../config.ts';
@@ -142,6 +144,20 @@ sessions
       await untilServersSee(core);
       process.stdout.write(`ended ${summary.ended}, not found ${summary.notFound} (of ${handles.length} handles)\n`);
     });
+  });
+
+program
+  .command('bench')
+  .description('run the benchmarks (bench/run.ts): --quick for a short run, --only=<ids> for some; see the README')
+  .allowUnknownOption()
+  .helpOption(false)
+  .argument('[options...]', 'passed on to the benchmark runner')
+  .action(async (options: string[]) => {
+    // The harness starts and loads its own server processes; this only runs it from the repository.
+    const runner = fileURLToPath(new URL('../../bench/run.ts', import.meta.url));
+    const child = spawn(process.execPath, ['--import', 'tsx', runner, ...options], { stdio: 'inherit' });
+    const code = await new Promise<number>((resolve) => child.once('exit', (c, signal) => resolve(c ?? (signal ? 1 : 0))));
+    process.exitCode = code;
   });
 
 try {

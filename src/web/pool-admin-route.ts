@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { bearerSessionId } from '../api/rest/bearer.ts';
 import type { SessiondContext } from '../http/context.ts';
-import type { SessionPool } from '../pool/session-pool.ts';
+import type { SessionPool } from './pool/session-pool.ts';
 
 /**
  * GET /api/v1/admin/pool: what the pool holds (key, handle, project, login, idle seconds) and

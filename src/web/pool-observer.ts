@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { AuditEventName, AuditRecord } from '../core/types.ts';
 import type { SessiondContext } from '../http/context.ts';
-import type { PoolEventInfo, SessionPool } from '../pool/session-pool.ts';
+import type { PoolEventInfo, SessionPool } from './pool/session-pool.ts';
 
 type Outcome = 'hit' | 'miss' | 'release' | 'eviction' | 'close-failure';
 

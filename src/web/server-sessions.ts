@@ -2,8 +2,8 @@ import { assertProject } from '../core/input-rules.ts';
 import type { SafeEsm } from '../esm/safe-esm.ts';
 import { UpstreamServerSession } from '../esm/server-session.ts';
 import type { ServerSession } from '../esm/types.ts';
-import { poolKey } from '../pool/pool-key.ts';
-import type { SessionPool } from '../pool/session-pool.ts';
+import { poolKey } from './pool/pool-key.ts';
+import type { SessionPool } from './pool/session-pool.ts';
 import { UpstreamError, type Upstream } from './upstream.ts';
 import type { HeldSession } from './web-sessions.ts';
 

@@ -7,7 +7,7 @@ import { loadEsm } from '../esm/load-esm.ts';
 import { SafeEsm } from '../esm/safe-esm.ts';
 import type { ServerSession } from '../esm/types.ts';
 import type { SessiondContext } from '../http/context.ts';
-import { SessionPool } from '../pool/session-pool.ts';
+import { SessionPool } from './pool/session-pool.ts';
 import { CSRF_COOKIE, WEB_PATH } from './container-services.ts';
 import { LocalUpstream } from './local-upstream.ts';
 import { registerLoginRoutes } from './login-routes.ts';

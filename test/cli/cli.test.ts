@@ -125,6 +125,12 @@ describe('sessiond command', () => {
     await login(server.url, 'alice', 'alice-password-1');
   });
 
+  test('bench runs the benchmark harness and passes its options on (a wrong one gets its usage)', async () => {
+    const res = await runCli(['bench', '--no-such-option'], env);
+    assert.equal(res.code, 2);
+    assert.match(res.stderr, /usage: npm run bench .*unknown: --no-such-option/);
+  });
+
   test('an unknown store scheme is refused with a clear message', async () => {
     const res = await runCli(['users', 'list'], { SESSIOND_STORE: 'mysql://db.example/sessions' });
     assert.equal(res.code, 78);

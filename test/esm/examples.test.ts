@@ -5,12 +5,12 @@ import { EsmLoadError, loadEsm } from '../../src/esm/load-esm.ts';
 import { WebClient } from '../web/web-client.ts';
 import { PASSWORD, SERVICE_PASSWORD, setupWeb } from '../web/web-setup.ts';
 
-/** The example modules in examples/esm/, run as an operator would configure them. */
+/** The example modules in src/esm/examples/, run as an operator would configure them. */
 
-const example = (name: string) => fileURLToPath(new URL(`../../examples/esm/${name}`, import.meta.url));
+const example = (name: string) => fileURLToPath(new URL(`../../src/esm/examples/${name}`, import.meta.url));
 const SECRET = 'proxy-secret-0123456789-abcdefghij';
 
-describe('examples/esm/shared-principal.ts', () => {
+describe('src/esm/examples/shared-principal.ts', () => {
   const env = {
     SESSIOND_ESM: example('shared-principal.ts'),
     SESSIOND_ESM_SERVICE_LOGIN: 'svc',
@@ -47,7 +47,7 @@ describe('examples/esm/shared-principal.ts', () => {
   });
 });
 
-describe('examples/esm/trusted-proxy-header.ts', () => {
+describe('src/esm/examples/trusted-proxy-header.ts', () => {
   const env = (addresses: string) => ({
     SESSIOND_ESM: example('trusted-proxy-header.ts'),
     SESSIOND_ESM_TRUSTED_PROXY_ADDRESSES: addresses,
@@ -103,7 +103,7 @@ describe('examples/esm/trusted-proxy-header.ts', () => {
   });
 });
 
-describe('examples/esm/template.ts', () => {
+describe('src/esm/examples/template.ts', () => {
   test('the template behaves as the default module: sign in, then every session is closed on logout', async () => {
     const w = await setupWeb({ SESSIOND_ESM: example('template.ts') }, ['alice']);
     try {

@@ -1,4 +1,4 @@
-import type { PoolKeyParts } from '../esm/types.ts';
+import type { PoolKeyParts } from '../../esm/types.ts';
 
 /**
  * The pool key: (upstream, project, upstream principal), plus an ESM's own part when it

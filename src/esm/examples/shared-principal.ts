@@ -9,7 +9,7 @@ import type { ContainerServices, EsmContext, ExternalSecurityModule, LoginForm, 
  * pool under (upstream, project, service principal) and the next person who signs in for that
  * project is handed the same server session instead of a new login.
  *
- *   SESSIOND_ESM=examples/esm/shared-principal.ts
+ *   SESSIOND_ESM=src/esm/examples/shared-principal.ts
  *   SESSIOND_ESM_SERVICE_LOGIN=reports-svc
  *   SESSIOND_ESM_SERVICE_PASSWORD=…            (the service principal's password)
  *   SESSIOND_ESM_SHARED_USERS=alice,bob        (optional: only these people are mapped; default all)

@@ -11,7 +11,7 @@ import type { AuthenticationAnswer, ContainerServices, EsmContext, ExternalSecur
  * Anything else gets the stock login form. The server sessions are signed in as a service
  * principal; the person's name is kept as the web user's display name.
  *
- *   SESSIOND_ESM=examples/esm/trusted-proxy-header.ts
+ *   SESSIOND_ESM=src/esm/examples/trusted-proxy-header.ts
  *   SESSIOND_ESM_TRUSTED_PROXY_ADDRESSES=10.0.0.5,10.0.0.6
  *   SESSIOND_ESM_PROXY_SECRET=…                (at least 32 characters)
  *   SESSIOND_ESM_USER_HEADER=x-forwarded-user  (default)

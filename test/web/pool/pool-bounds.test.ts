@@ -3,9 +3,9 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, test } from 'node:test';
 import Database from 'better-sqlite3';
-import { addUser, api, login } from '../helpers/server.ts';
-import { WebClient } from '../web/web-client.ts';
-import { PASSWORD, RECORDING_ESM, setupWeb } from '../web/web-setup.ts';
+import { addUser, api, login } from '../../helpers/server.ts';
+import { WebClient } from '../web-client.ts';
+import { PASSWORD, RECORDING_ESM, setupWeb } from '../web-setup.ts';
 
 /** The pool's rules, seen from outside: bounds, idle limit, keep-alive, shutdown, admin view, metrics, audit. */
 
@@ -83,7 +83,7 @@ describe('pool bounds', () => {
       await w.s.server.close();
       const db = new Database(join(w.s.dir, 'sessiond.db'), { readonly: true });
       try {
-        const row = db.prepare('SELECT count(*) AS n FROM sessions WHERE handle = ?').get(handle) as { n: number };
+        const row = db.prepare('SELECT count(*) AS n FROM sessions WHERE handle = ? AND ended_at IS NULL').get(handle) as { n: number };
         assert.equal(row.n, 0, 'the pooled session was ended in the store');
         const audit = db.prepare("SELECT reason FROM audit WHERE event = 'pool.evicted' AND handle = ?").all(handle) as Array<{ reason: string }>;
         assert.deepEqual(audit.map((a) => a.reason), ['shutdown']);

@@ -3,12 +3,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { createCore } from '../../src/app.ts';
-import { loadConfig } from '../../src/config.ts';
-import { ManualClock } from '../../src/core/clock.ts';
-import { createLogger } from '../../src/observability/logger.ts';
-import { SessionPool, type PooledSession } from '../../src/pool/session-pool.ts';
-import { LocalUpstream } from '../../src/web/local-upstream.ts';
+import { createCore } from '../../../src/app.ts';
+import { loadConfig } from '../../../src/config.ts';
+import { ManualClock } from '../../../src/core/clock.ts';
+import { createLogger } from '../../../src/observability/logger.ts';
+import { SessionPool, type PooledSession } from '../../../src/web/pool/session-pool.ts';
+import { LocalUpstream } from '../../../src/web/local-upstream.ts';
 
 /**
  * The pool's rules one by one, on a real in-process core and SQLite store (the upstream a
