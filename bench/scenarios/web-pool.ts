@@ -79,7 +79,7 @@ export async function webPool(ctx: BenchContext): Promise<Row[]> {
           label: 'web project open, pooled (same server session reused)',
           p50Ms: percentile(pooled, 50),
           p99Ms: percentile(pooled, 99),
-          note: `${pooled.length} opens; ${speedup.toFixed(2)}× faster than fresh (p50); a pooled open re-checks the password at the upstream first`,
+          note: `${pooled.length} opens; ${speedup.toFixed(2)}× faster than fresh (p50); a pooled open is an alive check at the upstream plus two durable writes (the reuse audit record, the web session)`,
           extra: { speedup },
         },
       ];
