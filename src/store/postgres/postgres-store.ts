@@ -16,50 +16,19 @@ import type {
 } from '../../core/types.ts';
 import { LOCK_SWEEP_SESSIONS, LOCK_SWEEP_WEB_SESSIONS, migrate } from './migrations.ts';
 import { asStoreError, isConnectionError } from './pg-errors.ts';
-
-interface SessionRow {
-  id_hash: string;
-  handle: string;
-  user_id: string;
-  username: string;
-  project: string;
-  created_at: number;
-  last_seen_at: number;
-  idle_expires_at: number;
-  absolute_expires_at: number;
-}
-
-interface UserRow {
-  user_id: string;
-  username: string;
-  password_hash: string;
-  admin: boolean;
-  active: boolean;
-  created_at: number;
-}
-
-interface AuditRow {
-  at: number;
-  event: AuditRecord['event'];
-  handle: string | null;
-  user_id: string | null;
-  project: string | null;
-  reason: string | null;
-  actor: string | null;
-}
-
-interface WebSessionRow {
-  id_hash: string;
-  handle: string;
-  created_at: number;
-  last_seen_at: number;
-  idle_expires_at: number;
-  absolute_expires_at: number;
-  data: string;
-}
-
-const SESSION_COLUMNS = 'id_hash, handle, user_id, username, project, created_at, last_seen_at, idle_expires_at, absolute_expires_at';
-const WEB_COLUMNS = 'id_hash, handle, created_at, last_seen_at, idle_expires_at, absolute_expires_at, data';
+import {
+  SESSION_COLUMNS,
+  WEB_COLUMNS,
+  toAudit,
+  toSession,
+  toUser,
+  toUserSummary,
+  toWebSession,
+  type AuditRow,
+  type SessionRow,
+  type UserRow,
+  type WebSessionRow,
+} from '../sql-rows.ts';
 
 // Times are BIGINT milliseconds; they fit a JS number exactly, so read them as numbers.
 const INT8_OID = 20;
@@ -67,43 +36,6 @@ const types = {
   getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
     oid === INT8_OID ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
 };
-
-function toSession(row: SessionRow): SessionRecord {
-  return {
-    idHash: row.id_hash,
-    handle: row.handle,
-    userId: row.user_id,
-    username: row.username,
-    project: row.project,
-    createdAt: row.created_at,
-    lastSeenAt: row.last_seen_at,
-    idleExpiresAt: row.idle_expires_at,
-    absoluteExpiresAt: row.absolute_expires_at,
-  };
-}
-
-function toUser(row: UserRow): UserRecord {
-  return {
-    userId: row.user_id,
-    username: row.username,
-    passwordHash: row.password_hash,
-    admin: row.admin,
-    active: row.active,
-    createdAt: row.created_at,
-  };
-}
-
-function toWebSession(row: WebSessionRow): WebSessionRecord {
-  return {
-    idHash: row.id_hash,
-    handle: row.handle,
-    createdAt: row.created_at,
-    lastSeenAt: row.last_seen_at,
-    idleExpiresAt: row.idle_expires_at,
-    absoluteExpiresAt: row.absolute_expires_at,
-    data: row.data,
-  };
-}
 
 export interface PostgresStoreOptions {
   /** Most connections this node holds. */
@@ -218,10 +150,7 @@ export class PostgresStore implements SessionStore {
 
   async listUsers(): Promise<UserSummary[]> {
     const { rows } = await this.query<UserRow>('SELECT * FROM users ORDER BY username');
-    return rows.map((row) => {
-      const { passwordHash: _hidden, ...summary } = toUser(row);
-      return summary;
-    });
+    return rows.map(toUserSummary);
   }
 
   async setUserActive(username: string, active: boolean): Promise<boolean> {
@@ -371,15 +300,7 @@ export class PostgresStore implements SessionStore {
       options.handle === undefined
         ? await this.query<AuditRow>('SELECT * FROM audit ORDER BY id DESC LIMIT $1', [options.limit])
         : await this.query<AuditRow>('SELECT * FROM audit WHERE handle = $1 ORDER BY id DESC LIMIT $2', [options.handle, options.limit]);
-    return rows.map((r) => ({
-      at: r.at,
-      event: r.event,
-      handle: r.handle,
-      userId: r.user_id,
-      project: r.project,
-      reason: r.reason,
-      actor: r.actor,
-    }));
+    return rows.map(toAudit);
   }
 
   async insertWebSession(r: WebSessionRecord): Promise<void> {

@@ -16,74 +16,18 @@ import type {
   WebSessionRecord,
 } from '../../core/types.ts';
 import { SQLITE_MIGRATIONS } from './migrations.ts';
-
-interface SessionRow {
-  id_hash: string;
-  handle: string;
-  user_id: string;
-  username: string;
-  project: string;
-  created_at: number;
-  last_seen_at: number;
-  idle_expires_at: number;
-  absolute_expires_at: number;
-}
-
-interface UserRow {
-  user_id: string;
-  username: string;
-  password_hash: string;
-  admin: number;
-  active: number;
-  created_at: number;
-}
-
-interface AuditRow {
-  at: number;
-  event: AuditRecord['event'];
-  handle: string | null;
-  user_id: string | null;
-  project: string | null;
-  reason: string | null;
-  actor: string | null;
-}
-
-interface WebSessionRow {
-  id_hash: string;
-  handle: string;
-  created_at: number;
-  last_seen_at: number;
-  idle_expires_at: number;
-  absolute_expires_at: number;
-  data: string;
-}
-
-const SESSION_COLUMNS = 'id_hash, handle, user_id, username, project, created_at, last_seen_at, idle_expires_at, absolute_expires_at';
-
-function toSession(row: SessionRow): SessionRecord {
-  return {
-    idHash: row.id_hash,
-    handle: row.handle,
-    userId: row.user_id,
-    username: row.username,
-    project: row.project,
-    createdAt: row.created_at,
-    lastSeenAt: row.last_seen_at,
-    idleExpiresAt: row.idle_expires_at,
-    absoluteExpiresAt: row.absolute_expires_at,
-  };
-}
-
-function toUser(row: UserRow): UserRecord {
-  return {
-    userId: row.user_id,
-    username: row.username,
-    passwordHash: row.password_hash,
-    admin: row.admin === 1,
-    active: row.active === 1,
-    createdAt: row.created_at,
-  };
-}
+import {
+  SESSION_COLUMNS,
+  toAudit,
+  toSession,
+  toUser,
+  toUserSummary,
+  toWebSession,
+  type AuditRow,
+  type SessionRow,
+  type UserRow,
+  type WebSessionRow,
+} from '../sql-rows.ts';
 
 /** How often, at most, a node asks SQLite whether another process has written (see hasChangedElsewhere). */
 export const FOREIGN_WRITE_LOOK_MS = 10;
@@ -209,10 +153,7 @@ export class SqliteStore implements SessionStore {
   }
 
   async listUsers(): Promise<UserSummary[]> {
-    return this.stmt.listUsers.all().map((row) => {
-      const { passwordHash: _hidden, ...summary } = toUser(row);
-      return summary;
-    });
+    return this.stmt.listUsers.all().map(toUserSummary);
   }
 
   async setUserActive(username: string, active: boolean): Promise<boolean> {
@@ -340,15 +281,7 @@ export class SqliteStore implements SessionStore {
       options.handle === undefined
         ? this.stmt.auditNewest.all(options.limit)
         : this.stmt.auditOfHandle.all(options.handle, options.limit);
-    return rows.map((r) => ({
-      at: r.at,
-      event: r.event,
-      handle: r.handle,
-      userId: r.user_id,
-      project: r.project,
-      reason: r.reason,
-      actor: r.actor,
-    }));
+    return rows.map(toAudit);
   }
 
   async insertWebSession(r: WebSessionRecord): Promise<void> {
@@ -357,17 +290,7 @@ export class SqliteStore implements SessionStore {
 
   async findWebSessionByHash(idHash: string): Promise<WebSessionRecord | null> {
     const row = this.stmt.webByHash.get(idHash);
-    return row
-      ? {
-          idHash: row.id_hash,
-          handle: row.handle,
-          createdAt: row.created_at,
-          lastSeenAt: row.last_seen_at,
-          idleExpiresAt: row.idle_expires_at,
-          absoluteExpiresAt: row.absolute_expires_at,
-          data: row.data,
-        }
-      : null;
+    return row ? toWebSession(row) : null;
   }
 
   async updateWebSession(idHash: string, change: Pick<WebSessionRecord, 'lastSeenAt' | 'idleExpiresAt' | 'data'>): Promise<void> {

@@ -1,0 +1,104 @@
+import type { AuditRecord, SessionRecord, UserRecord, UserSummary, WebSessionRecord } from '../core/types.ts';
+
+/**
+ * The rows the two SQL stores (SQLite, PostgreSQL) share, and their mapping to core records.
+ * The schemas name columns alike; only booleans differ (SQLite stores 0/1).
+ */
+export interface SessionRow {
+  id_hash: string;
+  handle: string;
+  user_id: string;
+  username: string;
+  project: string;
+  created_at: number;
+  last_seen_at: number;
+  idle_expires_at: number;
+  absolute_expires_at: number;
+}
+
+export interface UserRow {
+  user_id: string;
+  username: string;
+  password_hash: string;
+  admin: boolean | number;
+  active: boolean | number;
+  created_at: number;
+}
+
+export interface AuditRow {
+  at: number;
+  event: AuditRecord['event'];
+  handle: string | null;
+  user_id: string | null;
+  project: string | null;
+  reason: string | null;
+  actor: string | null;
+}
+
+export interface WebSessionRow {
+  id_hash: string;
+  handle: string;
+  created_at: number;
+  last_seen_at: number;
+  idle_expires_at: number;
+  absolute_expires_at: number;
+  data: string;
+}
+
+export const SESSION_COLUMNS = 'id_hash, handle, user_id, username, project, created_at, last_seen_at, idle_expires_at, absolute_expires_at';
+export const WEB_COLUMNS = 'id_hash, handle, created_at, last_seen_at, idle_expires_at, absolute_expires_at, data';
+
+export function toSession(row: SessionRow): SessionRecord {
+  return {
+    idHash: row.id_hash,
+    handle: row.handle,
+    userId: row.user_id,
+    username: row.username,
+    project: row.project,
+    createdAt: row.created_at,
+    lastSeenAt: row.last_seen_at,
+    idleExpiresAt: row.idle_expires_at,
+    absoluteExpiresAt: row.absolute_expires_at,
+  };
+}
+
+export function toUser(row: UserRow): UserRecord {
+  return {
+    userId: row.user_id,
+    username: row.username,
+    passwordHash: row.password_hash,
+    admin: row.admin === true || row.admin === 1,
+    active: row.active === true || row.active === 1,
+    createdAt: row.created_at,
+  };
+}
+
+/** A user as lists show it: never the password hash. */
+export function toUserSummary(row: UserRow): UserSummary {
+  const { passwordHash: _hidden, ...summary } = toUser(row);
+  return summary;
+}
+
+export function toAudit(row: AuditRow): AuditRecord {
+  return {
+    at: row.at,
+    event: row.event,
+    handle: row.handle,
+    userId: row.user_id,
+    project: row.project,
+    reason: row.reason,
+    actor: row.actor,
+  };
+}
+
+export function toWebSession(row: WebSessionRow): WebSessionRecord {
+  return {
+    idHash: row.id_hash,
+    handle: row.handle,
+    createdAt: row.created_at,
+    lastSeenAt: row.last_seen_at,
+    idleExpiresAt: row.idle_expires_at,
+    absoluteExpiresAt: row.absolute_expires_at,
+    data: row.data,
+  };
+}
