@@ -8,7 +8,7 @@
  */
 import { parseArgs } from 'node:util';
 import { createThrowawayDatabase } from '../test/helpers/postgres-db.ts';
-import { NODE_ADMIN_PASSWORD, accepts, percentile, propagationOf, startCluster } from '../test/multinode/harness.ts';
+import { accepts, loginOn, percentile, propagationOf, startCluster } from '../test/multinode/harness.ts';
 
 const { values } = parseArgs({
   options: {
@@ -33,17 +33,6 @@ const cluster = await startCluster(nodeCount, {
   SESSIOND_CACHE_MAX_ENTRIES: '100000',
   SESSIOND_LOGINS_PER_USER_PER_HOUR: String(10 * ids + 100),
 });
-
-async function loginOn(url: string): Promise<string> {
-  const res = await fetch(`${url}/api/v1/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ username: 'admin', password: NODE_ADMIN_PASSWORD }),
-  });
-  const body = (await res.json()) as { sessionId?: string };
-  if (!body.sessionId) throw new Error(`login answered ${res.status}`);
-  return body.sessionId;
-}
 
 try {
   const urls = cluster.nodes.map((n) => n.url);

@@ -1,4 +1,4 @@
-import { connect } from 'node:net';
+import { reachable as answersAt } from '../test/helpers/services.ts';
 
 /** The outside services some scenarios need, and whether they answer. */
 export const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -6,14 +6,5 @@ export const POSTGRES_URL = process.env.BENCH_POSTGRES_URL ?? 'postgres://postgr
 
 export function reachable(url: string, defaultPort: number, timeoutMs = 1000): Promise<boolean> {
   const parsed = new URL(url);
-  return new Promise((resolve) => {
-    const socket = connect({ host: parsed.hostname, port: Number(parsed.port || defaultPort) });
-    const done = (ok: boolean) => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.setTimeout(timeoutMs, () => done(false));
-    socket.once('connect', () => done(true));
-    socket.once('error', () => done(false));
-  });
+  return answersAt(parsed.hostname, Number(parsed.port || defaultPort), timeoutMs);
 }

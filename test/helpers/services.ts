@@ -8,7 +8,8 @@ import { connect } from 'node:net';
 export const POSTGRES_URL = process.env.SESSIOND_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 export const REDIS_URL = process.env.SESSIOND_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
-function reachable(host: string, port: number, timeoutMs = 1000): Promise<boolean> {
+/** Whether something accepts a TCP connection at host:port (the benchmarks ask too). */
+export function reachable(host: string, port: number, timeoutMs = 1000): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = connect({ host, port });
     const done = (ok: boolean) => {

@@ -95,6 +95,18 @@ export async function startCluster(count: number, env: Record<string, string>): 
   return { nodes, stop };
 }
 
+/** Logs in as the nodes' admin on one node; answers the session ID. */
+export async function loginOn(url: string): Promise<string> {
+  const res = await fetch(`${url}/api/v1/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username: 'admin', password: NODE_ADMIN_PASSWORD }),
+  });
+  const body = (await res.json()) as { sessionId?: string };
+  if (res.status !== 200 || !body.sessionId) throw new Error(`login on ${url} answered ${res.status}`);
+  return body.sessionId;
+}
+
 /** Whether `node` accepts the session ID right now. */
 export async function accepts(nodeUrl: string, sessionId: string): Promise<boolean> {
   const res = await fetch(`${nodeUrl}/api/v1/session`, { headers: { authorization: `Bearer ${sessionId}` } });

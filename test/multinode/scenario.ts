@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import {
   accepts,
-  NODE_ADMIN_PASSWORD,
+  loginOn,
   percentile,
   propagationOf,
   startCluster,
@@ -16,17 +16,6 @@ export interface MultiNodeStore {
   /** SESSIOND_STORE for every node. */
   storeUrl: string;
   cleanup(): Promise<void>;
-}
-
-async function loginOn(url: string): Promise<string> {
-  const res = await fetch(`${url}/api/v1/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ username: 'admin', password: NODE_ADMIN_PASSWORD }),
-  });
-  const body = (await res.json()) as { sessionId?: string };
-  if (res.status !== 200 || !body.sessionId) throw new Error(`login on ${url} answered ${res.status}`);
-  return body.sessionId;
 }
 
 async function cacheEntries(url: string): Promise<number> {

@@ -192,22 +192,8 @@ export class RedisStore implements SessionStore {
     const answers: Array<SessionRecord | null> = idHashes.map(() => null);
     const groups = groupByBucket(idHashes, (h) => (h === null ? null : this.keys.bucketOf(h)));
     if (groups.size === 0) return answers;
-    const run = (bucket: number, mode: 'ids' | 'check', seq: number | '') => {
-      const base = this.keys.base(bucket);
-      const ids = groups.get(bucket)!.map((p) => idHashes[p]!);
-      return this.scripts.sdEndSessions(
-        `${base}exp`,
-        base,
-        mode,
-        ctx.now,
-        ctx.reason,
-        ctx.actor ?? '',
-        seq,
-        ...this.caps,
-        this.keys.handlesInSessionSlot ? '1' : '0',
-        ...ids,
-      );
-    };
+    const run = (bucket: number, mode: 'ids' | 'check', seq: number | '') =>
+      this.endScript(this.keys.base(bucket), mode, ctx, seq, groups.get(bucket)!.map((p) => idHashes[p]!));
 
     const buckets = [...groups.keys()];
     if (buckets.length > 1) await guarded(() => Promise.all(buckets.map((b) => run(b, 'check', ''))));
@@ -251,6 +237,22 @@ export class RedisStore implements SessionStore {
     return answers;
   }
 
+  /** One bucket's END script: by ID hashes (`ids`), a read-only `check` of them, or all of a `user`'s. */
+  private endScript(base: string, mode: 'ids' | 'check' | 'user', ctx: EndContext, seq: number | '', items: string[]) {
+    return this.scripts.sdEndSessions(
+      `${base}exp`,
+      base,
+      mode,
+      ctx.now,
+      ctx.reason,
+      ctx.actor ?? '',
+      seq,
+      ...this.caps,
+      this.keys.handlesInSessionSlot ? '1' : '0',
+      ...items,
+    );
+  }
+
   async endSessionsOfUser(userId: string, ctx: EndContext): Promise<SessionRecord[]> {
     const bases = this.keys.allBases();
     const counts =
@@ -262,18 +264,7 @@ export class RedisStore implements SessionStore {
         bases.map((base, b) => {
           const seq = first === '' ? '' : first + offset;
           offset += counts[b]!;
-          return this.scripts.sdEndSessions(
-            `${base}exp`,
-            base,
-            'user',
-            ctx.now,
-            ctx.reason,
-            ctx.actor ?? '',
-            seq,
-            ...this.caps,
-            this.keys.handlesInSessionSlot ? '1' : '0',
-            userId,
-          );
+          return this.endScript(base, 'user', ctx, seq, [userId]);
         }),
       ),
     );
