@@ -1,6 +1,3 @@
 #!/usr/bin/env node
-// The `sessiond` command. sessiond ships as TypeScript and runs through tsx's loader.
-import { register } from 'tsx/esm/api';
-
-register();
-await import('../src/cli/main.ts');
+// The `sessiond` command: the compiled server (npm install builds it into dist/).
+await import('../dist/cli/main.js');

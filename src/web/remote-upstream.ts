@@ -1,4 +1,4 @@
-import { Connection, SessiondApiError, SessiondUnavailableError } from '../client/index.ts';
+import { Connection, SessiondApiError, SessiondUnavailableError } from '@sessiond/client';
 import { UpstreamError, type Upstream, type UpstreamLogin } from './upstream.ts';
 
 /**

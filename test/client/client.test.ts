@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
-import { Connection, SessiondApiError, SessiondUnavailableError } from '../../src/client/index.ts';
+import { Connection, SessiondApiError, SessiondUnavailableError } from '@sessiond/client';
 import { ADMIN_PASSWORD, addUser, api, login as restLogin, startTestServer, type TestServer } from '../helpers/server.ts';
 
 const TRANSPORTS = ['rest', 'soap'] as const;

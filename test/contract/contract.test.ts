@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { Connection, SessiondApiError } from '../../src/client/index.ts';
+import { Connection, SessiondApiError } from '@sessiond/client';
 import { ADMIN_PASSWORD, addUser, api, login as restLogin, startTestServer, type TestServer } from '../helpers/server.ts';
 import { callSoap, faultOf, soapLogin, xmlEscape, type SoapAnswer } from '../soap/raw-soap.ts';
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { decodeXmlText, escapeXml, XmlTextError } from '../../src/api/soap/xml-text.ts';
+import { decodeXmlText, escapeXml, XmlTextError } from '@sessiond/client/protocol';
 
 describe('XML text decoding (entity processing is off in the parser)', () => {
   test("decodes XML's predefined entities and character references", () => {

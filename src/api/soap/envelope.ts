@@ -1,6 +1,6 @@
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { SessiondError } from '../../core/errors.ts';
-import { decodeXmlText, XmlTextError } from './xml-text.ts';
+import { decodeXmlText, XmlTextError } from '@sessiond/client/protocol';
 
 /**
  * Reads a SOAP request envelope from outside, refusing hostile XML before it costs anything:

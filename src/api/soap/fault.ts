@@ -1,7 +1,6 @@
 import { SessiondError } from '../../core/errors.ts';
 import { STATUS_CODES } from '../../core/status-codes.ts';
-import { FAULT_NS, SOAP_ENV_NS, XSI_NS } from './namespaces.ts';
-import { xmlElement } from './xml-writer.ts';
+import { FAULT_NS, SOAP_ENV_NS, xmlElement, XSI_NS } from '@sessiond/client/protocol';
 
 /**
  * A SessiondError as the SOAP fault Salesforce clients read: faultcode `sf:<CODE>`,

@@ -6,8 +6,7 @@ import type { SessiondContext } from '../../http/context.ts';
 import { buildUserInfo } from '../user-info.ts';
 import { parseInput } from '../validate-input.ts';
 import type { XmlNode } from './envelope.ts';
-import { soapPath } from './namespaces.ts';
-import type { XmlValue } from './xml-writer.ts';
+import { soapPath, type XmlValue } from '@sessiond/client/protocol';
 
 /**
  * The five Partner API calls, each a thin edge over the same core calls REST makes: the

@@ -1,5 +1,4 @@
-import { PARTNER_NS, SOAP_ENV_NS, XSI_NS } from './namespaces.ts';
-import { xmlElement, type XmlValue } from './xml-writer.ts';
+import { PARTNER_NS, SOAP_ENV_NS, xmlElement, type XmlValue, XSI_NS } from '@sessiond/client/protocol';
 
 /**
  * A successful answer: `<{operation}Response>` in the partner namespace as the default

@@ -7,7 +7,7 @@ import { toSessiondError } from '../rest/error-handler.ts';
 import { parseInput } from '../validate-input.ts';
 import { parseSoapRequest } from './envelope.ts';
 import { FAULT_HTTP_STATUS, renderFault } from './fault.ts';
-import { API_VERSION_PATTERN, soapPath } from './namespaces.ts';
+import { API_VERSION_PATTERN, soapPath } from '@sessiond/client/protocol';
 import { OPERATIONS } from './operations.ts';
 import { renderResponse } from './response.ts';
 import { renderWsdl } from './wsdl.ts';

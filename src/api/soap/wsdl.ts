@@ -1,6 +1,5 @@
 import { MAX_IDS_PER_CALL } from '../../core/status-codes.ts';
-import { FAULT_NS, PARTNER_NS, WSDL_NS, WSDL_SOAP_NS, XSD_NS } from './namespaces.ts';
-import { escapeXml } from './xml-text.ts';
+import { escapeXml, FAULT_NS, PARTNER_NS, WSDL_NS, WSDL_SOAP_NS, XSD_NS } from '@sessiond/client/protocol';
 
 /**
  * The WSDL for exactly the calls sessiond speaks, shaped like the Partner WSDL (same

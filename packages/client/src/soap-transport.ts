@@ -1,7 +1,7 @@
 import type { z } from 'zod';
-import { soapPath } from '../api/soap/namespaces.ts';
+import { soapPath } from './protocol/soap-namespaces.ts';
 import { SessiondApiError } from './errors.ts';
-import type { XmlTree } from '../api/soap/xml-writer.ts';
+import type { XmlTree } from './protocol/xml-writer.ts';
 import { exchange, retryAfter } from './http.ts';
 import {
   readAnswer,

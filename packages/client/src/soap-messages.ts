@@ -1,8 +1,8 @@
 import { XMLParser } from 'fast-xml-parser';
 import { z } from 'zod';
-import { PARTNER_NS, SOAP_ENV_NS } from '../api/soap/namespaces.ts';
-import { decodeXmlText } from '../api/soap/xml-text.ts';
-import { xmlElement, type XmlTree } from '../api/soap/xml-writer.ts';
+import { PARTNER_NS, SOAP_ENV_NS } from './protocol/soap-namespaces.ts';
+import { decodeXmlText } from './protocol/xml-text.ts';
+import { xmlElement, type XmlTree } from './protocol/xml-writer.ts';
 import { SessiondApiError } from './errors.ts';
 import { invalidateResultSchema, userInfoSchema } from './types.ts';
 

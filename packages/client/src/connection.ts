@@ -1,4 +1,4 @@
-import { MAX_IDS_PER_CALL, STATUS_CODES } from '../core/status-codes.ts';
+import { MAX_IDS_PER_CALL, STATUS_CODES } from './protocol/status-codes.ts';
 import { SessiondApiError } from './errors.ts';
 import { RestTransport } from './rest-transport.ts';
 import { SoapTransport } from './soap-transport.ts';
