@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { PROJECT_PATTERN } from './core/input-rules.ts';
+import { eighteenCharacterId } from './core/secret-id.ts';
 
 /**
  * sessiond's configuration: environment variables, over an optional JSON config file named by
@@ -42,7 +43,12 @@ const envSchema = z.object({
   SESSIOND_REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9:._-]{0,64}$/, 'letters, digits and : . _ - (no braces), at most 64').default('sessiond:'),
   SESSIOND_ADMIN_PASSWORD: z.string().min(1).optional(),
   SESSIOND_PUBLIC_URL: z.url().optional(),
-  SESSIOND_ORG_ID: z.string().regex(/^00D[A-Za-z0-9]{12,15}$/, 'an 15- or 18-character ID starting 00D').default('00D000000000001AAA'),
+  // A 15-character ID is answered in its 18-character form, as Salesforce's API does.
+  SESSIOND_ORG_ID: z
+    .string()
+    .regex(/^00D(?:[A-Za-z0-9]{12}|[A-Za-z0-9]{15})$/, 'a 15- or 18-character ID starting 00D')
+    .default('00D000000000001AAA')
+    .transform(eighteenCharacterId),
   SESSIOND_IDLE_TIMEOUT_SECONDS: seconds(2 * 60 * 60),
   SESSIOND_ABSOLUTE_LIFETIME_SECONDS: seconds(24 * 60 * 60),
   SESSIOND_TOUCH_INTERVAL_SECONDS: nonNegative(60),

@@ -57,3 +57,20 @@ export function newRecordId(keyPrefix: string): string {
   for (const b of bytes) out += alphabet[b % alphabet.length];
   return out.slice(0, 18);
 }
+
+/**
+ * The 18-character form of a 15-character Salesforce ID: three check characters that encode
+ * which letters are upper case, so the ID survives case-insensitive systems. The Partner
+ * WSDL's ID type is exactly 18 characters; an 18-character ID is returned unchanged.
+ */
+export function eighteenCharacterId(id: string): string {
+  if (id.length !== 15) return id;
+  const checks = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ012345';
+  let suffix = '';
+  for (let chunk = 0; chunk < 3; chunk++) {
+    let bits = 0;
+    for (let i = 0; i < 5; i++) if (/[A-Z]/.test(id[chunk * 5 + i]!)) bits |= 1 << i;
+    suffix += checks[bits];
+  }
+  return id + suffix;
+}

@@ -64,7 +64,10 @@ function rawSoapChannel(base: string): Channel {
     }
     return ok(pick(answer.body));
   };
-  const plainInfo = (info: Record<string, any>) => Object.fromEntries(Object.entries(info).map(([k, v]) => [k, soapValue(v, k)]));
+  // sessiond's own fields (REST's answer); the Partner-only ones that fill the schema (currencies,
+  // profile, skin) are checked per API version in test/soap/partner-versions.test.ts.
+  const SESSIOND_FIELDS = ['organizationId', 'organizationName', 'sessionSecondsValid', 'userEmail', 'userFullName', 'userId', 'userLanguage', 'userLocale', 'userName', 'userTimeZone', 'userType'];
+  const plainInfo = (info: Record<string, any>) => Object.fromEntries(SESSIOND_FIELDS.map((k) => [k, soapValue(info[k], k)]));
   return {
     name: 'raw SOAP',
     login: (username, password, project) =>

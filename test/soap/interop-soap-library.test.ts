@@ -5,15 +5,16 @@ import { ADMIN_PASSWORD, addUser, api, login as restLogin, startTestServer, type
 
 /**
  * Interop with the npm `soap` library (node-soap), which nobody here wrote: it builds its
- * client from the WSDL sessiond serves and calls every operation through it, unchanged.
+ * client from the WSDL sessiond serves for a Partner API version and calls every operation
+ * through it, unchanged. Run for the oldest version served, 27.0, 40.0 and the newest.
  */
-describe('npm soap client generated from the served WSDL', () => {
+for (const version of ['20.0', '27.0', '40.0', '66.0']) describe(`npm soap client generated from the WSDL served for ${version}`, () => {
   let server: TestServer;
   let wsdlUrl: string;
 
   before(async () => {
     server = await startTestServer();
-    wsdlUrl = `${server.url}/services/Soap/u/60.0?wsdl`;
+    wsdlUrl = `${server.url}/services/Soap/u/${version}?wsdl`;
     const admin = await restLogin(server.url, 'admin', ADMIN_PASSWORD);
     await addUser(server.url, admin.sessionId, 'lin@example.com', 'lin-password-1');
   });
@@ -39,9 +40,12 @@ describe('npm soap client generated from the served WSDL', () => {
     const { client, result } = await loggedInClient();
     assert.equal(result.passwordExpired, false);
     assert.equal(result.sandbox, false);
-    assert.equal(result.serverUrl, `${server.url}/services/Soap/u/60.0/00D000000000001AAA`);
+    assert.equal(result.serverUrl, `${server.url}/services/Soap/u/${version}/00D000000000001AAA`);
     assert.equal(result.userInfo.userName, 'lin@example.com');
-    assert.equal(typeof result.userInfo.sessionSecondsValid, 'number');
+    // sessionSecondsValid came with 21.0; the WSDL types it, so it arrives as a number.
+    assert.equal(typeof result.userInfo.sessionSecondsValid, version === '20.0' ? 'undefined' : 'number');
+    assert.equal(result.userInfo.accessibilityMode, false);
+    assert.equal(result.userInfo.profileId, '00e000000000001AAA');
 
     const [info] = await client.getUserInfoAsync({});
     assert.equal(info.result.userId, result.userId);

@@ -203,8 +203,8 @@ describe('SOAP endpoint /services/Soap/u/{version}', () => {
     assert.equal(get.status, 500);
     assert.match(await get.text(), /<faultcode>sf:INVALID_REQUEST<\/faultcode>/);
     const bad = await postSoap(base, envelope(`<getUserInfo xmlns="${PARTNER}"/>`), { path: '/services/Soap/u/latest' });
-    assert.equal(faultOf(bad).code, 'INVALID_REQUEST');
-    assert.match(faultOf(bad).exceptionMessage, /version/);
+    assert.equal(faultOf(bad).code, 'UNSUPPORTED_API_VERSION');
+    assert.match(faultOf(bad).exceptionMessage, /version latest .*20\.0 to 66\.0/);
   });
 });
 

@@ -13,7 +13,7 @@ export interface ConnectionOptions {
   sessionId?: string;
   /** Per-request timeout; default 10 000 ms. */
   timeoutMs?: number;
-  /** SOAP API version in the endpoint path; default `60.0`. */
+  /** Partner API version in the SOAP endpoint path (the server serves 20.0 to 66.0); default `66.0`, the newest. */
   version?: string;
 }
 
@@ -63,7 +63,7 @@ export class Connection {
     this.transport = opts.transport ?? 'rest';
     const timeoutMs = opts.timeoutMs ?? 10_000;
     if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) throw new TypeError('timeoutMs: a positive number of milliseconds');
-    const version = opts.version ?? '60.0';
+    const version = opts.version ?? '66.0';
     if (!/^\d{1,3}\.\d$/.test(version)) throw new TypeError('version: an API version such as 60.0');
     this.wire =
       this.transport === 'soap' ? new SoapTransport(this.serverUrl, version, timeoutMs) : new RestTransport(this.serverUrl, timeoutMs);

@@ -103,7 +103,18 @@ const xsdInt = z
   .regex(/^-?\d{1,10}$/)
   .transform(Number);
 
-export const soapUserInfoSchema = userInfoSchema.extend({ sessionSecondsValid: xsdInt });
+/**
+ * GetUserInfoResult as every Partner API version writes it: sessionSecondsValid from 21.0 on,
+ * userEmail '' (the schema allows no nil) where REST answers null; elements sessiond sends only
+ * to fill the schema (currencies, profile, skin) are dropped.
+ */
+export const soapUserInfoSchema = userInfoSchema.extend({
+  sessionSecondsValid: xsdInt.optional(),
+  userEmail: z
+    .string()
+    .nullable()
+    .transform((email) => (email === '' ? null : email)),
+});
 
 export const soapLoginSchema = z.object({
   result: z.tuple([

@@ -17,7 +17,8 @@ export type InvalidateResult = z.infer<typeof invalidateResultSchema>;
 export const userInfoSchema = z.object({
   organizationId: z.string().min(1),
   organizationName: z.string(),
-  sessionSecondsValid: z.number().int().min(0),
+  /** Seconds until the session expires unless used; absent over SOAP before Partner API 21.0. */
+  sessionSecondsValid: z.number().int().min(0).optional(),
   userEmail: z.string().nullable(),
   userFullName: z.string(),
   userId: z.string().min(1),

@@ -9,6 +9,20 @@ import { FAULT_NS, SOAP_ENV_NS, xmlElement, XSI_NS } from '@sessiond/client/prot
  */
 export const FAULT_HTTP_STATUS = 500;
 
+/** SOAP 1.2's envelope namespace, where its Upgrade header lives. */
+const SOAP_12_ENV_NS = 'http://www.w3.org/2003/05/soap-envelope';
+
+/**
+ * The request's Envelope is not SOAP 1.1's (a SOAP 1.2 envelope, or another namespace): SOAP
+ * 1.1 §4.4.1 answers `soapenv:VersionMismatch`. The detail still carries INVALID_REQUEST, so
+ * Partner clients read a code from the status table as for every other fault.
+ */
+export class VersionMismatchError extends SessiondError {
+  constructor(message: string) {
+    super('INVALID_REQUEST', message);
+  }
+}
+
 export function renderFault(error: SessiondError): string {
   const detailType = STATUS_CODES[error.code].soapFault;
   const detail =
@@ -16,12 +30,18 @@ export function renderFault(error: SessiondError): string {
     xmlElement('sf:exceptionCode', error.code) +
     xmlElement('sf:exceptionMessage', error.message) +
     `</sf:${detailType}>`;
+  const mismatch = error instanceof VersionMismatchError;
+  // SOAP 1.2 Appendix A: a SOAP 1.1 node tells a 1.2 sender which envelope it supports.
+  const header = mismatch
+    ? `<soapenv:Header><upg:Upgrade xmlns:upg="${SOAP_12_ENV_NS}"><upg:SupportedEnvelope qname="soap11:Envelope" xmlns:soap11="${SOAP_ENV_NS}"/></upg:Upgrade></soapenv:Header>`
+    : '';
   return (
     '<?xml version="1.0" encoding="UTF-8"?>' +
     `<soapenv:Envelope xmlns:soapenv="${SOAP_ENV_NS}" xmlns:sf="${FAULT_NS}" xmlns:xsi="${XSI_NS}">` +
+    header +
     '<soapenv:Body><soapenv:Fault>' +
-    xmlElement('faultcode', `sf:${error.code}`) +
-    xmlElement('faultstring', `${error.code}: ${error.message}`) +
+    xmlElement('faultcode', mismatch ? 'soapenv:VersionMismatch' : `sf:${error.code}`) +
+    xmlElement('faultstring', mismatch ? `VersionMismatch: ${error.message}` : `${error.code}: ${error.message}`) +
     `<detail>${detail}</detail>` +
     '</soapenv:Fault></soapenv:Body></soapenv:Envelope>'
   );

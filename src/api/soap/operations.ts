@@ -6,6 +6,7 @@ import type { SessiondContext } from '../../http/context.ts';
 import { buildUserInfo } from '../user-info.ts';
 import { parseInput } from '../validate-input.ts';
 import type { XmlNode } from './envelope.ts';
+import { partnerAnswer, partnerUserInfo } from './partner-answers.ts';
 import { soapPath, type XmlValue } from '@sessiond/client/protocol';
 
 /**
@@ -13,7 +14,8 @@ import { soapPath, type XmlValue } from '@sessiond/client/protocol';
  * payload is checked with zod, the core does the work, the answer is shaped as the WSDL says.
  */
 export interface SoapCall {
-  version: string;
+  /** The Partner API version of the endpoint (27 for /services/Soap/u/27.0): answers take its shape. */
+  version: number;
   payload: XmlNode;
   sessionId: XmlNode | XmlNode[] | undefined;
   /** The caller's address, for the login brute-force limit. */
@@ -53,17 +55,19 @@ const login: Operation = async (ctx, call) => {
   const outcome = await ctx.service.login({ ...input, address: call.address });
   const orgId = ctx.config.organizationId;
   const base = ctx.baseUrl();
+  const version = `${call.version}.0`;
+  const userInfo = buildUserInfo(ctx.service, orgId, { session: outcome.session, user: outcome.user });
   return {
-    result: {
+    result: partnerAnswer('LoginResult', call.version, {
       // sessiond has no Metadata API; the field is required by clients, so it names where one would be.
-      metadataServerUrl: `${base}/services/Soap/m/${call.version}/${orgId}`,
+      metadataServerUrl: `${base}/services/Soap/m/${version}/${orgId}`,
       passwordExpired: false,
       sandbox: false,
-      serverUrl: `${base}${soapPath(call.version)}/${orgId}`,
+      serverUrl: `${base}${soapPath(version)}/${orgId}`,
       sessionId: outcome.sessionId,
       userId: outcome.user.userId,
-      userInfo: buildUserInfo(ctx.service, orgId, { session: outcome.session, user: outcome.user }),
-    },
+      userInfo: partnerUserInfo(userInfo, call.version),
+    }),
   };
 };
 
@@ -79,10 +83,12 @@ const invalidateSessions: Operation = async (ctx, call) => {
   const { sessionIds } = parseInput(invalidatePayload, call.payload, 'invalidateSessions');
   const results = await ctx.service.invalidateSessions(sessionId, sessionIds);
   return {
-    result: results.map((r) => ({
-      errors: r.errors.map((e) => ({ fields: e.fields, message: e.message, statusCode: e.statusCode })),
-      success: r.success,
-    })),
+    result: results.map((r) =>
+      partnerAnswer('InvalidateSessionsResult', call.version, {
+        errors: r.errors.map((e) => partnerAnswer('Error', call.version, { fields: e.fields, message: e.message, statusCode: e.statusCode })),
+        success: r.success,
+      }),
+    ),
   };
 };
 
@@ -90,14 +96,14 @@ const getUserInfo: Operation = async (ctx, call) => {
   const sessionId = headerSessionId(call.sessionId);
   parseInput(emptyPayload, call.payload, 'getUserInfo');
   const caller = await ctx.service.authenticateUser(sessionId);
-  return { result: buildUserInfo(ctx.service, ctx.config.organizationId, caller) };
+  return { result: partnerUserInfo(buildUserInfo(ctx.service, ctx.config.organizationId, caller), call.version) };
 };
 
 const getServerTimestamp: Operation = async (ctx, call) => {
   const sessionId = headerSessionId(call.sessionId);
   parseInput(emptyPayload, call.payload, 'getServerTimestamp');
   await ctx.service.authenticate(sessionId);
-  return { result: { timestamp: new Date(ctx.clock.now()).toISOString() } };
+  return { result: partnerAnswer('GetServerTimestampResult', call.version, { timestamp: new Date(ctx.clock.now()).toISOString() }) };
 };
 
 /** A Map, not an object: an operation named `constructor` or `__proto__` must find nothing. */

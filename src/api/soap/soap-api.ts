@@ -7,15 +7,16 @@ import { toSessiondError } from '../rest/error-handler.ts';
 import { parseInput } from '../validate-input.ts';
 import { parseSoapRequest } from './envelope.ts';
 import { FAULT_HTTP_STATUS, renderFault } from './fault.ts';
-import { API_VERSION_PATTERN, soapPath } from '@sessiond/client/protocol';
+import { soapPath } from '@sessiond/client/protocol';
 import { OPERATIONS } from './operations.ts';
+import { acceptedVersion, ACCEPTED_VERSIONS_TEXT } from './partner-versions.ts';
 import { renderResponse } from './response.ts';
 import { renderWsdl } from './wsdl.ts';
 
 const XML = 'text/xml; charset=utf-8';
 
 const endpointParams = z.object({
-  version: z.string().regex(API_VERSION_PATTERN, 'an API version such as 60.0'),
+  version: z.string(),
   // The login answer's serverUrl ends in the organization ID; later calls may be sent there.
   orgId: z.string().regex(/^[A-Za-z0-9]{1,18}$/, 'an organization ID').optional(),
 });
@@ -32,8 +33,21 @@ export function soapApi(ctx: SessiondContext) {
     app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => done(null, body));
     app.setErrorHandler((error, request, reply) => sendFault(request, reply, toSessiondError(error)));
 
-    const handle = async (request: FastifyRequest, reply: FastifyReply) => {
+    /** The endpoint's API version, or the UNSUPPORTED_API_VERSION fault naming the range. */
+    const endpointVersion = (request: FastifyRequest): number => {
       const { version } = parseInput(endpointParams, request.params, 'path');
+      const accepted = acceptedVersion(version);
+      if (accepted === null) {
+        throw new SessiondError(
+          'UNSUPPORTED_API_VERSION',
+          `Partner API version ${version.slice(0, 16)} is not served here: sessiond serves ${ACCEPTED_VERSIONS_TEXT}.`,
+        );
+      }
+      return accepted;
+    };
+
+    const handle = async (request: FastifyRequest, reply: FastifyReply) => {
+      const version = endpointVersion(request);
       const text = typeof request.body === 'string' ? request.body : '';
       const call = parseSoapRequest(text);
       const operation = OPERATIONS.get(call.operation);
@@ -48,12 +62,12 @@ export function soapApi(ctx: SessiondContext) {
     };
 
     const describe = async (request: FastifyRequest, reply: FastifyReply) => {
-      const { version } = parseInput(endpointParams, request.params, 'path');
+      const version = endpointVersion(request);
       const query = request.query && typeof request.query === 'object' ? Object.keys(request.query) : [];
       if (!query.some((k) => k.toLowerCase() === 'wsdl')) {
         throw new SessiondError('INVALID_REQUEST', 'POST a SOAP envelope here, or GET ?wsdl for the WSDL.');
       }
-      return reply.type(XML).send(renderWsdl(ctx.baseUrl() + soapPath(version)));
+      return reply.type(XML).send(renderWsdl(version, ctx.baseUrl() + soapPath(`${version}.0`)));
     };
 
     for (const path of ['/services/Soap/u/:version', '/services/Soap/u/:version/:orgId']) {

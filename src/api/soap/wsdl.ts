@@ -1,9 +1,11 @@
-import { MAX_IDS_PER_CALL } from '../../core/status-codes.ts';
+import { MAX_IDS_PER_CALL, STATUS_CODES } from '../../core/status-codes.ts';
 import { escapeXml, FAULT_NS, PARTNER_NS, WSDL_NS, WSDL_SOAP_NS, XSD_NS } from '@sessiond/client/protocol';
+import { elementsAt, EXTENDED_ERROR_DETAILS_SINCE, type PartnerElement, type PartnerTypeName } from './partner-versions.ts';
 
 /**
- * The WSDL for exactly the calls sessiond speaks, shaped like the Partner WSDL (same
- * namespaces, element names, service and port names), so toolkits generate the same client.
+ * The WSDL of one Partner API version for exactly the calls sessiond speaks, shaped like
+ * Salesforce's (same namespaces, element names and order, service and port names), so toolkits
+ * generate the same client. The answer types come from the version table.
  */
 interface OperationSpec {
   name: string;
@@ -20,49 +22,53 @@ const OPERATION_SPECS: OperationSpec[] = [
   { name: 'getServerTimestamp', needsSession: true, faults: ['UnexpectedErrorFault'] },
 ];
 
-const SCHEMA = `
+/** One element declaration, attributes as the Partner WSDLs write them. */
+function declare(e: PartnerElement): string {
+  return (
+    `<element name="${e.name}" type="${e.type}"` +
+    (e.nillable ? ' nillable="true"' : '') +
+    (e.optional ? ' minOccurs="0"' : '') +
+    (e.repeated ? ' maxOccurs="unbounded"' : '') +
+    '/>'
+  );
+}
+
+function complexType(name: PartnerTypeName, version: number): string {
+  const elements = elementsAt(name, version).map((e) => `\n    ${declare(e)}`).join('');
+  return `\n   <complexType name="${name}"><sequence>${elements}\n   </sequence></complexType>`;
+}
+
+/** Every status code sessiond can send, as the enumeration Salesforce's WSDLs declare for codes. */
+function codeEnumeration(name: 'ExceptionCode' | 'StatusCode'): string {
+  const values = Object.keys(STATUS_CODES).map((code) => `<enumeration value="${code}"/>`);
+  return `\n   <simpleType name="${name}"><restriction base="xsd:string">${values.join('')}</restriction></simpleType>`;
+}
+
+/** The schemas of the Partner WSDL for `version`, limited to the calls sessiond speaks. */
+function schemas(version: number): string {
+  const extended = version >= EXTENDED_ERROR_DETAILS_SINCE;
+  return `
   <schema elementFormDefault="qualified" xmlns="${XSD_NS}" targetNamespace="${PARTNER_NS}">
-   <simpleType name="ID"><restriction base="xsd:string"/></simpleType>
-   <complexType name="GetUserInfoResult"><sequence>
-    <element name="organizationId" type="tns:ID"/>
-    <element name="organizationName" type="xsd:string"/>
-    <element name="sessionSecondsValid" type="xsd:int"/>
-    <element name="userEmail" type="xsd:string" nillable="true"/>
-    <element name="userFullName" type="xsd:string"/>
-    <element name="userId" type="tns:ID"/>
-    <element name="userLanguage" type="xsd:string"/>
-    <element name="userLocale" type="xsd:string"/>
-    <element name="userName" type="xsd:string"/>
-    <element name="userTimeZone" type="xsd:string"/>
-    <element name="userType" type="xsd:string"/>
-   </sequence></complexType>
-   <complexType name="LoginResult"><sequence>
-    <element name="metadataServerUrl" type="xsd:string" nillable="true"/>
-    <element name="passwordExpired" type="xsd:boolean"/>
-    <element name="sandbox" type="xsd:boolean"/>
-    <element name="serverUrl" type="xsd:string" nillable="true"/>
-    <element name="sessionId" type="xsd:string" nillable="true"/>
-    <element name="userId" type="tns:ID" nillable="true"/>
-    <element name="userInfo" type="tns:GetUserInfoResult" minOccurs="0"/>
-   </sequence></complexType>
-   <complexType name="Error"><sequence>
-    <element name="fields" type="xsd:string" nillable="true" minOccurs="0" maxOccurs="unbounded"/>
-    <element name="message" type="xsd:string"/>
-    <element name="statusCode" type="xsd:string"/>
-   </sequence></complexType>
-   <complexType name="InvalidateSessionsResult"><sequence>
-    <element name="errors" type="tns:Error" minOccurs="0" maxOccurs="unbounded"/>
-    <element name="success" type="xsd:boolean"/>
-   </sequence></complexType>
-   <complexType name="GetServerTimestampResult"><sequence>
-    <element name="timestamp" type="xsd:dateTime"/>
-   </sequence></complexType>
+   <simpleType name="ID"><restriction base="xsd:string"><length value="18"/><pattern value="[a-zA-Z0-9]{18}"/></restriction></simpleType>${codeEnumeration('StatusCode')}${
+     extended
+       ? `
+   <simpleType name="ExtendedErrorCode"><restriction base="xsd:string"/></simpleType>
+   <complexType name="ExtendedErrorDetails"><sequence>
+    <element name="extendedErrorCode" type="tns:ExtendedErrorCode"/>
+    <any namespace="##targetNamespace" minOccurs="0" maxOccurs="unbounded" processContents="lax"/>
+   </sequence></complexType>`
+       : ''
+   }${complexType('GetUserInfoResult', version)}${complexType('LoginResult', version)}${complexType('Error', version)}${complexType(
+     'InvalidateSessionsResult',
+     version,
+   )}${complexType('GetServerTimestampResult', version)}
    <element name="SessionHeader"><complexType><sequence>
     <element name="sessionId" type="xsd:string"/>
    </sequence></complexType></element>
    <element name="login"><complexType><sequence>
     <element name="username" type="xsd:string"/>
     <element name="password" type="xsd:string"/>
+    <!-- sessiond's one addition: the project to sign into; stock clients leave it out. -->
     <element name="project" type="xsd:string" minOccurs="0"/>
    </sequence></complexType></element>
    <element name="loginResponse"><complexType><sequence>
@@ -85,16 +91,15 @@ const SCHEMA = `
     <element name="result" type="tns:GetServerTimestampResult"/>
    </sequence></complexType></element>
   </schema>
-  <schema elementFormDefault="qualified" xmlns="${XSD_NS}" targetNamespace="${FAULT_NS}">
-   <complexType name="ApiFault"><sequence>
-    <element name="exceptionCode" type="xsd:string"/>
-    <element name="exceptionMessage" type="xsd:string"/>
-   </sequence></complexType>
+  <schema elementFormDefault="qualified" xmlns="${XSD_NS}" targetNamespace="${FAULT_NS}">${
+    extended ? `\n   <import namespace="${PARTNER_NS}"/>` : ''
+  }${codeEnumeration('ExceptionCode')}${complexType('ApiFault', version)}
    <complexType name="UnexpectedErrorFault"><complexContent><extension base="fns:ApiFault"/></complexContent></complexType>
    <complexType name="LoginFault"><complexContent><extension base="fns:ApiFault"/></complexContent></complexType>
    <element name="UnexpectedErrorFault" type="fns:UnexpectedErrorFault"/>
    <element name="LoginFault" type="fns:LoginFault"/>
   </schema>`;
+}
 
 function messages(): string {
   const perOperation = OPERATION_SPECS.map(
@@ -138,17 +143,17 @@ function binding(): string {
   );
 }
 
-/** The WSDL, with the service address set to this server's endpoint for `version`. */
-export function renderWsdl(endpointUrl: string): string {
+/** The WSDL of `version`, with the service address set to this server's endpoint for it. */
+export function renderWsdl(version: number, endpointUrl: string): string {
   return `<?xml version="1.0" encoding="UTF-8"?>
 <definitions targetNamespace="${PARTNER_NS}" xmlns="${WSDL_NS}" xmlns:soap="${WSDL_SOAP_NS}" xmlns:xsd="${XSD_NS}" xmlns:tns="${PARTNER_NS}" xmlns:fns="${FAULT_NS}">
- <types>${SCHEMA}
+ <types>${schemas(version)}
  </types>
 ${messages()}
 ${portType()}
 ${binding()}
  <service name="SforceService">
-  <documentation>sessiond: the Salesforce Partner API session calls (login, logout, invalidateSessions, getUserInfo, getServerTimestamp)</documentation>
+  <documentation>sessiond: the Salesforce Partner API ${version}.0 session calls (login, logout, invalidateSessions, getUserInfo, getServerTimestamp)</documentation>
   <port binding="tns:SoapBinding" name="Soap"><soap:address location="${escapeXml(endpointUrl)}"/></port>
  </service>
 </definitions>

@@ -43,6 +43,11 @@ export const STATUS_CODES = {
   REQUEST_TOO_LARGE: { http: 413, soapFault: 'UnexpectedErrorFault', message: 'The request body is too large.' },
   UNSUPPORTED_MEDIA_TYPE: { http: 415, soapFault: 'UnexpectedErrorFault', message: 'Unsupported content type.' },
   INVALID_OPERATION: { http: 400, soapFault: 'UnexpectedErrorFault', message: 'Unknown or unsupported operation.' },
+  UNSUPPORTED_API_VERSION: {
+    http: 400,
+    soapFault: 'UnexpectedErrorFault',
+    message: 'That Partner API version is not served here.',
+  },
   DUPLICATE_USERNAME: { http: 409, soapFault: 'UnexpectedErrorFault', message: 'A user with that username already exists.' },
   NOT_FOUND: { http: 404, soapFault: 'UnexpectedErrorFault', message: 'Not found.' },
   SERVICE_UNAVAILABLE: {
