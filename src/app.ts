@@ -1,6 +1,9 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { registerAdminConsole } from './web/admin-console/console-routes.ts';
+import { registerApiDocument } from './api/rest/openapi.ts';
+import { healthz as healthzContract, metrics as metricsContract } from './api/rest/operations-contracts.ts';
+import { routeSchema } from './api/rest/route-contract.ts';
 import { restApi } from './api/rest/rest-api.ts';
 import { restErrorHandler } from './api/rest/error-handler.ts';
 import { soapApi } from './api/soap/soap-api.ts';
@@ -99,7 +102,10 @@ export async function createSessiond(config: Config, options: SessiondOptions = 
     reply.status(404).send({ errorCode: 'NOT_FOUND', message: `No route for ${request.method} ${request.url.split('?')[0]}` }),
   );
 
-  app.get('/healthz', async (_request, reply) => {
+  // Before any route: the OpenAPI document is built from the routes' contracts.
+  await registerApiDocument(app);
+
+  app.get('/healthz', { schema: routeSchema(healthzContract) }, async (_request, reply) => {
     try {
       await store.ping();
       return { status: 'ok', store: store.kind };
@@ -110,7 +116,7 @@ export async function createSessiond(config: Config, options: SessiondOptions = 
       return reply.status(503).send({ status: 'unavailable', store: store.kind, message: 'the session store does not answer', reason });
     }
   });
-  app.get('/metrics', async (_request, reply) => {
+  app.get('/metrics', { schema: routeSchema(metricsContract) }, async (_request, reply) => {
     metrics.cacheEntries.set(cache.size);
     return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });

@@ -3,9 +3,13 @@ import type { SessiondContext } from '../../http/context.ts';
 import { registerAdminRoutes } from './admin-routes.ts';
 import { restErrorHandler } from './error-handler.ts';
 import { registerInfoRoutes } from './info-routes.ts';
+import { RestAuth } from './rest-auth.ts';
 import { registerSessionRoutes } from './session-routes.ts';
 
-/** The REST/JSON API, as one encapsulated fastify plugin with its own error shape. */
+/**
+ * The REST/JSON API, as one encapsulated fastify plugin with its own error shape. Each route
+ * is declared by its contract (route-contract.ts), from which /openapi.json is generated.
+ */
 export function restApi(ctx: SessiondContext) {
   return async function restPlugin(app: FastifyInstance): Promise<void> {
     app.setErrorHandler(restErrorHandler);
@@ -17,8 +21,9 @@ export function restApi(ctx: SessiondContext) {
       if (text === '') return done(null, undefined);
       parseJson(request, text, done);
     });
-    registerSessionRoutes(app, ctx);
-    registerAdminRoutes(app, ctx);
-    registerInfoRoutes(app, ctx);
+    const auth = new RestAuth(ctx.service);
+    registerSessionRoutes(app, ctx, auth);
+    registerAdminRoutes(app, ctx, auth);
+    registerInfoRoutes(app, ctx, auth);
   };
 }
