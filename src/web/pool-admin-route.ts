@@ -8,6 +8,7 @@ import type { SessionPool } from './pool/session-pool.ts';
 const poolView = {
   method: 'GET',
   url: '/api/v1/admin/pool',
+  operationId: 'getPool',
   summary: "The web tier's pool: pooled sessions and its counters",
   description: 'Pooled server sessions by key, handle, project, upstream login and idle seconds; never a session ID.',
   tag: 'Admin',

@@ -15,6 +15,7 @@ const username = z.string().regex(USERNAME_PATTERN, 'must be 1-128 letters, digi
 const createUser = {
   method: 'POST',
   url: '/api/v1/admin/users',
+  operationId: 'createUser',
   summary: 'Add a user',
   tag: 'Admin',
   access: 'admin',
@@ -27,6 +28,7 @@ const createUser = {
 const listUsers = {
   method: 'GET',
   url: '/api/v1/admin/users',
+  operationId: 'listUsers',
   summary: 'List users (never a password hash)',
   tag: 'Admin',
   access: 'admin',
@@ -42,6 +44,7 @@ const listUsers = {
 const listSessions = {
   method: 'GET',
   url: '/api/v1/admin/sessions',
+  operationId: 'listSessions',
   summary: 'List live sessions by handle, newest first, keyset-paged',
   tag: 'Admin',
   access: 'admin',
@@ -59,6 +62,7 @@ const listSessions = {
 const invalidateHandles = {
   method: 'POST',
   url: '/api/v1/admin/sessions/invalidate',
+  operationId: 'invalidateSessionsByHandle',
   summary: 'End up to 200 sessions by handle',
   description: 'The same result shape and limit as invalidateSessions.',
   tag: 'Admin',
@@ -71,6 +75,7 @@ const invalidateHandles = {
 const endUserSessions = {
   method: 'POST',
   url: '/api/v1/admin/users/:username/sessions/invalidate',
+  operationId: 'endSessionsOfUser',
   summary: "End every session of one user",
   tag: 'Admin',
   access: 'admin',
@@ -82,6 +87,7 @@ const endUserSessions = {
 const audit = {
   method: 'GET',
   url: '/api/v1/admin/audit',
+  operationId: 'listAudit',
   summary: 'The audit trail, newest first',
   tag: 'Admin',
   access: 'admin',

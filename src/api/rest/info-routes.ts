@@ -10,6 +10,7 @@ import { contractRoute, type RouteContract } from './route-contract.ts';
 const userInfo = {
   method: 'GET',
   url: '/api/v1/userinfo',
+  operationId: 'getUserInfo',
   summary: "getUserInfo: the caller's user, organization and session time left",
   tag: 'Sessions',
   access: 'session',
@@ -33,6 +34,7 @@ const userInfo = {
 const timestamp = {
   method: 'GET',
   url: '/api/v1/timestamp',
+  operationId: 'getServerTimestamp',
   summary: "getServerTimestamp: the server's clock",
   description: 'As in SOAP, the timestamp needs a live session: the call also slides its idle timer.',
   tag: 'Sessions',

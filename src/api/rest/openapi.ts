@@ -17,9 +17,10 @@ import { ROUTE_TAGS } from './route-contract.ts';
  */
 const version = (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
-// Swagger UI's own scripts and styles only; it calls this server and nothing else.
+// Swagger UI's own scripts only, and it calls this server and nothing else. Its React views set
+// inline styles, which cannot run code: style-src allows them.
 const DOCS_CSP =
-  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self' data:; " +
+  "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; " +
   "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 /** Call on the root instance before any route is registered. */

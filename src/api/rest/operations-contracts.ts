@@ -17,6 +17,7 @@ const healthzUnavailable = z
 export const healthz = {
   method: 'GET',
   url: '/healthz',
+  operationId: 'getHealth',
   summary: 'Is this node up and its session store answering?',
   tag: 'Operations',
   access: 'public',
@@ -28,6 +29,7 @@ export const healthz = {
 export const metrics = {
   method: 'GET',
   url: '/metrics',
+  operationId: 'getMetrics',
   summary: 'Prometheus metrics',
   tag: 'Operations',
   access: 'public',

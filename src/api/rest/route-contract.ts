@@ -8,8 +8,8 @@ import type { Access, RestAuth } from './rest-auth.ts';
  * of its input (Fastify validates with them before the handler runs) and of its answer, and
  * the error codes it answers. The OpenAPI document (/openapi.json) is generated from these.
  *
- * To add a route: write `const myRoute = { method, url, summary, tag, access, body?,
- * querystring?, params?, answer, errors? } satisfies RouteContract` in the routes file of its
+ * To add a route: write `const myRoute = { method, url, operationId, summary, tag, access,
+ * body?, querystring?, params?, answer, errors? } satisfies RouteContract` in the routes file of its
  * area and register it with `app.route(contractRoute(auth, myRoute, handler))`. Every route
  * under /api/ must: the document refuses to build without it (src/api/rest/openapi.ts).
  */
@@ -18,6 +18,8 @@ type Input = z.ZodType | undefined;
 export interface RouteContract<B extends Input = Input, Q extends Input = Input, P extends Input = Input> {
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   url: string;
+  /** A stable name for generated clients (`login`, `invalidateSessions`, …). */
+  operationId: string;
   summary: string;
   description?: string;
   tag: RouteTag;
@@ -96,6 +98,7 @@ export function routeSchema(contract: RouteContract): FastifySchema & { response
   const response: Record<number, unknown> = { [contract.status ?? 200]: answer, ...contract.otherAnswers };
   for (const [status, codes] of [...byStatus].sort(([a], [b]) => a - b)) response[status] = errorBody(codes);
   return {
+    operationId: contract.operationId,
     summary: contract.summary,
     ...(contract.description ? { description: contract.description } : {}),
     tags: [contract.tag],

@@ -15,6 +15,7 @@ import { contractRoute, type RouteContract } from './route-contract.ts';
 const login = {
   method: 'POST',
   url: '/api/v1/login',
+  operationId: 'login',
   summary: 'Log in: a new session for a username and password',
   description:
     'A wrong password, an unknown user and an inactive user all answer 401 INVALID_LOGIN. Too many failures for one username ' +
@@ -48,6 +49,7 @@ const login = {
 const session = {
   method: 'GET',
   url: '/api/v1/session',
+  operationId: 'getSession',
   summary: "Check a session (the caller's own); slides its idle timer",
   tag: 'Sessions',
   access: 'session',
@@ -57,6 +59,7 @@ const session = {
 const logout = {
   method: 'POST',
   url: '/api/v1/logout',
+  operationId: 'logout',
   summary: "End the caller's own session",
   description: 'A body is not needed; an empty one with Content-Type: application/json is accepted.',
   tag: 'Sessions',
@@ -67,6 +70,7 @@ const logout = {
 const invalidate = {
   method: 'POST',
   url: '/api/v1/sessions/invalidate',
+  operationId: 'invalidateSessions',
   summary: 'invalidateSessions: end up to 200 sessions by session ID',
   description:
     "Holding a session ID is the authority to end it: the IDs need not be the caller's, and the caller's own may be among them. " +
