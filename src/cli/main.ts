@@ -7,6 +7,7 @@ import { isSessiondError } from '../core/errors.ts';
 import { unlimitedLoginThrottle } from '../core/login-throttle.ts';
 import { sessionView } from '../api/session-view.ts';
 import { invalidateHandles, readHandlesFile } from './invalidate-handles.ts';
+import { packageVersion } from './package-version.ts';
 import { readPassword } from './read-password.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { FOREIGN_WRITE_LOOK_MS } from '../store/sqlite/sqlite-store.ts';
@@ -40,7 +41,10 @@ async function untilServersSee(core: Awaited<ReturnType<typeof createCore>>): Pr
   if (core.store.kind === 'sqlite') await sleep(2 * FOREIGN_WRITE_LOOK_MS);
 }
 
-const program = new Command('sessiond').description('sessiond: a session server for applications').exitOverride();
+const program = new Command('sessiond')
+  .description('sessiond: a session server for applications')
+  .version(packageVersion(), '-V, --version', 'print the installed version')
+  .exitOverride();
 
 program
   .command('serve')
