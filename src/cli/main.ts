@@ -4,6 +4,7 @@ import { Command, CommanderError } from 'commander';
 import { createCore, createSessiond } from '../app.ts';
 import { ConfigError, loadConfig, type Config } from '../config.ts';
 import { isSessiondError } from '../core/errors.ts';
+import { EsmLoadError } from '../esm/load-esm.ts';
 import { unlimitedLoginThrottle } from '../core/login-throttle.ts';
 import { sessionView } from '../api/session-view.ts';
 import { invalidateHandles, readHandlesFile } from './invalidate-handles.ts';
@@ -169,7 +170,7 @@ try {
 } catch (error) {
   if (error instanceof CommanderError) process.exit(error.exitCode);
   const message =
-    error instanceof ConfigError || isSessiondError(error)
+    error instanceof ConfigError || error instanceof EsmLoadError || isSessiondError(error)
       ? error.message
       : `unexpected error: ${error instanceof Error ? error.message : String(error)}`;
   process.stderr.write(`sessiond: ${message}\n`);

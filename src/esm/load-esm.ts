@@ -1,6 +1,5 @@
-import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { defaultModule } from './default-module.ts';
+import { importModuleFile } from './import-module.ts';
 import type { EsmContext, ExternalSecurityModule } from './types.ts';
 
 export class EsmLoadError extends Error {
@@ -8,15 +7,15 @@ export class EsmLoadError extends Error {
 }
 
 /**
- * Loads the module named by SESSIOND_ESM (JavaScript or TypeScript). Its default export is an
- * object of hooks, or a class instantiated once with the module's settings. No path: the
- * default module.
+ * Loads the module named by SESSIOND_ESM: JavaScript with Node alone, TypeScript through tsx
+ * when it is installed (see import-module.ts). Its default export is an object of hooks, or a
+ * class instantiated once with the module's settings. No path: the default module.
  */
 export async function loadEsm(path: string | undefined, context: EsmContext): Promise<ExternalSecurityModule> {
   if (!path) return defaultModule;
   let exported: unknown;
   try {
-    exported = ((await import(pathToFileURL(resolve(path)).href)) as { default?: unknown }).default;
+    exported = ((await importModuleFile(path)) as { default?: unknown }).default;
   } catch (error) {
     throw new EsmLoadError(`SESSIOND_ESM: cannot load ${path}: ${(error as Error).message}`, { cause: error });
   }
