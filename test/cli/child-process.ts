@@ -1,13 +1,18 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 
 /** Runs the real `sessiond` command (bin/sessiond.js) as a child process, as a user would. */
 
 export const SESSIOND_BIN = fileURLToPath(new URL('../../bin/sessiond.js', import.meta.url));
 
-/** Environment for a child: the parent's PATH etc., none of its SESSIOND_* settings, cheap scrypt. */
+/**
+ * Environment for a child: the parent's PATH etc., none of its SESSIOND_* settings, cheap scrypt.
+ * Nothing of an outer `npm test` either (npm_* names its project, which a child npm would use).
+ */
 export function childEnv(env: Record<string, string>): NodeJS.ProcessEnv {
-  const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('SESSIOND_') && k !== 'PORT' && k !== 'HOST'));
+  const inherited = ([k]: [string, unknown]) => !k.startsWith('SESSIOND_') && !/^npm_/i.test(k) && k !== 'INIT_CWD' && k !== 'PORT' && k !== 'HOST';
+  const base = Object.fromEntries(Object.entries(process.env).filter(inherited));
   return { ...base, SESSIOND_SCRYPT_N: '1024', ...env };
 }
 
@@ -49,17 +54,35 @@ export interface ChildServer {
   stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
-/** Starts `sessiond serve` on a free port and waits until it says where it listens. */
-export function startChildServer(env: Record<string, string>, timeoutMs = 30_000): Promise<ChildServer> {
-  const child = spawn(process.execPath, [SESSIOND_BIN, 'serve'], {
+/** How to start the server: by default this repository's bin/sessiond.js under this node. */
+export interface ServeCommand {
+  file: string;
+  args: string[];
+  cwd?: string;
+}
+
+/**
+ * Starts `sessiond serve` on a free port and waits until it says where it listens. The child
+ * leads its own process group, so stopping it also stops what it started (npm start, npx).
+ */
+export function startChildServer(
+  env: Record<string, string>,
+  timeoutMs = 30_000,
+  command: ServeCommand = { file: process.execPath, args: [SESSIOND_BIN, 'serve'] },
+): Promise<ChildServer> {
+  const child = spawn(command.file, command.args, {
     env: childEnv({ PORT: '0', HOST: '127.0.0.1', ...env }),
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+    ...(command.cwd ? { cwd: command.cwd } : {}),
   });
   let output = '';
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const stop = async (signal: NodeJS.Signals = 'SIGTERM') => {
-    if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+    if (child.exitCode === null && child.signalCode === null) process.kill(-child.pid!, signal);
     await exited;
+    // A wrapper (npm, npx) may exit before the server it started: wait for the whole group.
+    for (let i = 0; i < 200 && groupAlive(child.pid!); i++) await sleep(50);
   };
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
@@ -81,4 +104,14 @@ export function startChildServer(env: Record<string, string>, timeoutMs = 30_000
       reject(new Error(`sessiond serve exited (${code ?? signal}) before listening; output: ${output}`));
     });
   });
+}
+
+/** Whether any process of the group `pgid` is still running. */
+function groupAlive(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
