@@ -7,11 +7,17 @@ import { fileURLToPath } from 'node:url';
 export const SESSIOND_BIN = fileURLToPath(new URL('../../bin/sessiond.js', import.meta.url));
 
 /**
- * Environment for a child: the parent's PATH etc., none of its SESSIOND_* settings, cheap scrypt.
- * Nothing of an outer `npm test` either (npm_* names its project, which a child npm would use).
+ * What `npm run` tells its scripts about its own project, which a child npm would take as its
+ * own. The user's npm settings (npm_config_nodedir, the cache, …) do pass on.
+ */
+const OUTER_NPM_RUN = /^(npm_package_|npm_lifecycle_|npm_config_local_prefix$|npm_command$|INIT_CWD$)/i;
+
+/**
+ * Environment for a child: the parent's PATH etc., none of its SESSIOND_* settings, cheap scrypt,
+ * nothing of an outer `npm test`'s project.
  */
 export function childEnv(env: Record<string, string>): NodeJS.ProcessEnv {
-  const inherited = ([k]: [string, unknown]) => !k.startsWith('SESSIOND_') && !/^npm_/i.test(k) && k !== 'INIT_CWD' && k !== 'PORT' && k !== 'HOST';
+  const inherited = ([k]: [string, unknown]) => !k.startsWith('SESSIOND_') && !OUTER_NPM_RUN.test(k) && k !== 'PORT' && k !== 'HOST';
   const base = Object.fromEntries(Object.entries(process.env).filter(inherited));
   return { ...base, SESSIOND_SCRYPT_N: '1024', ...env };
 }
