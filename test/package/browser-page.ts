@@ -40,18 +40,19 @@ function importMap(project: string, base: string): { imports: Record<string, str
   return { imports };
 }
 
-const PAGE_SCRIPT = (password: string) => `
+const PAGE_SCRIPT = (password: string, serverUrl: string) => `
 import { Connection, SessiondApiError } from '@sessiond/client';
+const serverUrl = ${JSON.stringify(serverUrl)};
 const out = {};
 try {
   for (const transport of ['rest', 'soap']) {
-    const connection = new Connection({ serverUrl: location.origin, transport });
+    const connection = new Connection({ serverUrl, transport });
     const login = await connection.login('admin', ${JSON.stringify(password)});
     const info = await connection.getUserInfo();
     await connection.logout();
     let afterLogout = 'alive';
     try {
-      await new Connection({ serverUrl: location.origin, transport, sessionId: login.sessionId }).getUserInfo();
+      await new Connection({ serverUrl, transport, sessionId: login.sessionId }).getUserInfo();
     } catch (error) {
       afterLogout = error instanceof SessiondApiError ? error.statusCode : String(error);
     }
@@ -59,18 +60,21 @@ try {
   }
   globalThis.result = out;
 } catch (error) {
-  globalThis.result = { error: String(error && error.stack || error) };
+  globalThis.result = { error: String(error && error.statusCode) + ' ' + String(error && error.name) + ': ' + String(error && error.message) };
 }
 `;
 
-/** Routes `/consumer/…` of the server's origin to the page and the installed modules; answers the page's URL. */
-export async function servePageFromServerOrigin(page: Page, serverUrl: string, project: string, password: string): Promise<string> {
-  const origin = new URL(serverUrl).origin;
+/**
+ * Routes `/consumer/…` of `pageUrl`'s origin to the page and the installed modules; answers the
+ * page's URL. The page calls `serverUrl` (by default its own origin).
+ */
+export async function servePageFromServerOrigin(page: Page, pageUrl: string, project: string, password: string, serverUrl = pageUrl): Promise<string> {
+  const origin = new URL(pageUrl).origin;
   const modules = `${origin}/consumer/modules/`;
   const html = `<!doctype html>
 <html><head><meta charset="utf-8"><title>consumer</title>
 <script type="importmap">${JSON.stringify(importMap(project, '/consumer/modules/'))}</script>
-<script type="module">${PAGE_SCRIPT(password)}</script>
+<script type="module">${PAGE_SCRIPT(password, new URL(serverUrl).origin)}</script>
 </head><body>consumer page</body></html>`;
   await page.route(`${origin}/consumer/**`, async (route) => {
     const url = route.request().url();

@@ -156,6 +156,16 @@ describe('the packages as a consumer installs them', () => {
     assert.match(wrong.stdout, /wrong\.ts.*TS2345/);
   });
 
+  test('the same TypeScript type-checks in a Node project with @types/node and no DOM lib', async () => {
+    const nodeApp = join(tmp, 'node-ts-app');
+    await installProject(nodeApp, [tarballs.client, '@types/node@^20.19.0']);
+    const nodeOnly = { compilerOptions: { ...TSCONFIG.compilerOptions, lib: ['es2022'], types: ['node'] }, files: ['app.ts'] };
+    writeFileSync(join(nodeApp, 'tsconfig.json'), JSON.stringify(nodeOnly, null, 2));
+    writeFileSync(join(nodeApp, 'app.ts'), CONSUMER_TS);
+    const ok = await runCommand(process.execPath, [TSC, '-p', 'tsconfig.json'], { cwd: nodeApp });
+    assert.equal(ok.code, 0, ok.stdout + ok.stderr);
+  });
+
   test('a client-only install holds none of the server dependencies, and the client uses no Node built-in', async () => {
     const clientTree = installedPackages(clientApp);
     assert.ok(clientTree.has('@sessiond/client'));
@@ -216,6 +226,14 @@ describe('the packages as a consumer installs them', () => {
       assert.ok(requested.length > 3);
       for (const url of requested) assert.equal(new URL(url).origin, origin, url);
       assert.ok(requested.some((u) => u.endsWith('/api/v1/login')) && requested.some((u) => u.includes('/services/Soap/u/')));
+
+      // The same page on another origin (localhost instead of 127.0.0.1) is not let in: no CORS.
+      const elsewhere = await browser.newPage();
+      const otherOrigin = server.url.replace('127.0.0.1', 'localhost');
+      await elsewhere.goto(await servePageFromServerOrigin(elsewhere, otherOrigin, clientApp, PASSWORD, server.url));
+      await elsewhere.waitForFunction(() => (globalThis as { result?: unknown }).result !== undefined);
+      const refused = (await elsewhere.evaluate(() => (globalThis as { result?: unknown }).result)) as { error?: string };
+      assert.match(refused.error ?? '', /^NETWORK_ERROR SessiondUnavailableError: sessiond at http:\/\/127\.0\.0\.1:\d+ cannot be reached/);
     } finally {
       await browser.close();
     }
