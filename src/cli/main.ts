@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { createCore, createSessiond } from '../app.ts';
@@ -160,6 +161,11 @@ program
   .action(async (options: string[]) => {
     // The harness starts and loads its own server processes; this only runs it from the repository.
     const runner = fileURLToPath(new URL('../../bench/run.ts', import.meta.url));
+    if (!existsSync(runner)) {
+      process.stderr.write('sessiond: bench runs from a clone of the sessiond repository (the package does not ship bench/)\n');
+      process.exitCode = 1;
+      return;
+    }
     const child = spawn(process.execPath, ['--import', 'tsx', runner, ...options], { stdio: 'inherit' });
     const code = await new Promise<number>((resolve) => child.once('exit', (c, signal) => resolve(c ?? (signal ? 1 : 0))));
     process.exitCode = code;

@@ -112,6 +112,12 @@ describe('the packages as a consumer installs them', () => {
     assert.equal(result.stdout, `${version}\n`);
   });
 
+  test('npx sessiond bench says it runs from a clone (the package ships no bench/)', async () => {
+    const result = await runCommand('npx', ['--no-install', 'sessiond', 'bench', '--quick'], { cwd: serverApp });
+    assert.equal(result.code, 1);
+    assert.equal(result.stderr, 'sessiond: bench runs from a clone of the sessiond repository (the package does not ship bench/)\n');
+  });
+
   test('npx sessiond serve runs the installed server: it answers /healthz', async () => {
     assert.ok(server);
     assert.match(server.output(), /created the admin user/);
