@@ -50,7 +50,7 @@ function storeSecrets(store: StoreUrl): string[] {
   }
 }
 
-function withoutSecrets(text: string, secrets: string[]): string {
+export function withoutSecrets(text: string, secrets: string[]): string {
   // Credentials in any URL the message quotes, then the configured password wherever it appears.
   let clean = text.replace(/([a-z][a-z0-9+.-]*:\/\/)[^/@\s]*@/gi, '$1[redacted]@');
   for (const secret of secrets) clean = clean.split(secret).join('[redacted]');
