@@ -4,7 +4,7 @@ import Database from 'better-sqlite3';
 import { describe, test } from 'node:test';
 import { Connection, SessiondApiError } from '@sessiond/client';
 import { ADMIN_PASSWORD, api, login, startTestServer } from '../helpers/server.ts';
-import { soapLogin } from '../soap/raw-soap.ts';
+import { envelope, PARTNER, soapLogin } from '../soap/raw-soap.ts';
 import { WebClient } from '../web/web-client.ts';
 
 /**
@@ -44,8 +44,13 @@ describe('X-Request-Id', () => {
         ids.add(id);
       }
       assert.equal(ids.size, answers.length, 'each request its own ID');
-      const soap = await soapLogin(t.url, 'admin', 'wrong-password-1');
-      assert.ok(soap.fault);
+      const soap = await fetch(`${t.url}/services/Soap/u/60.0`, {
+        method: 'POST',
+        headers: { 'content-type': 'text/xml; charset=utf-8', soapaction: '""', 'x-request-id': 'soap-call-7' },
+        body: envelope(`<login xmlns="${PARTNER}"><username>admin</username><password>wrong-password-1</password></login>`),
+      });
+      assert.equal(soap.status, 500, 'a SOAP fault');
+      assert.equal(soap.headers.get('x-request-id'), 'soap-call-7');
     } finally {
       await t.close();
     }
