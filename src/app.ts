@@ -2,8 +2,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import type { Logger } from 'pino';
 import { registerAdminConsole } from './web/admin-console/console-routes.ts';
 import { registerApiDocument } from './api/rest/openapi.ts';
-import { healthz as healthzContract, metrics as metricsContract } from './api/rest/operations-contracts.ts';
-import { routeSchema } from './api/rest/route-contract.ts';
+import { registerOperationsRoutes } from './api/rest/operations-routes.ts';
 import { restApi } from './api/rest/rest-api.ts';
 import { restErrorHandler } from './api/rest/error-handler.ts';
 import { soapApi } from './api/soap/soap-api.ts';
@@ -15,7 +14,9 @@ import { SessionCache } from './core/session-cache.ts';
 import { SessionEvents } from './core/session-events.ts';
 import { SessionService } from './core/session-service.ts';
 import { UserDirectory } from './core/users.ts';
-import type { SessiondContext } from './http/context.ts';
+import type { SessiondContext, ShutdownTask } from './http/context.ts';
+import { registerRequestIds, requestIdOptions } from './http/request-id.ts';
+import { registerRequestMetrics } from './http/request-metrics.ts';
 import { MemoryLoginThrottle } from './limits/login-throttle.ts';
 import { createLogger } from './observability/logger.ts';
 import { Metrics } from './observability/metrics.ts';
@@ -34,7 +35,10 @@ export interface Sessiond {
   app: FastifyInstance;
   /** Starts listening on the configured host and port; answers the base URL. */
   listen(): Promise<string>;
+  /** Closes the web tier's pool, the HTTP server, the bus and the store, in that order. */
   close(): Promise<void>;
+  /** What close() has not finished (for the log line when the shutdown deadline passes); empty when done. */
+  shutdownLeft(): string[];
 }
 
 /** Core and store only, with no HTTP: what the CLI's offline commands use. */
@@ -64,7 +68,7 @@ export async function createCore(config: Config, options: SessiondOptions = {}) 
 export async function createSessiond(config: Config, options: SessiondOptions = {}): Promise<Sessiond> {
   const core = await createCore(config, options);
   const { logger, store, bus, service, users, metrics, cache } = core;
-  const shutdownTasks: Array<() => Promise<void>> = [];
+  const shutdownTasks: ShutdownTask[] = [];
   let listeningUrl = `http://${config.host}:${config.port}`;
 
   const ctx: SessiondContext = {
@@ -78,7 +82,7 @@ export async function createSessiond(config: Config, options: SessiondOptions = 
     metrics,
     logger,
     baseUrl: () => config.publicUrl ?? listeningUrl,
-    onShutdown: (task) => shutdownTasks.unshift(task),
+    onShutdown: (task) => void shutdownTasks.unshift(task),
   };
 
   if (config.adminPassword) {
@@ -96,7 +100,10 @@ export async function createSessiond(config: Config, options: SessiondOptions = 
     // Request lines are off: a URL or header could carry a secret, and events are logged by core.
     logController: new LogController({ disableRequestLogging: true }),
     return503OnClosing: true,
+    ...requestIdOptions,
   });
+  registerRequestIds(app);
+  registerRequestMetrics(app, metrics);
   app.setErrorHandler(restErrorHandler);
   app.setNotFoundHandler((request, reply) =>
     reply.status(404).send({ errorCode: 'NOT_FOUND', message: `No route for ${request.method} ${request.url.split('?')[0]}` }),
@@ -105,21 +112,7 @@ export async function createSessiond(config: Config, options: SessiondOptions = 
   // Before any route: the OpenAPI document is built from the routes' contracts.
   await registerApiDocument(app);
 
-  app.get('/healthz', { schema: routeSchema(healthzContract) }, async (_request, reply) => {
-    try {
-      await store.ping();
-      return { status: 'ok', store: store.kind };
-    } catch (error) {
-      // Say why, for operators: the driver's own words (host, port, code), never a secret.
-      const cause = (error as { cause?: unknown }).cause ?? error;
-      const reason = (cause instanceof Error ? cause.message : String(cause)).slice(0, 200);
-      return reply.status(503).send({ status: 'unavailable', store: store.kind, message: 'the session store does not answer', reason });
-    }
-  });
-  app.get('/metrics', { schema: routeSchema(metricsContract) }, async (_request, reply) => {
-    metrics.cacheEntries.set(cache.size);
-    return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics());
-  });
+  registerOperationsRoutes(app, ctx, cache);
 
   await app.register(restApi(ctx));
   await app.register(soapApi(ctx));
@@ -135,7 +128,15 @@ export async function createSessiond(config: Config, options: SessiondOptions = 
   }, config.sweepIntervalMs);
   sweeper.unref();
 
-  let closed = false;
+  // Tasks the parts registered (the pool) first, then what the composition root opened.
+  const finalSteps: ShutdownTask[] = [
+    { name: 'HTTP server', run: () => app.close(), left: () => 'the HTTP server was not closed' },
+    { name: 'invalidation bus', run: () => bus.close(), left: () => 'the invalidation bus was not closed' },
+    { name: 'store', run: () => store.close(), left: () => 'the store was not closed' },
+  ];
+  const steps = () => [...shutdownTasks, ...finalSteps];
+  const finished = new Set<ShutdownTask>();
+  let closing: Promise<void> | undefined;
   return {
     ctx,
     app,
@@ -148,20 +149,22 @@ export async function createSessiond(config: Config, options: SessiondOptions = 
       }
       return ctx.baseUrl();
     },
-    async close() {
-      if (closed) return;
-      closed = true;
-      clearInterval(sweeper);
-      for (const task of shutdownTasks) {
-        try {
-          await task();
-        } catch (error) {
-          logger.error({ err: error }, 'shutdown task failed');
+    close() {
+      closing ??= (async () => {
+        clearInterval(sweeper);
+        for (const step of steps()) {
+          try {
+            await step.run();
+          } catch (error) {
+            logger.error({ err: error, step: step.name }, 'shutdown step failed');
+          }
+          finished.add(step);
         }
-      }
-      await app.close();
-      await bus.close();
-      await store.close();
+      })();
+      return closing;
+    },
+    shutdownLeft() {
+      return steps().filter((step) => !finished.has(step)).map((step) => step.left());
     },
   };
 }

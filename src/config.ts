@@ -78,6 +78,8 @@ const envSchema = z.object({
   SESSIOND_WEB_IDLE_TIMEOUT_SECONDS: seconds(30 * 60),
   SESSIOND_WEB_ABSOLUTE_LIFETIME_SECONDS: seconds(12 * 60 * 60),
   SESSIOND_SECURE_COOKIES: flag,
+  // After SIGTERM/SIGINT, the process exits (non-zero) this long after, whatever is still closing.
+  SESSIOND_SHUTDOWN_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(3600).default(10),
 });
 
 export type StoreUrl =
@@ -102,6 +104,8 @@ export interface Config {
   trustProxy: boolean;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   scryptN: number;
+  /** After a stop signal, the process exits this long after even if closing is not done. */
+  shutdownTimeoutMs: number;
   /** The web tier: its ESM, upstream, pool bounds and cookie-session timeouts. */
   web: {
     esmPath: string | undefined;
@@ -224,6 +228,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     trustProxy: e.SESSIOND_TRUST_PROXY,
     logLevel: e.SESSIOND_LOG_LEVEL,
     scryptN: e.SESSIOND_SCRYPT_N,
+    shutdownTimeoutMs: e.SESSIOND_SHUTDOWN_TIMEOUT_SECONDS * 1000,
     web: {
       esmPath: e.SESSIOND_ESM,
       esmSettings: Object.fromEntries(

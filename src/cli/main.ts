@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
-import { createCore, createSessiond } from '../app.ts';
+import { createCore } from '../app.ts';
 import { ConfigError, loadConfig, type Config } from '../config.ts';
 import { isSessiondError } from '../core/errors.ts';
 import { EsmLoadError } from '../esm/load-esm.ts';
@@ -11,6 +11,7 @@ import { sessionView } from '../api/session-view.ts';
 import { invalidateHandles, readHandlesFile } from './invalidate-handles.ts';
 import { packageVersion } from './package-version.ts';
 import { readPassword } from './read-password.ts';
+import { serve } from './serve.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { FOREIGN_WRITE_LOOK_MS } from '../store/sqlite/sqlite-store.ts';
 
@@ -52,18 +53,7 @@ program
   .command('serve')
   .description('run the server (configured by environment variables; see the README)')
   .action(async () => {
-    const server = await createSessiond(config());
-    const url = await server.listen();
-    server.ctx.logger.info({ url, store: server.ctx.store.kind }, 'sessiond is listening');
-    const stop = (signal: string) => {
-      server.ctx.logger.info({ signal }, 'shutting down');
-      server.close().then(
-        () => process.exit(0),
-        () => process.exit(1),
-      );
-    };
-    process.once('SIGINT', () => stop('SIGINT'));
-    process.once('SIGTERM', () => stop('SIGTERM'));
+    await serve(config());
   });
 
 const users = program.command('users').description('manage users');

@@ -20,6 +20,13 @@ export interface SessiondContext {
   logger: Logger;
   /** This server's base URL (public URL if configured, else the address it listens on). */
   baseUrl(): string;
-  /** Runs at shutdown, newest first, before the store closes. */
-  onShutdown(task: () => Promise<void>): void;
+  /** Runs at shutdown, newest first, before the HTTP server and the store close. */
+  onShutdown(task: ShutdownTask): void;
+}
+
+/** A step of shutdown; `left` says what is undone while it has not finished (logged if the deadline passes). */
+export interface ShutdownTask {
+  name: string;
+  run(): Promise<void>;
+  left(): string;
 }

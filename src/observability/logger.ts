@@ -1,4 +1,5 @@
 import { pino, type Logger } from 'pino';
+import { currentRequestId } from './request-scope.ts';
 
 /**
  * The process logger. Secrets never reach it: request logs carry no headers or bodies, and
@@ -20,7 +21,25 @@ export const REDACTED_PATHS = [
   'res.headers["set-cookie"]',
 ];
 
+/** The field every log line of a request carries its X-Request-Id in (Fastify's own name for it). */
+export const REQUEST_ID_LOG_KEY = 'reqId';
+
+/** Marks Fastify's per-request loggers, whose bindings already hold the request ID (pino children inherit it). */
+const BOUND_TO_REQUEST = Symbol('sessiond.boundToRequest');
+
+export function markRequestLogger<L extends object>(logger: L): L {
+  (logger as Record<symbol, unknown>)[BOUND_TO_REQUEST] = true;
+  return logger;
+}
+
+/** Lines written through the root logger while a request is served get its ID too. */
+function requestIdMixin(_merge: object, _level: number, logger: Logger): object {
+  if ((logger as unknown as Record<symbol, unknown>)[BOUND_TO_REQUEST]) return {};
+  const requestId = currentRequestId();
+  return requestId === undefined ? {} : { [REQUEST_ID_LOG_KEY]: requestId };
+}
+
 export function createLogger(level: string, destination?: NodeJS.WritableStream): Logger {
-  const options = { level, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } };
+  const options = { level, redact: { paths: REDACTED_PATHS, censor: '[redacted]' }, mixin: requestIdMixin };
   return destination ? pino(options, destination) : pino(options);
 }

@@ -1,19 +1,82 @@
-import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
-import type { AuditRecord } from '../core/types.ts';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { AuditEventName, AuditRecord } from '../core/types.ts';
+import type { StatusCode } from '../core/status-codes.ts';
 
-/** Prometheus metrics for one server; labels carry event names and reasons, never IDs. */
+/**
+ * Prometheus metrics for one server. Every label value comes from a fixed list in this file
+ * (or a route template): never a handle, username, pool key, URL, error ID or other caller
+ * text, so the number of series stays the same however many users sign in.
+ */
+const EVENTS: ReadonlySet<AuditEventName> = new Set<AuditEventName>([
+  'session.created',
+  'session.ended',
+  'pool.released',
+  'pool.reused',
+  'pool.missed',
+  'pool.evicted',
+  'pool.close-failed',
+  'web.login',
+  'web.logout',
+  'user.created',
+]);
+
+/**
+ * Why a session ended (core's EndReason), why the pool evicted (its EvictReason), `admin` for
+ * a new admin user, `failed` for a logout that could not close everything. An audit reason is
+ * counted by its first word when that word is one of these; `none` when there is no reason,
+ * `other` for anything else (such as the pool key or handle an audit record names).
+ */
+export const EVENT_REASONS = [
+  'logout',
+  'invalidated',
+  'admin',
+  'expired',
+  'user-sessions-ended',
+  'idle',
+  'capacity',
+  'dead',
+  'shutdown',
+  'failed',
+] as const;
+const REASONS: ReadonlySet<string> = new Set(EVENT_REASONS);
+
+export type LoginApi = 'rest' | 'soap' | 'web';
+export type LoginFailureReason = 'invalid_credentials' | 'rate_limited' | 'invalid_request' | 'unavailable';
+
+/** A refused login's reason class, from the status code it was answered with. */
+export function loginFailureReason(code: StatusCode): LoginFailureReason {
+  if (code === 'INVALID_LOGIN') return 'invalid_credentials';
+  if (code === 'LOGIN_RATE_EXCEEDED') return 'rate_limited';
+  if (code === 'SERVICE_UNAVAILABLE' || code === 'UNKNOWN_EXCEPTION') return 'unavailable';
+  return 'invalid_request';
+}
+
+export function eventLabels(event: AuditRecord): { event: string; reason: string } {
+  const word = event.reason === null ? null : (/^[a-z-]+/.exec(event.reason)?.[0] ?? '');
+  return {
+    event: EVENTS.has(event.event) ? event.event : 'other',
+    reason: word === null ? 'none' : REASONS.has(word) ? word : 'other',
+  };
+}
+
 export class Metrics {
   readonly registry = new Registry();
   readonly sessionEvents = new Counter({
     name: 'sessiond_session_events_total',
-    help: 'Session events: created, ended (by reason), pooled, reused, evicted, close failures',
+    help: 'Session events by event type and reason (a fixed list: logout, expired, idle, shutdown, ..., none, other)',
     labelNames: ['event', 'reason'] as const,
     registers: [this.registry],
   });
   readonly loginFailures = new Counter({
     name: 'sessiond_login_failures_total',
-    help: 'Refused logins, by status code',
-    labelNames: ['code'] as const,
+    help: 'Refused logins by API (rest, soap, web) and reason (invalid_credentials, rate_limited, invalid_request, unavailable)',
+    labelNames: ['api', 'reason'] as const,
+    registers: [this.registry],
+  });
+  readonly httpRequestDuration = new Histogram({
+    name: 'sessiond_http_request_duration_seconds',
+    help: 'Time to answer HTTP requests, by method, route template (unmatched for 404s) and status class',
+    labelNames: ['method', 'route', 'status_class'] as const,
     registers: [this.registry],
   });
   readonly cacheEntries = new Gauge({
@@ -35,10 +98,15 @@ export class Metrics {
   });
 
   constructor() {
-    collectDefaultMetrics({ register: this.registry, prefix: 'sessiond_' });
+    // Node's and the process's metrics under their standard names, as dashboards expect them.
+    collectDefaultMetrics({ register: this.registry });
   }
 
   recordEvent(event: AuditRecord): void {
-    this.sessionEvents.inc({ event: event.event, reason: event.reason ?? '' });
+    this.sessionEvents.inc(eventLabels(event));
+  }
+
+  loginFailed(api: LoginApi, reason: LoginFailureReason): void {
+    this.loginFailures.inc({ api, reason });
   }
 }

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { audit, clearWebCookie, keysAndContainer, type WebDeps } from './web-context.ts';
 import type { LoadedWebSession } from './web-sessions.ts';
@@ -9,11 +8,11 @@ import type { LoadedWebSession } from './web-sessions.ts';
  * server session it held, the module is asked just before that session would be closed:
  * true → closed at the upstream; false → detached and released to the pool.
  *
- * Answers the error ID when any step failed (every failure is logged with its cause under
- * that one ID), else null.
+ * Answers whether every step succeeded. Each failure is logged with its cause and the request
+ * ID (as errorId too, which the error page shows).
  */
-export async function endWebSession(deps: WebDeps, request: FastifyRequest, reply: FastifyReply, web: LoadedWebSession): Promise<string | null> {
-  const errorId = randomUUID();
+export async function endWebSession(deps: WebDeps, request: FastifyRequest, reply: FastifyReply, web: LoadedWebSession): Promise<boolean> {
+  const errorId = request.id;
   let failed = false;
   const log = deps.ctx.logger;
 
@@ -40,5 +39,5 @@ export async function endWebSession(deps: WebDeps, request: FastifyRequest, repl
     }
   }
   await audit(deps, 'web.logout', web.record.handle, failed ? `failed (error ${errorId})` : null);
-  return failed ? errorId : null;
+  return !failed;
 }

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { PASSWORD_MAX_LENGTH } from '../core/input-rules.ts';
 import { LoginFormValues } from '../esm/login-form.ts';
 import type { AuthenticationReason } from '../esm/types.ts';
+import type { LoginFailureReason } from '../observability/metrics.ts';
 import { WEB_PATH } from './container-services.ts';
 import { endWebSession } from './end-web-session.ts';
 import { loginPage, sendPage } from './pages.ts';
@@ -50,14 +51,19 @@ export function registerLoginRoutes(app: FastifyInstance, deps: WebDeps): void {
   });
 
   app.post('/login', { preHandler: app.csrfProtection }, async (request, reply) => {
+    const refused = (reason: LoginFailureReason) => deps.ctx.metrics.loginFailed('web', reason);
     const parsed = loginBody.safeParse(request.body);
-    if (!parsed.success) return showForm(reply, 400, { message: LOGIN_FAILED_MESSAGE });
+    if (!parsed.success) {
+      refused('invalid_request');
+      return showForm(reply, 400, { message: LOGIN_FAILED_MESSAGE });
+    }
     const { username, password, project } = parsed.data;
     const next = safeNext(parsed.data.next);
     const address = request.ip;
 
     const wait = await deps.limiter.waitSeconds(username, address);
     if (wait > 0) {
+      refused('rate_limited');
       void reply.header('retry-after', String(wait));
       return showForm(reply, 429, { message: LOGIN_FAILED_MESSAGE, username, project, next });
     }
@@ -65,7 +71,8 @@ export function registerLoginRoutes(app: FastifyInstance, deps: WebDeps): void {
     const vars: Record<string, string> = {};
     const { keys, c } = keysAndContainer(deps, request, reply, vars);
     const form = new LoginFormValues(username, password, project);
-    const failed = async (status: number) => {
+    const failed = async (status: 401 | 429) => {
+      refused(status === 429 ? 'rate_limited' : 'invalid_credentials');
       await deps.limiter.failed(username, address);
       const answer = await deps.esm.handlesAuthenticationRequest(keys, c, 'INVALID_CREDENTIALS');
       const handled = await followAnswer(deps, reply, answer, { keys, c, vars, originalUrl: next ?? `${WEB_PATH}/`, project });
@@ -75,7 +82,10 @@ export function registerLoginRoutes(app: FastifyInstance, deps: WebDeps): void {
 
     if (!(await deps.esm.processLoginForm(keys, c, form, parsed.data.reason ?? 'LOGIN_FIRST'))) {
       // The module could not check the person because the upstream is down: say that, not "wrong password".
-      if (c.upstreamUnavailable) return upstreamDown(reply);
+      if (c.upstreamUnavailable) {
+        refused('unavailable');
+        return upstreamDown(reply);
+      }
       return failed(401);
     }
     const creds = { login: form.getLogin(), password: form.getPassword() };
@@ -85,6 +95,7 @@ export function registerLoginRoutes(app: FastifyInstance, deps: WebDeps): void {
     } catch (error) {
       if (error instanceof UpstreamError && error.failure !== 'UNAVAILABLE') return failed(error.failure === 'RATE_LIMITED' ? 429 : 401);
       request.log.warn({ err: error }, 'web sign-in: the upstream is unavailable');
+      refused('unavailable');
       return upstreamDown(reply);
     }
     await deps.limiter.succeeded(username, address);

@@ -7,7 +7,7 @@ import { clearWebCookie, loadWeb, type WebDeps } from './web-context.ts';
 /**
  * POST /web/logout. The CSRF token is checked before anything (without it: 403, nothing
  * changes). The web session always ends; a server session that could not be closed gives the
- * generic error page with only an error ID.
+ * generic error page with only an error ID (the request ID, which the logged failures carry).
  */
 export function registerLogoutRoute(app: FastifyInstance, deps: WebDeps): void {
   app.post('/logout', { preHandler: app.csrfProtection }, async (request, reply) => {
@@ -16,9 +16,8 @@ export function registerLogoutRoute(app: FastifyInstance, deps: WebDeps): void {
       clearWebCookie(deps, reply);
       return reply.redirect(`${WEB_PATH}/login`, 303);
     }
-    const errorId = await endWebSession(deps, request, reply, web);
-    if (errorId) {
-      return sendPage(reply, 500, 'Signed out', errorPage('You are signed out, but something went wrong while ending your sessions.', errorId));
+    if (!(await endWebSession(deps, request, reply, web))) {
+      return sendPage(reply, 500, 'Signed out', errorPage('You are signed out, but something went wrong while ending your sessions.'));
     }
     return reply.redirect(`${WEB_PATH}/login`, 303);
   });

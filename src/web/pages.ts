@@ -25,8 +25,10 @@ ${body}
 `;
 }
 
+/** A 5xx page shows the request ID (X-Request-Id) as its error ID: the log lines of the failure carry it. */
 export function sendPage(reply: FastifyReply, status: number, title: string, body: string): FastifyReply {
-  return reply.status(status).headers(HEADERS).type('text/html; charset=utf-8').send(layout(title, body));
+  const errorId = status >= 500 ? `\n<p>Error ID: <code id="error-id">${escapeHtml(reply.request.id)}</code></p>` : '';
+  return reply.status(status).headers(HEADERS).type('text/html; charset=utf-8').send(layout(title, body + errorId));
 }
 
 function hidden(name: string, value: string): string {
@@ -89,8 +91,8 @@ ${hidden('_csrf', input.csrf)}
 ${logoutForm(input.csrf)}`;
 }
 
-/** The generic error page: a short sentence, and for server errors only an ID to quote. */
-export function errorPage(message: string, errorId?: string): string {
-  return `<p id="message">${escapeHtml(message)}</p>${errorId ? `<p>Error ID: <code id="error-id">${escapeHtml(errorId)}</code></p>` : ''}
+/** The generic error page: a short sentence (server errors add only an ID to quote: see sendPage). */
+export function errorPage(message: string): string {
+  return `<p id="message">${escapeHtml(message)}</p>
 <p><a href="/web/login">Sign in</a></p>`;
 }

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import fastifyCookie from '@fastify/cookie';
 import fastifyCsrf from '@fastify/csrf-protection';
 import fastifyFormbody from '@fastify/formbody';
@@ -46,7 +45,11 @@ export async function createWebTier(ctx: SessiondContext): Promise<WebTier> {
   const esm: SafeEsm = new SafeEsm(module, ctx.logger, (value: unknown): value is ServerSession => sessions.isOwn(value));
   const sessions = new ServerSessions(upstream, pool, esm);
   pool.start();
-  ctx.onShutdown(() => pool.closeAll());
+  ctx.onShutdown({
+    name: 'session pool',
+    run: () => pool.closeAll(),
+    left: () => `${pool.unclosed} pooled server session(s) not closed at the upstream`,
+  });
 
   const deps: WebDeps = {
     ctx,
@@ -74,9 +77,9 @@ export async function createWebTier(ctx: SessiondContext): Promise<WebTier> {
       if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) {
         return sendPage(reply, error.statusCode, 'Bad request', errorPage('The request is not valid.'));
       }
-      const errorId = randomUUID();
-      request.log.error({ errorId, err: error }, 'web request failed');
-      return sendPage(reply, 500, 'Something went wrong', errorPage('Something went wrong.', errorId));
+      // The page's error ID is the request ID, which this line carries as reqId.
+      request.log.error({ err: error }, 'web request failed');
+      return sendPage(reply, 500, 'Something went wrong', errorPage('Something went wrong.'));
     });
     app.setNotFoundHandler((_request, reply) => sendPage(reply, 404, 'Not found', errorPage('There is no such page.')));
 

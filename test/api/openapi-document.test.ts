@@ -46,7 +46,9 @@ describe('the OpenAPI document', () => {
       'GET /api/v1/timestamp',
       'GET /api/v1/userinfo',
       'GET /healthz',
+      'GET /livez',
       'GET /metrics',
+      'GET /readyz',
       'POST /api/v1/admin/sessions/invalidate',
       'POST /api/v1/admin/users',
       'POST /api/v1/admin/users/{username}/sessions/invalidate',
@@ -65,7 +67,7 @@ describe('the OpenAPI document', () => {
     const ids = new Set<string>();
     for (const [path, ops] of Object.entries(doc.paths)) {
       for (const [method, op] of Object.entries(ops)) {
-        const open = path === '/api/v1/login' || path === '/healthz' || path === '/metrics';
+        const open = ['/api/v1/login', '/healthz', '/livez', '/readyz', '/metrics'].includes(path);
         assert.deepEqual(op.security, open ? [] : [{ bearer: [] }], `${method} ${path}`);
         if (!open) assert.ok(op.responses['401'], `${method} ${path} documents 401`);
         assert.ok(op.operationId && !ids.has(op.operationId), `${method} ${path}: a unique operationId`);

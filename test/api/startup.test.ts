@@ -45,6 +45,11 @@ describe('server start-up', () => {
     assert.throws(() => loadConfig({ SESSIOND_IDLE_TIMEOUT_SECONDS: '-5' }), /SESSIOND_IDLE_TIMEOUT_SECONDS/);
     assert.throws(() => loadConfig({ SESSIOND_IDLE_TIMEOUT_SECONDS: '30' }), /SESSIOND_TOUCH_INTERVAL_SECONDS must be shorter/);
     assert.throws(() => loadConfig({ SESSIOND_PROJECTS: '{crm' }), /SESSIOND_PROJECTS/);
+    for (const bad of ['0', '-1', '2.5', 'soon', '3601']) {
+      assert.throws(() => loadConfig({ SESSIOND_SHUTDOWN_TIMEOUT_SECONDS: bad }), /SESSIOND_SHUTDOWN_TIMEOUT_SECONDS/, bad);
+    }
+    assert.equal(loadConfig({}).shutdownTimeoutMs, 10_000, 'the shutdown deadline defaults to 10 s');
+    assert.equal(loadConfig({ SESSIOND_SHUTDOWN_TIMEOUT_SECONDS: '30' }).shutdownTimeoutMs, 30_000);
   });
 
   test('without SESSIOND_ADMIN_PASSWORD and no admin, the server starts and says once how to make one', async () => {

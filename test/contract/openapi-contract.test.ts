@@ -26,7 +26,7 @@ type Operation = {
   security?: unknown[];
   parameters?: Array<{ in: string; name: string }>;
   requestBody?: unknown;
-  responses: Record<string, { content?: Record<string, { schema: { properties?: { errorCode?: { enum?: string[] } } } }> }>;
+  responses: Record<string, { headers?: Record<string, unknown>; content?: Record<string, { schema: { properties?: { errorCode?: { enum?: string[] } } } }> }>;
 };
 
 interface Request {
@@ -100,6 +100,9 @@ describe('OpenAPI contract: documented requests and errors against a running ser
 
     const documented = operation.responses[String(res.status)];
     assert.ok(documented, `${what} (status not documented)`);
+    // Every answer carries its request ID, and the document says so.
+    assert.ok(documented.headers?.['X-Request-Id'], `${what} (X-Request-Id not documented)`);
+    assert.match(res.headers.get('x-request-id') ?? '', /^[A-Za-z0-9._:-]{1,128}$/, `${what} (X-Request-Id)`);
     const mediaType = (res.headers.get('content-type') ?? '').split(';')[0]!.trim();
     const content = documented.content?.[mediaType];
     assert.ok(content, `${what} (content type ${mediaType} not documented)`);
@@ -152,6 +155,8 @@ describe('OpenAPI contract: documented requests and errors against a running ser
     await send(server.url, 'GET', '/api/v1/admin/audit', { sessionId: admin, path: `/api/v1/admin/audit?limit=5&handle=${handle.handle}` });
     await send(server.url, 'GET', '/api/v1/admin/pool', { sessionId: admin });
     await send(server.url, 'GET', '/healthz');
+    await send(server.url, 'GET', '/livez');
+    await send(server.url, 'GET', '/readyz');
     await send(server.url, 'GET', '/metrics');
   });
 
@@ -208,6 +213,8 @@ describe('OpenAPI contract: documented requests and errors against a running ser
       assert.equal(answer.status, 503, `${method} ${template}`);
     }
     assert.equal((await send(onRedis.url, 'GET', '/healthz')).status, 503);
+    assert.equal((await send(onRedis.url, 'GET', '/readyz')).status, 503);
+    assert.equal((await send(onRedis.url, 'GET', '/livez')).status, 200, 'the process still answers: liveness does not ask the store');
   });
 
   test('nothing the document promises went unexercised', () => {

@@ -17,6 +17,11 @@ export class SessiondApiError extends Error {
   /** Seconds the server asked the client to wait (rate limits), when it said so. */
   readonly retryAfterSeconds: number | undefined;
   /**
+   * The answer's request ID (its X-Request-Id header, or `requestId` of a 5xx body), when the
+   * server sent one: quote it to the server's operator, whose log lines for the call carry it.
+   */
+  readonly requestId: string | undefined;
+  /**
    * Set by invalidateSessionsAll when a later batch fails after earlier ones were answered:
    * one entry per input ID, in input order, `null` for the IDs whose batch was not answered.
    */
@@ -25,13 +30,14 @@ export class SessiondApiError extends Error {
   constructor(
     statusCode: string,
     message: string,
-    options: { exceptionCode?: string; httpStatus?: number; retryAfterSeconds?: number; cause?: unknown } = {},
+    options: { exceptionCode?: string; httpStatus?: number; retryAfterSeconds?: number; requestId?: string; cause?: unknown } = {},
   ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.statusCode = statusCode;
     this.exceptionCode = options.exceptionCode ?? statusCode;
     this.httpStatus = options.httpStatus;
     this.retryAfterSeconds = options.retryAfterSeconds;
+    this.requestId = options.requestId;
   }
 }
 

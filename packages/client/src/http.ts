@@ -57,6 +57,11 @@ function safeOrigin(url: string): string {
   }
 }
 
+/** The server's ID for this exchange (X-Request-Id), when it sent one. */
+export function requestIdOf(headers: Headers): string | undefined {
+  return headers.get('x-request-id') ?? undefined;
+}
+
 export function retryAfter(headers: Headers): number | undefined {
   const value = Number(headers.get('retry-after'));
   return Number.isFinite(value) && value > 0 ? value : undefined;

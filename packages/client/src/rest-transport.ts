@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import { SessiondApiError } from './errors.ts';
-import { exchange, retryAfter, type HttpAnswer } from './http.ts';
+import { exchange, requestIdOf, retryAfter, type HttpAnswer } from './http.ts';
 import {
   restErrorSchema,
   restInvalidateSchema,
@@ -70,6 +70,7 @@ export class RestTransport implements Transport {
     if (!parsed.success) {
       throw new SessiondApiError('INVALID_RESPONSE', `the server's answer to ${method} ${path} is not the expected shape`, {
         httpStatus: answer.status,
+        ...withRequestId(requestIdOf(answer.headers)),
       });
     }
     return parsed.data;
@@ -90,11 +91,17 @@ function errorFrom(answer: HttpAnswer, json: unknown): SessiondApiError {
   if (!parsed.success) {
     return new SessiondApiError('INVALID_RESPONSE', `the server answered HTTP ${answer.status} without a sessiond error body`, {
       httpStatus: answer.status,
+      ...withRequestId(requestIdOf(answer.headers)),
     });
   }
   const wait = retryAfter(answer.headers);
   return new SessiondApiError(parsed.data.errorCode, parsed.data.message, {
     httpStatus: answer.status,
+    ...withRequestId(requestIdOf(answer.headers) ?? parsed.data.requestId),
     ...(wait !== undefined ? { retryAfterSeconds: wait } : {}),
   });
+}
+
+function withRequestId(requestId: string | undefined): { requestId?: string } {
+  return requestId === undefined ? {} : { requestId };
 }

@@ -58,7 +58,13 @@ const faultSchema = z.object({
  * Reads an answer's Body: the operation's response element, or throws the fault as a
  * SessiondApiError with the same statusCode and message REST would give.
  */
-export function readAnswer(text: string, httpStatus: number, responseName: string, retryAfterSeconds?: number): unknown {
+/** What the answer's headers said: Retry-After and X-Request-Id. */
+export interface AnswerHeaders {
+  retryAfterSeconds?: number | undefined;
+  requestId?: string | undefined;
+}
+
+export function readAnswer(text: string, httpStatus: number, responseName: string, headers: AnswerHeaders = {}): unknown {
   if (/<!DOCTYPE|<!ENTITY/i.test(text)) throw invalidResponse(httpStatus, 'it declares a DTD');
   let body: unknown;
   try {
@@ -69,14 +75,14 @@ export function readAnswer(text: string, httpStatus: number, responseName: strin
   }
   if (!body || typeof body !== 'object') throw invalidResponse(httpStatus, 'it has no SOAP Body');
   const record = body as Record<string, unknown>;
-  if ('Fault' in record) throw faultError(record.Fault, httpStatus, retryAfterSeconds);
+  if ('Fault' in record) throw faultError(record.Fault, httpStatus, headers);
   if (httpStatus < 200 || httpStatus >= 300 || !(responseName in record)) {
     throw invalidResponse(httpStatus, `it has no ${responseName}`);
   }
   return record[responseName];
 }
 
-function faultError(fault: unknown, httpStatus: number, retryAfterSeconds: number | undefined): SessiondApiError {
+function faultError(fault: unknown, httpStatus: number, { retryAfterSeconds, requestId }: AnswerHeaders): SessiondApiError {
   const parsed = faultSchema.safeParse(fault);
   if (!parsed.success) return invalidResponse(httpStatus, 'its Fault is not a SOAP fault');
   const { faultcode, faultstring, detail } = parsed.data;
@@ -90,6 +96,7 @@ function faultError(fault: unknown, httpStatus: number, retryAfterSeconds: numbe
     httpStatus,
     ...(exceptionCode ? { exceptionCode } : {}),
     ...(retryAfterSeconds !== undefined ? { retryAfterSeconds } : {}),
+    ...(requestId !== undefined ? { requestId } : {}),
   });
 }
 

@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import { soapPath } from './protocol/soap-namespaces.ts';
 import { SessiondApiError } from './errors.ts';
 import type { XmlTree } from './protocol/xml-writer.ts';
-import { exchange, retryAfter } from './http.ts';
+import { exchange, requestIdOf, retryAfter } from './http.ts';
 import {
   readAnswer,
   requestEnvelope,
@@ -77,7 +77,10 @@ export class SoapTransport implements Transport {
       body: requestEnvelope(operation, body, sessionId),
       timeoutMs: this.timeoutMs,
     });
-    const response = readAnswer(answer.text, answer.status, `${operation}Response`, retryAfter(answer.headers));
+    const response = readAnswer(answer.text, answer.status, `${operation}Response`, {
+      retryAfterSeconds: retryAfter(answer.headers),
+      requestId: requestIdOf(answer.headers),
+    });
     if (schema === null) return undefined as z.output<S>;
     const parsed = schema.safeParse(response);
     if (!parsed.success) {

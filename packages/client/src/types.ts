@@ -62,7 +62,7 @@ export const restLoginSchema = z.object({
   expiresAt: z.iso.datetime(),
   idleTimeoutSeconds: z.number().int().positive(),
 });
-export const restErrorSchema = z.object({ errorCode: z.string().min(1), message: z.string() });
+export const restErrorSchema = z.object({ errorCode: z.string().min(1), message: z.string(), requestId: z.string().optional() });
 export const restInvalidateSchema = z.object({ results: z.array(invalidateResultSchema) });
 export const restTimestampSchema = z.object({ timestamp: z.iso.datetime() });
 

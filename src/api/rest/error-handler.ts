@@ -4,8 +4,8 @@ import { STATUS_CODES } from '../../core/status-codes.ts';
 
 /**
  * Turns any error into the REST error body `{ errorCode, message }` with the status from the
- * one status-code table. Unexpected errors are logged with their cause and answered without
- * internals.
+ * one status-code table; 5xx bodies add `requestId` (the X-Request-Id). Unexpected errors are
+ * logged with their cause and answered without internals.
  */
 export function toSessiondError(error: unknown): SessiondError {
   if (isSessiondError(error)) return error;
@@ -31,5 +31,7 @@ export function restErrorHandler(error: unknown, request: FastifyRequest, reply:
   const info = STATUS_CODES[failure.code];
   if (info.http >= 500) request.log.error({ err: failure.cause ?? error, code: failure.code }, 'request failed');
   if (failure.retryAfterSeconds !== undefined) void reply.header('retry-after', String(failure.retryAfterSeconds));
-  return reply.status(info.http).send({ errorCode: failure.code, message: failure.message });
+  // A server failure names its request, so an operator finds the log lines with its cause.
+  const body = info.http >= 500 ? { errorCode: failure.code, message: failure.message, requestId: request.id } : { errorCode: failure.code, message: failure.message };
+  return reply.status(info.http).send(body);
 }

@@ -4,6 +4,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
 import { jsonSchemaTransform } from 'fastify-type-provider-zod';
 import { zodValidatorCompiler } from '../validate-input.ts';
+import { REQUEST_ID_PATTERN } from '../../observability/request-scope.ts';
 import { ROUTE_TAGS } from './route-contract.ts';
 
 /**
@@ -39,7 +40,9 @@ export async function registerApiDocument(app: FastifyInstance): Promise<void> {
         description:
           'Sessions for applications: log in, check, log out, invalidateSessions; admin calls by handle. Every error answers ' +
           '`{ "errorCode", "message" }` with a code from one status table. The same calls in the Salesforce Partner SOAP API ' +
-          'are at /services/Soap/u/{version} (WSDL: ?wsdl).',
+          'are at /services/Soap/u/{version} (WSDL: ?wsdl). Every answer carries `X-Request-Id`: the caller\'s own when it sent ' +
+          'a well-formed one (1-128 of A-Z a-z 0-9 . _ : -), else one the server made; 5xx bodies repeat it as `requestId`, and ' +
+          'every log line of the request carries it as `reqId`.',
       },
       tags: ROUTE_TAGS.map((tag) => ({ ...tag })),
       components: {
@@ -49,6 +52,7 @@ export async function registerApiDocument(app: FastifyInstance): Promise<void> {
       },
     },
     hideUntagged: true,
+    transformObject: (input) => ('openapiObject' in input ? withRequestIdHeader(input.openapiObject) : input.swaggerObject),
     transform: (input) => {
       if (input.url.startsWith('/api/') && !input.schema?.response) {
         throw new Error(
@@ -68,4 +72,30 @@ export async function registerApiDocument(app: FastifyInstance): Promise<void> {
     staticCSP: DOCS_CSP,
     uiConfig: { validatorUrl: null, deepLinking: true, tryItOutEnabled: false },
   });
+}
+
+/** Every answer of every operation documents the X-Request-Id header (one shared definition). */
+function withRequestIdHeader<D extends object>(document: D): D {
+  const doc = document as {
+    components?: Record<string, Record<string, unknown>>;
+    paths?: Record<string, Record<string, { responses?: Record<string, { headers?: Record<string, unknown> }> }>>;
+  };
+  doc.components = {
+    ...doc.components,
+    headers: {
+      ...doc.components?.headers,
+      XRequestId: {
+        description: "This request's ID: the caller's X-Request-Id when well formed, else one the server made.",
+        schema: { type: 'string', pattern: REQUEST_ID_PATTERN.source },
+      },
+    },
+  };
+  for (const operations of Object.values(doc.paths ?? {})) {
+    for (const operation of Object.values(operations)) {
+      for (const response of Object.values(operation.responses ?? {})) {
+        response.headers = { ...response.headers, 'X-Request-Id': { $ref: '#/components/headers/XRequestId' } };
+      }
+    }
+  }
+  return document;
 }

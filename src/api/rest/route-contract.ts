@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest, FastifySchema, RouteHandlerMethod, RouteOptions } from 'fastify';
 import { z } from 'zod';
 import { STATUS_CODES, type StatusCode } from '../../core/status-codes.ts';
+import { REQUEST_ID_PATTERN } from '../../observability/request-scope.ts';
 import type { Access, RestAuth } from './rest-auth.ts';
 
 /**
@@ -74,11 +75,18 @@ export function errorCodesOf(contract: RouteContract): StatusCode[] {
   return [...new Set([...impliedErrors(contract), ...(contract.errors ?? [])])];
 }
 
-const errorBody = (codes: StatusCode[]) =>
+/** Every answer's X-Request-Id; a 5xx body repeats it, so a report of the failure leads to its log lines. */
+export const requestIdField = z
+  .string()
+  .regex(REQUEST_ID_PATTERN)
+  .describe("This request's ID: the caller's X-Request-Id when well formed, else one the server made; every log line of the request carries it as reqId.");
+
+const errorBody = (codes: StatusCode[], serverFailure: boolean) =>
   z
     .object({
       errorCode: z.enum(codes as [StatusCode, ...StatusCode[]]),
       message: z.string().describe('What went wrong, for people; never internals.'),
+      ...(serverFailure ? { requestId: requestIdField } : {}),
     })
     .strict()
     .describe(codes.map((code) => `${code}: ${STATUS_CODES[code].message}`).join(' '));
@@ -96,7 +104,7 @@ export function routeSchema(contract: RouteContract): FastifySchema & { response
       ? contract.answer
       : contract.answer.describe('Success');
   const response: Record<number, unknown> = { [contract.status ?? 200]: answer, ...contract.otherAnswers };
-  for (const [status, codes] of [...byStatus].sort(([a], [b]) => a - b)) response[status] = errorBody(codes);
+  for (const [status, codes] of [...byStatus].sort(([a], [b]) => a - b)) response[status] = errorBody(codes, status >= 500);
   return {
     operationId: contract.operationId,
     summary: contract.summary,

@@ -4,10 +4,12 @@ import { expiresAt } from '../../core/expiry.ts';
 import { PASSWORD_MAX_LENGTH, PROJECT_PATTERN } from '../../core/input-rules.ts';
 import { MAX_IDS_PER_CALL } from '../../core/status-codes.ts';
 import type { SessiondContext } from '../../http/context.ts';
+import { loginFailureReason } from '../../observability/metrics.ts';
 import { sessionViewJson } from '../session-view.ts';
 import { invalidateResults, sessionView } from './answers.ts';
 import { bearerSessionId } from './bearer.ts';
 import type { RestAuth } from './rest-auth.ts';
+import { toSessiondError } from './error-handler.ts';
 import { contractRoute, type RouteContract } from './route-contract.ts';
 
 /** The session API every application calls: login, check, logout, invalidateSessions. */
@@ -83,8 +85,13 @@ const invalidate = {
 } satisfies RouteContract;
 
 export function registerSessionRoutes(app: FastifyInstance, ctx: SessiondContext, auth: RestAuth): void {
-  app.route(
-    contractRoute(auth, login, async (request) => {
+  app.route({
+    // Every refused login is counted, including bodies refused before the handler runs.
+    onError: (_request, _reply, error, done) => {
+      ctx.metrics.loginFailed('rest', loginFailureReason(toSessiondError(error).code));
+      done();
+    },
+    ...contractRoute(auth, login, async (request) => {
       const outcome = await ctx.service.login({ ...request.body, address: request.ip });
       return {
         sessionId: outcome.sessionId,
@@ -98,7 +105,7 @@ export function registerSessionRoutes(app: FastifyInstance, ctx: SessiondContext
         idleTimeoutSeconds: outcome.idleTimeoutSeconds,
       };
     }),
-  );
+  });
 
   // The hot path: the answer is JSON text made once per record (sessionViewJson).
   app.route(

@@ -23,7 +23,12 @@ export class VersionMismatchError extends SessiondError {
   }
 }
 
-export function renderFault(error: SessiondError): string {
+/**
+ * `requestId` (the answer's X-Request-Id) is added to the faultstring of server failures (the
+ * codes whose REST status is 5xx), after the `<CODE>: <message>` Partner clients read, so a
+ * report of the failure leads to its log lines; the detail keeps the WSDL's exact shape.
+ */
+export function renderFault(error: SessiondError, requestId?: string): string {
   const detailType = STATUS_CODES[error.code].soapFault;
   const detail =
     `<sf:${detailType} xsi:type="sf:${detailType}">` +
@@ -31,6 +36,7 @@ export function renderFault(error: SessiondError): string {
     xmlElement('sf:exceptionMessage', error.message) +
     `</sf:${detailType}>`;
   const mismatch = error instanceof VersionMismatchError;
+  const serverFailure = requestId !== undefined && STATUS_CODES[error.code].http >= 500 ? ` (request ID ${requestId})` : '';
   // SOAP 1.2 Appendix A: a SOAP 1.1 node tells a 1.2 sender which envelope it supports.
   const header = mismatch
     ? `<soapenv:Header><upg:Upgrade xmlns:upg="${SOAP_12_ENV_NS}"><upg:SupportedEnvelope qname="soap11:Envelope" xmlns:soap11="${SOAP_ENV_NS}"/></upg:Upgrade></soapenv:Header>`
@@ -41,7 +47,7 @@ export function renderFault(error: SessiondError): string {
     header +
     '<soapenv:Body><soapenv:Fault>' +
     xmlElement('faultcode', mismatch ? 'soapenv:VersionMismatch' : `sf:${error.code}`) +
-    xmlElement('faultstring', mismatch ? `VersionMismatch: ${error.message}` : `${error.code}: ${error.message}`) +
+    xmlElement('faultstring', mismatch ? `VersionMismatch: ${error.message}` : `${error.code}: ${error.message}${serverFailure}`) +
     `<detail>${detail}</detail>` +
     '</soapenv:Fault></soapenv:Body></soapenv:Envelope>'
   );

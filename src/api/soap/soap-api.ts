@@ -4,6 +4,7 @@ import { SessiondError } from '../../core/errors.ts';
 import { STATUS_CODES } from '../../core/status-codes.ts';
 import type { SessiondContext } from '../../http/context.ts';
 import { toSessiondError } from '../rest/error-handler.ts';
+import { loginFailureReason } from '../../observability/metrics.ts';
 import { parseInput } from '../validate-input.ts';
 import { parseSoapRequest } from './envelope.ts';
 import { FAULT_HTTP_STATUS, renderFault } from './fault.ts';
@@ -57,7 +58,13 @@ export function soapApi(ctx: SessiondContext) {
           `No operation "${call.operation.slice(0, 64)}": this endpoint speaks ${[...OPERATIONS.keys()].join(', ')}.`,
         );
       }
-      const content = await operation(ctx, { version, payload: call.payload, sessionId: call.sessionId, address: request.ip });
+      let content;
+      try {
+        content = await operation(ctx, { version, payload: call.payload, sessionId: call.sessionId, address: request.ip });
+      } catch (error) {
+        if (call.operation === 'login') ctx.metrics.loginFailed('soap', loginFailureReason(toSessiondError(error).code));
+        throw error;
+      }
       return reply.type(XML).send(renderResponse(call.operation, content));
     };
 
@@ -80,5 +87,5 @@ export function soapApi(ctx: SessiondContext) {
 function sendFault(request: FastifyRequest, reply: FastifyReply, failure: SessiondError): FastifyReply {
   if (STATUS_CODES[failure.code].http >= 500) request.log.error({ err: failure.cause ?? failure, code: failure.code }, 'SOAP call failed');
   if (failure.retryAfterSeconds !== undefined) void reply.header('retry-after', String(failure.retryAfterSeconds));
-  return reply.status(FAULT_HTTP_STATUS).type(XML).send(renderFault(failure));
+  return reply.status(FAULT_HTTP_STATUS).type(XML).send(renderFault(failure, request.id));
 }

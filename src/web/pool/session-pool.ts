@@ -29,6 +29,9 @@ export interface PoolLimits {
   keepAliveMs: number;
 }
 
+/** Pooled sessions closed at once at shutdown. */
+export const SHUTDOWN_CLOSE_CONCURRENCY = 16;
+
 export type EvictReason = 'idle' | 'capacity' | 'dead' | 'shutdown';
 
 /** What events carry: never the session ID. */
@@ -62,6 +65,8 @@ export class SessionPool extends EventEmitter {
   private closeFailures = 0;
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
+  /** Evicted sessions whose close at the upstream has not answered yet. */
+  private closing = 0;
 
   constructor(
     private readonly ops: PoolOps,
@@ -73,6 +78,11 @@ export class SessionPool extends EventEmitter {
 
   get size(): number {
     return this.entries.length;
+  }
+
+  /** Sessions held or being closed: at shutdown, what would be left open at the upstream. */
+  get unclosed(): number {
+    return this.entries.length + this.closing;
   }
 
   /** Whether a session waits under exactly `key` (callers check credentials before acquiring). */
@@ -153,12 +163,20 @@ export class SessionPool extends EventEmitter {
     this.timer.unref();
   }
 
-  /** At shutdown: every pooled session is closed upstream, none leaked; later releases close too. */
+  /**
+   * At shutdown: every pooled session is closed upstream, none leaked; later releases close too.
+   * Closes run SHUTDOWN_CLOSE_CONCURRENCY at a time, so a slow upstream costs one timeout per
+   * batch, not one per session.
+   */
   async closeAll(): Promise<void> {
     this.closed = true;
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
-    for (const entry of [...this.entries]) await this.evict(entry, 'shutdown');
+    const queue = [...this.entries];
+    const worker = async () => {
+      for (let entry = queue.shift(); entry; entry = queue.shift()) await this.evict(entry, 'shutdown');
+    };
+    await Promise.all(Array.from({ length: Math.min(SHUTDOWN_CLOSE_CONCURRENCY, queue.length) }, worker));
   }
 
   view(): PoolView {
@@ -176,11 +194,14 @@ export class SessionPool extends EventEmitter {
     this.entries = this.entries.filter((e) => e !== entry);
     this.evictions += 1;
     this.emit('evict', { ...info(entry), reason });
+    this.closing += 1;
     try {
       await this.ops.close(entry.session.sessionId);
     } catch (error) {
       this.closeFailures += 1;
       this.emit('close-failed', { ...info(entry), reason, error });
+    } finally {
+      this.closing -= 1;
     }
   }
 }

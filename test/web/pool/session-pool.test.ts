@@ -7,7 +7,7 @@ import { createCore } from '../../../src/app.ts';
 import { loadConfig } from '../../../src/config.ts';
 import { ManualClock } from '../../../src/core/clock.ts';
 import { createLogger } from '../../../src/observability/logger.ts';
-import { SessionPool, type PooledSession } from '../../../src/web/pool/session-pool.ts';
+import { SessionPool, SHUTDOWN_CLOSE_CONCURRENCY, type PooledSession } from '../../../src/web/pool/session-pool.ts';
 import { LocalUpstream } from '../../../src/web/local-upstream.ts';
 
 /**
@@ -137,4 +137,34 @@ describe('SessionPool', () => {
       assert.ok(!JSON.stringify(view).includes(s.sessionId));
     });
   });
+
+  test('closeAll closes in parallel, SHUTDOWN_CLOSE_CONCURRENCY at a time, and counts what is not closed yet', async () => {
+    await withPool({ max: 40 }, async ({ open, upstream }) => {
+      const total = SHUTDOWN_CLOSE_CONCURRENCY + 4;
+      const sessions = [];
+      for (let i = 0; i < total; i++) sessions.push(await open(i % 2 ? 'alice' : 'bob'));
+      // The same pool rules over an upstream whose closes wait until the test lets them through.
+      const waiting: Array<() => void> = [];
+      const slow = new SessionPool(
+        {
+          isAlive: (id) => upstream.isAlive(id),
+          close: (id) => new Promise<void>((resolve) => waiting.push(() => void upstream.close(id).then(resolve))),
+        },
+        { max: 40, idleMs: 60_000, keepAliveMs: 60_000 },
+      );
+      for (const [i, s] of sessions.entries()) await slow.release(`k${i}`, s);
+      const closing = slow.closeAll();
+      await new Promise((r) => setImmediate(r));
+      assert.equal(waiting.length, SHUTDOWN_CLOSE_CONCURRENCY, 'the first batch is closing at once, not one by one');
+      assert.equal(slow.unclosed, total);
+      for (const let_ of waiting.splice(0)) let_();
+      while (waiting.length < 4) await new Promise((r) => setImmediate(r));
+      assert.ok(slow.unclosed <= 4);
+      for (const let_ of waiting.splice(0)) let_();
+      await closing;
+      assert.equal(slow.unclosed, 0);
+      for (const s of sessions) assert.equal(await upstream.isAlive(s.sessionId), false, 'closed upstream');
+    });
+  });
 });
+
