@@ -6,8 +6,8 @@ import { hashSecretId, newHandle, newSessionId } from '../../src/core/secret-id.
 import type { SessionRecord } from '../../src/core/types.ts';
 import { PostgresInvalidationBus } from '../../src/store/postgres/postgres-bus.ts';
 import { LOCK_SWEEP_SESSIONS, POSTGRES_MIGRATIONS } from '../../src/store/postgres/migrations.ts';
-import { PostgresStore } from '../../src/store/postgres/postgres-store.ts';
-import { createThrowawayDatabase, sql, type ThrowawayDatabase } from '../helpers/postgres-db.ts';
+import { openPostgresStore } from '../../src/store/postgres/postgres-store.ts';
+import { createThrowawayDatabase, sql, TEST_POSTGRES_OPTIONS, type ThrowawayDatabase } from '../helpers/postgres-db.ts';
 import { POSTGRES_URL, skipUnlessService } from '../helpers/services.ts';
 
 const skip = await skipUnlessService('postgres');
@@ -45,7 +45,7 @@ describe('PostgreSQL store: what several nodes on one database rely on', { skip 
   });
 
   test('nodes starting together apply each migration exactly once', async () => {
-    const stores = await Promise.all(Array.from({ length: 4 }, () => PostgresStore.open(db.url)));
+    const stores = await Promise.all(Array.from({ length: 4 }, () => openPostgresStore(db.url, TEST_POSTGRES_OPTIONS)));
     try {
       const { rows } = await sql(db.url, 'SELECT version FROM sessiond_schema_migrations ORDER BY version');
       assert.deepEqual(rows.map((r: { version: number }) => r.version), POSTGRES_MIGRATIONS.map((m) => m.version));
@@ -79,18 +79,18 @@ describe('PostgreSQL store: what several nodes on one database rely on', { skip 
   });
 
   test('only one node sweeps at a time: while another holds the sweep lock, a sweep removes nothing', async () => {
-    const store = await PostgresStore.open(db.url);
+    const store = await openPostgresStore(db.url, TEST_POSTGRES_OPTIONS);
     const holder = new pg.Client({ connectionString: db.url });
     await holder.connect();
     try {
       const now = Date.now();
       const stale = [session(now - 60_000, 1000), session(now - 60_000, 1000)];
-      for (const s of stale) await store.insertSession(s);
+      for (const s of stale) await store.sessions.insert(s);
       await holder.query('SELECT pg_advisory_lock($1)', [LOCK_SWEEP_SESSIONS]);
-      assert.deepEqual(await store.sweepExpiredSessions(now, 100), []);
-      assert.ok(await store.findSessionByHash(stale[0]!.idHash), 'still there: the other node is sweeping');
+      assert.deepEqual(await store.sessions.sweepExpired(now, 100), []);
+      assert.ok(await store.sessions.findByHash(stale[0]!.idHash), 'still there: the other node is sweeping');
       await holder.query('SELECT pg_advisory_unlock($1)', [LOCK_SWEEP_SESSIONS]);
-      assert.equal((await store.sweepExpiredSessions(now, 100)).length, 2);
+      assert.equal((await store.sessions.sweepExpired(now, 100)).length, 2);
     } finally {
       await holder.end();
       await store.close();
@@ -100,9 +100,9 @@ describe('PostgreSQL store: what several nodes on one database rely on', { skip 
   test('a store that cannot be reached answers SERVICE_UNAVAILABLE, at start and later', async () => {
     const closedPort = new URL(db.url);
     closedPort.port = '1'; // nothing listens on port 1
-    await assert.rejects(PostgresStore.open(closedPort.toString(), { timeoutMs: 2000 }), { code: 'SERVICE_UNAVAILABLE' });
+    await assert.rejects(openPostgresStore(closedPort.toString(), { ...TEST_POSTGRES_OPTIONS, timeoutMs: 2000 }), { code: 'SERVICE_UNAVAILABLE' });
 
-    const store = await PostgresStore.open(db.url, { timeoutMs: 2000 });
+    const store = await openPostgresStore(db.url, { ...TEST_POSTGRES_OPTIONS, timeoutMs: 2000 });
     await store.close();
     await assert.rejects(store.ping(), { code: 'SERVICE_UNAVAILABLE' });
   });

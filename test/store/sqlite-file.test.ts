@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import Database from 'better-sqlite3';
 import { SQLITE_MIGRATIONS } from '../../src/store/sqlite/migrations.ts';
-import { SqliteStore } from '../../src/store/sqlite/sqlite-store.ts';
+import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.ts';
 import type { SessionRecord } from '../../src/core/types.ts';
 
 /** The SQLite file itself: WAL mode, migrations run once, and two processes' worth of connections sharing it. */
@@ -29,7 +29,7 @@ describe('sqlite store file', () => {
   test('creates its directory, uses WAL, and records each migration once across reopenings', async () => {
     const path = join(dir, 'nested', 'deeper', 'sessiond.db');
     for (let i = 0; i < 3; i++) {
-      const store = new SqliteStore(path);
+      const store = openSqliteStore(path);
       await store.ping();
       await store.close();
     }
@@ -45,16 +45,16 @@ describe('sqlite store file', () => {
 
   test('two connections on one file (server and CLI) see each other’s changes at once', async () => {
     const path = join(dir, 'shared.db');
-    const server = new SqliteStore(path);
-    const cli = new SqliteStore(path);
+    const server = openSqliteStore(path);
+    const cli = openSqliteStore(path);
     try {
-      await server.insertSession(session(1));
-      await server.insertSession(session(2));
-      const ended = await cli.endSessionsByHandle([session(1).handle, 'h_missing'], { reason: 'admin', now: 5000, actor: 'cli' });
+      await server.sessions.insert(session(1));
+      await server.sessions.insert(session(2));
+      const ended = await cli.sessions.endByHandle([session(1).handle, 'h_missing'], { reason: 'admin', now: 5000, actor: 'cli' });
       assert.deepEqual(ended.map((s) => s?.handle ?? null), [session(1).handle, null]);
-      assert.equal(await server.findSessionByHash('hash-1'), null);
-      assert.equal((await server.findSessionByHash('hash-2'))?.handle, session(2).handle);
-      const audit = await server.listAudit({ limit: 5, handle: session(1).handle });
+      assert.equal(await server.sessions.findByHash('hash-1'), null);
+      assert.equal((await server.sessions.findByHash('hash-2'))?.handle, session(2).handle);
+      const audit = await server.audit.list({ limit: 5, handle: session(1).handle });
       assert.deepEqual(audit.map((r) => [r.event, r.reason, r.actor]), [
         ['session.ended', 'admin', 'cli'],
         ['session.created', null, null],
@@ -66,27 +66,27 @@ describe('sqlite store file', () => {
   });
   test('an end marks the row; no read sees it again, and the sweep deletes the row from the file', async () => {
     const path = join(dir, 'purge.db');
-    const store = new SqliteStore(path);
+    const store = openSqliteStore(path);
     try {
-      for (let n = 1; n <= 450; n++) await store.insertSession(session(n));
+      for (let n = 1; n <= 450; n++) await store.sessions.insert(session(n));
       const ctx = { reason: 'invalidated' as const, now: 5000, actor: 'test' };
       const hashes = Array.from({ length: 200 }, (_, i) => `hash-${i + 1}`);
-      assert.equal((await store.endSessionsByHash(hashes, ctx)).filter(Boolean).length, 200);
-      assert.equal((await store.endSessionsByHandle([session(201).handle, session(1).handle], ctx)).filter(Boolean).length, 1);
-      assert.equal((await store.endSessionsOfUser('005000000000000AAA', ctx)).length, 249, 'only the sessions still live');
+      assert.equal((await store.sessions.endByHash(hashes, ctx)).filter(Boolean).length, 200);
+      assert.equal((await store.sessions.endByHandle([session(201).handle, session(1).handle], ctx)).filter(Boolean).length, 1);
+      assert.equal((await store.sessions.endOfUser('005000000000000AAA', ctx)).length, 249, 'only the sessions still live');
 
       const raw = new Database(path, { readonly: true });
       const rows = () => (raw.prepare('SELECT count(*) AS n FROM sessions').get() as { n: number }).n;
       try {
         assert.equal(rows(), 450, 'ended rows stay until the sweep');
-        assert.equal(await store.findSessionByHash('hash-7'), null);
-        assert.deepEqual((await store.listSessions({ limit: 10 }, 5000)).sessions, []);
-        assert.deepEqual(await store.sweepExpiredSessions(30_000_000, 100), [], 'ended sessions are not swept again as expired');
+        assert.equal(await store.sessions.findByHash('hash-7'), null);
+        assert.deepEqual((await store.sessions.list({ limit: 10 }, 5000)).sessions, []);
+        assert.deepEqual(await store.sessions.sweepExpired(30_000_000, 100), [], 'ended sessions are not swept again as expired');
         assert.equal(rows(), 0, 'the sweep deleted every ended row');
       } finally {
         raw.close();
       }
-      const audit = await store.listAudit({ limit: 1000 });
+      const audit = await store.audit.list({ limit: 1000 });
       assert.equal(audit.filter((r) => r.event === 'session.ended').length, 450, 'each end audited once');
     } finally {
       await store.close();

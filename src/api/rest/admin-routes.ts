@@ -166,7 +166,7 @@ export function registerAdminRoutes(app: FastifyInstance, ctx: SessiondContext, 
     contractRoute(auth, audit, async (request) => {
       await auth.admin(request);
       const q = request.query;
-      const records = await ctx.store.listAudit({ limit: q.limit, ...(q.handle !== undefined ? { handle: q.handle } : {}) });
+      const records = await ctx.store.audit.list({ limit: q.limit, ...(q.handle !== undefined ? { handle: q.handle } : {}) });
       return { records: records.map((r) => ({ ...r, at: new Date(r.at).toISOString() })) };
     }),
   );

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { AuditRecord, SessionRecord, UserRecord, WebSessionRecord } from '../../core/types.ts';
+import { AUDIT_EVENT_NAMES, type AuditRecord, type SessionRecord, type UserRecord, type WebSessionRecord } from '../../core/types.ts';
 
 /**
  * Turns what Redis holds back into records. What comes out of the store is checked like any
@@ -41,17 +41,7 @@ export function sessionFromFields(idHash: string, fields: ReadonlyArray<string |
 const auditTuple = z.tuple([
   z.number().int(),
   z.number(),
-  z.enum([
-    'session.created',
-    'session.ended',
-    'pool.released',
-    'pool.reused',
-    'pool.evicted',
-    'pool.close-failed',
-    'web.login',
-    'web.logout',
-    'user.created',
-  ]),
+  z.enum(AUDIT_EVENT_NAMES),
   nullableText,
   nullableText,
   nullableText,

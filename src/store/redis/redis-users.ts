@@ -1,3 +1,4 @@
+import type { Users } from '../../core/ports/users.ts';
 import { SessiondError } from '../../core/errors.ts';
 import type { UserRecord, UserSummary } from '../../core/types.ts';
 import { defineScripts, strings } from './redis-commands.ts';
@@ -40,7 +41,7 @@ return out
 
 const USER_FIELDS = ['id', 'pw', 'ad', 'ac', 'c'] as const;
 
-export class RedisUsers {
+export class RedisUsers implements Users {
   private readonly scripts;
 
   constructor(
