@@ -18,12 +18,13 @@ export { FOREIGN_WRITE_LOOK_MS } from './sqlite-session-records.ts';
  * within the busy timeout or a closed database answers SERVICE_UNAVAILABLE, as PostgreSQL and
  * Redis do when they cannot be reached.
  */
-export function openSqliteStore(path: string): Store {
+export function openSqliteStore(path: string, options: { busyTimeoutMs?: number } = {}): Store {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   const db = new Database(path);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = FULL');
-  db.pragma('busy_timeout = 5000');
+  // How long a write waits for another process's lock before failing closed.
+  db.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? 5000))}`);
   db.pragma('foreign_keys = ON');
   migrate(db);
   const audit = new SqliteAuditLog(db);
