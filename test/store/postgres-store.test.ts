@@ -7,6 +7,7 @@ import type { SessionRecord } from '../../src/core/types.ts';
 import { PostgresInvalidationBus } from '../../src/store/postgres/postgres-bus.ts';
 import { LOCK_SWEEP_SESSIONS, POSTGRES_MIGRATIONS } from '../../src/store/postgres/migrations.ts';
 import { openPostgresStore } from '../../src/store/postgres/postgres-store.ts';
+import { openStore } from '../../src/store/open-store.ts';
 import { createThrowawayDatabase, sql, TEST_POSTGRES_OPTIONS, type ThrowawayDatabase } from '../helpers/postgres-db.ts';
 import { POSTGRES_URL, skipUnlessService } from '../helpers/services.ts';
 
@@ -137,6 +138,26 @@ describe('PostgreSQL store: what several nodes on one database rely on', { skip 
     } finally {
       await a.close();
       await b.close();
+    }
+  });
+
+  test('an idle pooled connection whose server end goes away is logged, and the next request still succeeds', async () => {
+    const logged: Array<{ details: { err: unknown }; message: string }> = [];
+    const { store, bus } = await openStore({ kind: 'postgres', url: db.url }, { warn: (details, message) => logged.push({ details, message }) });
+    try {
+      await store.ping(); // leaves one idle connection in the pool
+      await sql(
+        POSTGRES_URL,
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND application_name = 'sessiond' AND state = 'idle'",
+        [db.name],
+      );
+      await eventually('the idle connection error is logged', () => logged.length > 0);
+      assert.match(logged[0]!.message, /idle PostgreSQL connection/);
+      assert.ok(logged[0]!.details.err instanceof Error, 'with its cause');
+      await store.ping();
+    } finally {
+      await bus.close();
+      await store.close();
     }
   });
 });
