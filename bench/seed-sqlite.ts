@@ -42,6 +42,7 @@ export async function seedSqlite(options: SeedOptions): Promise<Seeded> {
       admin: false,
       active: true,
       createdAt: Date.now(),
+      permissions: [],
     });
   } finally {
     await store.close();

@@ -7,6 +7,8 @@ export interface UserRecord {
   admin: boolean;
   active: boolean;
   createdAt: number;
+  /** What the user may do beyond their own sessions (such as `events`); admins may do everything. */
+  permissions: string[];
 }
 
 /** A user as lists show it: never the password hash. */

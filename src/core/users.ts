@@ -21,7 +21,13 @@ export class UserDirectory {
     dummyPasswordHash(scrypt).catch(() => {});
   }
 
-  async createUser(input: { username: string; password: string; admin?: boolean; actor?: string | null }): Promise<UserSummary> {
+  async createUser(input: {
+    username: string;
+    password: string;
+    admin?: boolean;
+    permissions?: string[];
+    actor?: string | null;
+  }): Promise<UserSummary> {
     assertUsername(input.username);
     assertNewPassword(input.password);
     const user: UserRecord = {
@@ -31,6 +37,7 @@ export class UserDirectory {
       admin: input.admin ?? false,
       active: true,
       createdAt: this.clock.now(),
+      permissions: [...new Set(input.permissions ?? [])].sort(),
     };
     await this.users.create(user);
     const audit = {

@@ -26,6 +26,18 @@ export function runDataConformance(open: OpenStore): void {
         assert.equal(await f.store.users.setActive('nobody', false), false);
       }));
 
+    test('permissions round-trip (sorted, each once), and a user created without any has none', () =>
+      withStore(open, async (f) => {
+        await f.users.createUser({ username: 'ev', password: 'events-pass-1', permissions: ['events', 'audit'] });
+        await f.user('plain');
+        assert.deepEqual((await f.store.users.find('ev'))?.permissions, ['audit', 'events']);
+        assert.deepEqual((await f.store.users.find('plain'))?.permissions, []);
+        assert.deepEqual((await f.store.users.list()).map((u) => [u.username, u.permissions]), [
+          ['ev', ['audit', 'events']],
+          ['plain', []],
+        ]);
+      }));
+
     test('a taken username is refused with DUPLICATE_USERNAME and the first user is kept', () =>
       withStore(open, async (f) => {
         const first = await f.user('dupe');

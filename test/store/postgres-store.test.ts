@@ -160,4 +160,42 @@ describe('PostgreSQL store: what several nodes on one database rely on', { skip 
       await store.close();
     }
   });
+
+  test('a database made by schema 1 upgrades to 3: its users keep everything and have no permissions', async () => {
+    const old = await createThrowawayDatabase();
+    try {
+      const client = new pg.Client({ connectionString: old.url });
+      await client.connect();
+      try {
+        await client.query('CREATE TABLE sessiond_schema_migrations (version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)');
+        for (const m of POSTGRES_MIGRATIONS.filter((m) => m.version < 3)) {
+          await client.query(m.sql);
+          await client.query('INSERT INTO sessiond_schema_migrations (version, applied_at) VALUES ($1, 1)', [m.version]);
+        }
+        await client.query(
+          "INSERT INTO users (user_id, username, password_hash, admin, active, created_at) VALUES ('005000000000000OLD', 'olga', 'scrypt$old-hash', true, true, 1234)",
+        );
+      } finally {
+        await client.end();
+      }
+      const store = await openPostgresStore(old.url, TEST_POSTGRES_OPTIONS);
+      try {
+        assert.deepEqual(await store.users.find('olga'), {
+          userId: '005000000000000OLD',
+          username: 'olga',
+          passwordHash: 'scrypt$old-hash',
+          admin: true,
+          active: true,
+          createdAt: 1234,
+          permissions: [],
+        });
+      } finally {
+        await store.close();
+      }
+      const { rows } = await sql(old.url, 'SELECT version FROM sessiond_schema_migrations ORDER BY version');
+      assert.deepEqual(rows.map((r: { version: number }) => r.version), [1, 3]);
+    } finally {
+      await old.drop();
+    }
+  });
 });

@@ -99,6 +99,31 @@ describe('redis store', { skip }, () => {
     }
   });
 
+  test('a user written before permissions existed (no pm field) reads back with none, alone and in the list', async () => {
+    const store = await open();
+    const raw = await rawClient(target);
+    try {
+      // What the previous version's create script wrote.
+      await raw.hset(store.keys.user('olga'), 'id', '005000000000000OLD', 'pw', 'scrypt$old-hash', 'ad', '1', 'ac', '1', 'c', '1234');
+      await raw.zadd(store.keys.users(), 0, 'olga');
+      const olga = {
+        userId: '005000000000000OLD',
+        username: 'olga',
+        passwordHash: 'scrypt$old-hash',
+        admin: true,
+        active: true,
+        createdAt: 1234,
+        permissions: [],
+      };
+      assert.deepEqual(await store.users.find('olga'), olga);
+      const { passwordHash: _hidden, ...summary } = olga;
+      assert.deepEqual(await store.users.list(), [summary]);
+    } finally {
+      await raw.quit();
+      await store.close();
+    }
+  });
+
   test('a prefix with hash-tag braces is refused, in the store and in the config', async () => {
     await assert.rejects(openRedisStore(target, { prefix: '{app}:' }), /prefix/);
     assert.throws(

@@ -92,4 +92,39 @@ describe('sqlite store file', () => {
       await store.close();
     }
   });
+
+  test('a file made by schema 2 upgrades to 3: its users keep everything and have no permissions', async () => {
+    const path = join(dir, 'schema-2.db');
+    const old = new Database(path);
+    old.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)');
+    for (const m of SQLITE_MIGRATIONS.filter((m) => m.version <= 2)) {
+      old.exec(m.sql);
+      old.prepare('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)').run(m.version, 1);
+    }
+    old.prepare('INSERT INTO users (user_id, username, password_hash, admin, active, created_at) VALUES (?, ?, ?, ?, ?, ?)')
+      .run('005000000000000OLD', 'olga', 'scrypt$old-hash', 1, 1, 1234);
+    old.close();
+
+    const store = openSqliteStore(path);
+    try {
+      assert.deepEqual(await store.users.find('olga'), {
+        userId: '005000000000000OLD',
+        username: 'olga',
+        passwordHash: 'scrypt$old-hash',
+        admin: true,
+        active: true,
+        createdAt: 1234,
+        permissions: [],
+      });
+    } finally {
+      await store.close();
+    }
+    const raw = new Database(path, { readonly: true });
+    try {
+      const versions = raw.prepare('SELECT version FROM schema_migrations ORDER BY version').all() as Array<{ version: number }>;
+      assert.deepEqual(versions.map((v) => v.version), [1, 2, 3]);
+    } finally {
+      raw.close();
+    }
+  });
 });

@@ -130,7 +130,15 @@ export function registerAdminRoutes(app: FastifyInstance, ctx: SessiondContext, 
       await auth.admin(request);
       const users = await ctx.users.listUsers();
       // Times as ISO text, as every other answer of this API gives them.
-      return { users: users.map((u) => ({ ...u, createdAt: new Date(u.createdAt).toISOString() })) };
+      return {
+        users: users.map((u) => ({
+          userId: u.userId,
+          username: u.username,
+          admin: u.admin,
+          active: u.active,
+          createdAt: new Date(u.createdAt).toISOString(),
+        })),
+      };
     }),
   );
 

@@ -10,8 +10,8 @@ export class PostgresUsers implements Users {
   async create(user: UserRecord): Promise<void> {
     try {
       await this.db.query(
-        'INSERT INTO users (user_id, username, password_hash, admin, active, created_at) VALUES ($1, $2, $3, $4, $5, $6)',
-        [user.userId, user.username, user.passwordHash, user.admin, user.active, user.createdAt],
+        'INSERT INTO users (user_id, username, password_hash, admin, active, created_at, permissions) VALUES ($1, $2, $3, $4, $5, $6, $7)',
+        [user.userId, user.username, user.passwordHash, user.admin, user.active, user.createdAt, user.permissions],
       );
     } catch (error) {
       if ((error as { code?: unknown }).code === '23505') throw new SessiondError('DUPLICATE_USERNAME');

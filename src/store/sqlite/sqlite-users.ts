@@ -9,7 +9,7 @@ export class SqliteUsers implements Users {
 
   constructor(db: Database.Database) {
     this.stmt = {
-      insert: db.prepare('INSERT INTO users (user_id, username, password_hash, admin, active, created_at) VALUES (?, ?, ?, ?, ?, ?)'),
+      insert: db.prepare('INSERT INTO users (user_id, username, password_hash, admin, active, created_at, permissions) VALUES (?, ?, ?, ?, ?, ?, ?)'),
       byName: db.prepare<[string], UserRow>('SELECT * FROM users WHERE username = ?'),
       list: db.prepare<[], UserRow>('SELECT * FROM users ORDER BY username'),
       setActive: db.prepare('UPDATE users SET active = ? WHERE username = ?'),
@@ -18,7 +18,7 @@ export class SqliteUsers implements Users {
 
   async create(user: UserRecord): Promise<void> {
     try {
-      this.stmt.insert.run(user.userId, user.username, user.passwordHash, user.admin ? 1 : 0, user.active ? 1 : 0, user.createdAt);
+      this.stmt.insert.run(user.userId, user.username, user.passwordHash, user.admin ? 1 : 0, user.active ? 1 : 0, user.createdAt, JSON.stringify(user.permissions));
     } catch (error) {
       if (error instanceof Database.SqliteError && error.code.startsWith('SQLITE_CONSTRAINT')) throw new SessiondError('DUPLICATE_USERNAME');
       throw error;
