@@ -3,8 +3,8 @@ import { runStoreConformance } from './conformance.ts';
 
 /**
  * The in-memory reference store runs the same suite as every other store: where they differ,
- * the reference says what the ports mean. It keeps nothing across a restart, has no bytes to
- * dump and no write that can fail part-way, so those three cases say they skipped and why.
+ * the reference says what the ports mean. It keeps nothing across a restart and has no write
+ * that can fail part-way, so those two cases say they skipped and why.
  */
 runStoreConformance('memory', async () => {
   const store = openMemoryStore();
@@ -13,5 +13,6 @@ runStoreConformance('memory', async () => {
     async cleanup() {
       await store.close();
     },
+    rawDump: async () => store.dump(),
   };
 });

@@ -10,6 +10,11 @@ export class MemoryAuditLog implements AuditLog {
     for (const r of records) this.records.push({ ...r });
   }
 
+  /** Everything held, as plain data. */
+  snapshot(): unknown {
+    return this.records;
+  }
+
   async append(records: ReadonlyArray<AuditRecord>): Promise<void> {
     this.write(records);
   }

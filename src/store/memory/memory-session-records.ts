@@ -78,6 +78,11 @@ export class MemorySessionRecords implements SessionRecords {
     return settled.answers.map((s) => (s ? { ...s } : null));
   }
 
+  /** Everything held, as plain data (what a dump of the store would show). */
+  snapshot(): unknown {
+    return { sessions: [...this.byHash.values()], handles: [...this.hashOfHandle] };
+  }
+
   private remove(sessions: ReadonlyArray<SessionRecord>): void {
     for (const s of sessions) {
       this.byHash.delete(s.idHash);

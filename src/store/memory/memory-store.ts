@@ -9,15 +9,25 @@ import { MemoryWebSessions } from './memory-web-sessions.ts';
  * The in-memory store: the reference implementation of the ports, fast enough for core's own
  * tests. Nothing survives the process; a closed store answers SERVICE_UNAVAILABLE like any other.
  */
-export function openMemoryStore(): Store {
+export interface MemoryStore extends Store {
+  /** Everything the store holds, as JSON: what a dump of its contents would show (tests search it for secrets). */
+  dump(): string;
+}
+
+export function openMemoryStore(): MemoryStore {
   const audit = new MemoryAuditLog();
+  const sessions = new MemorySessionRecords(audit);
+  const users = new MemoryUsers();
+  const webSessions = new MemoryWebSessions();
   let open = true;
-  const store: Store = {
+  const store: MemoryStore = {
     kind: 'memory',
-    sessions: new MemorySessionRecords(audit),
-    users: new MemoryUsers(),
+    sessions,
+    users,
     audit,
-    webSessions: new MemoryWebSessions(),
+    webSessions,
+    dump: () =>
+      JSON.stringify({ sessions: sessions.snapshot(), users: users.snapshot(), audit: audit.snapshot(), webSessions: webSessions.snapshot() }),
     async ping() {
       if (!open) throw new SessiondError('SERVICE_UNAVAILABLE', 'the memory store was closed');
     },
@@ -29,7 +39,7 @@ export function openMemoryStore(): Store {
 }
 
 /** Every port method of a closed memory store fails closed, as a stopped server would. */
-function guardClosed(store: Store, isOpen: () => boolean): Store {
+function guardClosed(store: MemoryStore, isOpen: () => boolean): MemoryStore {
   const guard = <T extends object>(port: T): T =>
     new Proxy(port, {
       get(target, name, receiver) {

@@ -5,6 +5,11 @@ import type { UserRecord, UserSummary } from '../../core/types.ts';
 export class MemoryUsers implements Users {
   private readonly byName = new Map<string, UserRecord>();
 
+  /** Everything held, as plain data. */
+  snapshot(): unknown {
+    return [...this.byName.values()];
+  }
+
   async create(user: UserRecord): Promise<void> {
     if (this.byName.has(user.username)) throw new SessiondError('DUPLICATE_USERNAME');
     this.byName.set(user.username, { ...user });

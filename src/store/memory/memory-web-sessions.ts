@@ -5,6 +5,11 @@ import type { WebSessionRecord } from '../../core/types.ts';
 export class MemoryWebSessions implements WebSessionRecords {
   private readonly byHash = new Map<string, WebSessionRecord>();
 
+  /** Everything held, as plain data. */
+  snapshot(): unknown {
+    return [...this.byHash.values()];
+  }
+
   async insert(record: WebSessionRecord): Promise<void> {
     this.byHash.set(record.idHash, { ...record });
   }
