@@ -3,11 +3,11 @@ import { hashPassword, type ScryptParams } from '../src/core/password.ts';
 import { newRecordId } from '../src/core/secret-id.ts';
 import { makeSessionIds } from './session-ids.ts';
 import { seededSessionTimes } from './session-times.ts';
-import { SqliteStore } from '../src/store/sqlite/sqlite-store.ts';
+import { openSqliteStore } from '../src/store/sqlite/sqlite-store.ts';
 
 /**
  * Fills a fresh sessiond SQLite file before its server starts: the schema comes from
- * SqliteStore itself (its migrations), one real user is created through the store, and the
+ * openSqliteStore itself (its migrations), one real user is created through the store, and the
  * sessions are bulk-inserted in ONE transaction with real IDs and their real SHA-256 hashes,
  * exactly the rows a login writes (without the per-login audit row and fsync, which would
  * make 1 M sessions take an hour). The IDs the bench needs are handed back.
@@ -33,15 +33,16 @@ export interface Seeded {
 export async function seedSqlite(options: SeedOptions): Promise<Seeded> {
   const started = Date.now();
   const username = 'bench-user';
-  const store = new SqliteStore(options.path);
+  const store = openSqliteStore(options.path);
   try {
-    await store.createUser({
+    await store.users.create({
       userId: newRecordId('005'),
       username,
       passwordHash: await hashPassword(BENCH_PASSWORD, options.scrypt),
       admin: false,
       active: true,
       createdAt: Date.now(),
+      permissions: [],
     });
   } finally {
     await store.close();

@@ -45,11 +45,11 @@ export interface Sessiond {
 export async function createCore(config: Config, options: SessiondOptions = {}) {
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? createLogger(config.logLevel);
-  const { store, bus } = await openStore(config.store);
+  const { store, bus } = await openStore(config.store, logger);
   const events = new SessionEvents();
   const metrics = new Metrics();
   const policies = new ExpiryPolicies(config.expiry, new Map(Object.entries(config.projects)));
-  const users = new UserDirectory(store, clock, events, { N: config.scryptN, r: 8, p: 1 });
+  const users = new UserDirectory(store.users, store.audit, clock, events, { N: config.scryptN, r: 8, p: 1 });
   const cache = new SessionCache(config.cache);
   const throttle = options.throttle ?? new MemoryLoginThrottle(config.login);
   const service = new SessionService({ store, bus, cache, clock, policies, users, throttle, events });
@@ -122,8 +122,8 @@ export async function createSessiond(config: Config, options: SessiondOptions = 
 
   const sweeper = setInterval(() => {
     service.sweepExpired().catch((error: unknown) => logger.warn({ err: error }, 'expired-session sweep failed; will retry'));
-    store
-      .sweepExpiredWebSessions(core.clock.now(), 1000)
+    store.webSessions
+      .sweepExpired(core.clock.now(), 1000)
       .catch((error: unknown) => logger.warn({ err: error }, 'expired web-session sweep failed; will retry'));
   }, config.sweepIntervalMs);
   sweeper.unref();

@@ -57,7 +57,7 @@ const envSchema = z.object({
   SESSIOND_LOGIN_FAILURE_WINDOW_SECONDS: seconds(15 * 60),
   SESSIOND_LOGIN_LOCKOUT_SECONDS: seconds(15 * 60),
   SESSIOND_LOGINS_PER_USER_PER_HOUR: seconds(3600),
-  // Unset: on for SQLite (exact there: see SqliteStore.hasChangedElsewhere), off for shared stores.
+  // Unset: on for SQLite (exact there: see SqliteSessionRecords.hasChangedElsewhere), off for shared stores.
   SESSIOND_CACHE_MAX_AGE_MS: z.coerce.number().int().min(0).optional(),
   SESSIOND_CACHE_MAX_ENTRIES: nonNegative(100_000),
   SESSIOND_SWEEP_INTERVAL_SECONDS: seconds(60),

@@ -129,7 +129,7 @@ function throwawayRedis(): StoreUnderTest {
 async function seedThroughStore(env: Record<string, string>, count: number): Promise<{ ids: string[]; username: string; seedMs: number }> {
   const started = Date.now();
   const { openStore } = await import('../../src/store/open-store.ts');
-  const { store, bus } = await openStore(loadConfig(env).store);
+  const { store, bus } = await openStore(loadConfig(env).store, console);
   try {
     const owners = Array.from({ length: 1000 }, (_, i) => ({ userId: newRecordId('005'), username: i === 0 ? 'bench-user' : `owner-${i}` }));
     const ids = makeSessionIds(count);
@@ -148,7 +148,7 @@ async function seedThroughStore(env: Record<string, string>, count: number): Pro
     };
     let next = 0;
     const worker = async () => {
-      while (next < count) await store.insertSession(record(next++));
+      while (next < count) await store.sessions.insert(record(next++));
     };
     await Promise.all(Array.from({ length: 32 }, worker));
     return { ids: ids.slice(0, ROTATE_OVER).map((r) => r.id), username: owners[0]!.username, seedMs: Date.now() - started };

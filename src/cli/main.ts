@@ -75,7 +75,8 @@ users
   .action(async (opts: { json: boolean }) => {
     await withCore(async ({ users }) => {
       const list = await users.listUsers();
-      if (opts.json) return void process.stdout.write(`${JSON.stringify(list, null, 2)}\n`);
+      const shown = list.map(({ userId, username, admin, active, createdAt }) => ({ userId, username, admin, active, createdAt }));
+      if (opts.json) return void process.stdout.write(`${JSON.stringify(shown, null, 2)}\n`);
       for (const u of list) {
         process.stdout.write(`${u.username}\t${u.userId}\t${u.admin ? 'admin' : 'user'}\t${u.active ? 'active' : 'inactive'}\n`);
       }

@@ -7,14 +7,15 @@ import type { LoginThrottle } from './login-throttle.ts';
 import { hashSecretId, isWellFormedHandle, isWellFormedSessionId, newHandle, newSessionId } from './secret-id.ts';
 import type { SessionCache } from './session-cache.ts';
 import type { SessionEvents } from './session-events.ts';
-import type { InvalidationBus, SessionStore } from './session-store.ts';
+import type { InvalidationBus } from './invalidation-bus.ts';
+import type { Store } from './ports/store.ts';
 import { MAX_IDS_PER_CALL } from './status-codes.ts';
 import type { EndContext, EndReason, SessionListFilter, SessionPage, SessionRecord, UserRecord } from './types.ts';
 import type { UserDirectory } from './users.ts';
 import { sessionCreatedAudit, sessionEndedAudit } from './audit.ts';
 
 export interface SessionServiceDeps {
-  store: SessionStore;
+  store: Store;
   bus: InvalidationBus;
   cache: SessionCache;
   clock: Clock;
@@ -85,7 +86,7 @@ export class SessionService {
       idleExpiresAt: now + policy.idleTimeoutMs,
       absoluteExpiresAt: now + policy.absoluteLifetimeMs,
     };
-    await store.insertSession(session);
+    await store.sessions.insert(session);
     events.emit(sessionCreatedAudit(session));
     return { sessionId, session, user, idleTimeoutSeconds: Math.floor(policy.idleTimeoutMs / 1000) };
   }
@@ -100,13 +101,13 @@ export class SessionService {
     const idHash = hashSecretId(sessionId);
     const now = clock.now();
     // Another process (the CLI, on SQLite) may have ended sessions this node has cached.
-    if (cache.enabled && store.hasChangedElsewhere?.()) cache.clear();
+    if (cache.enabled && store.sessions.hasChangedElsewhere?.()) cache.clear();
     const epoch = cache.epoch;
 
     let session = cache.get(idHash);
     // A cached copy that looks expired may only be stale (another node slid the timer): ask the store.
     if (!session || isExpired(session, now)) {
-      session = (await store.findSessionByHash(idHash)) ?? undefined;
+      session = (await store.sessions.findByHash(idHash)) ?? undefined;
       if (!session || isExpired(session, now)) throw new SessiondError('INVALID_SESSION_ID');
       cache.set(session, epoch);
     }
@@ -116,7 +117,7 @@ export class SessionService {
       const idleExpiresAt = Math.min(now + policy.idleTimeoutMs, session.absoluteExpiresAt);
       session = { ...session, lastSeenAt: now, idleExpiresAt: Math.max(idleExpiresAt, session.idleExpiresAt) };
       cache.set(session, epoch);
-      await store.touchSession(idHash, session.lastSeenAt, session.idleExpiresAt);
+      await store.sessions.touch(idHash, session.lastSeenAt, session.idleExpiresAt);
     }
     return session;
   }
@@ -163,7 +164,7 @@ export class SessionService {
   async invalidateByHandles(actorHandle: string, handles: ReadonlyArray<string>): Promise<InvalidateSessionsResult[]> {
     assertIdLimit(handles.length);
     const ctx = this.endContext('admin', actorHandle);
-    const ended = await this.deps.store.endSessionsByHandle(
+    const ended = await this.deps.store.sessions.endByHandle(
       handles.map((h) => (isWellFormedHandle(h) ? h : null)),
       ctx,
     );
@@ -176,13 +177,13 @@ export class SessionService {
     const user = await this.deps.users.findByUsername(username);
     if (!user) throw new SessiondError('NOT_FOUND', `no user named ${username}`);
     const ctx = this.endContext('admin', actor);
-    const ended = await this.deps.store.endSessionsOfUser(user.userId, ctx);
+    const ended = await this.deps.store.sessions.endOfUser(user.userId, ctx);
     await this.afterEnd(ended, ctx);
     return ended.length;
   }
 
   listSessions(filter: SessionListFilter): Promise<SessionPage> {
-    return this.deps.store.listSessions(filter, this.deps.clock.now());
+    return this.deps.store.sessions.list(filter, this.deps.clock.now());
   }
 
   /** Removes expired sessions in batches; answers how many. Safe to run on several nodes. */
@@ -190,7 +191,7 @@ export class SessionService {
     let total = 0;
     for (let i = 0; i < maxBatches; i++) {
       const ctx = this.endContext('expired', 'sweeper');
-      const removed = await this.deps.store.sweepExpiredSessions(ctx.now, batchSize);
+      const removed = await this.deps.store.sessions.sweepExpired(ctx.now, batchSize);
       await this.afterEnd(removed, ctx);
       total += removed.length;
       if (removed.length < batchSize) break;
@@ -209,7 +210,7 @@ export class SessionService {
 
   private async end(hashes: ReadonlyArray<string | null>, reason: EndReason, actor: string): Promise<Array<SessionRecord | null>> {
     const ctx = this.endContext(reason, actor);
-    const ended = await this.deps.store.endSessionsByHash(hashes, ctx);
+    const ended = await this.deps.store.sessions.endByHash(hashes, ctx);
     await this.afterEnd(ended, ctx);
     return ended;
   }

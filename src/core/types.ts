@@ -7,6 +7,8 @@ export interface UserRecord {
   admin: boolean;
   active: boolean;
   createdAt: number;
+  /** What the user may do beyond their own sessions (such as `events`); admins may do everything. */
+  permissions: string[];
 }
 
 /** A user as lists show it: never the password hash. */
@@ -40,17 +42,21 @@ export interface SessionView {
 
 export type EndReason = 'logout' | 'invalidated' | 'admin' | 'expired' | 'user-sessions-ended';
 
-export type AuditEventName =
-  | 'session.created'
-  | 'session.ended'
-  | 'pool.released'
-  | 'pool.reused'
-  | 'pool.missed'
-  | 'pool.evicted'
-  | 'pool.close-failed'
-  | 'web.login'
-  | 'web.logout'
-  | 'user.created';
+/** Every audit event name, in one list every store validates against. */
+export const AUDIT_EVENT_NAMES = [
+  'session.created',
+  'session.ended',
+  'pool.released',
+  'pool.reused',
+  'pool.missed',
+  'pool.evicted',
+  'pool.close-failed',
+  'web.login',
+  'web.logout',
+  'user.created',
+] as const;
+
+export type AuditEventName = (typeof AUDIT_EVENT_NAMES)[number];
 
 export interface AuditRecord {
   at: number;

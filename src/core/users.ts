@@ -4,13 +4,15 @@ import { assertNewPassword, assertUsername } from './input-rules.ts';
 import { DEFAULT_SCRYPT, dummyPasswordHash, hashPassword, verifyPassword, type ScryptParams } from './password.ts';
 import { newRecordId } from './secret-id.ts';
 import type { SessionEvents } from './session-events.ts';
-import type { SessionStore } from './session-store.ts';
+import type { Users } from './ports/users.ts';
+import type { AuditLog } from './ports/audit-log.ts';
 import type { UserRecord, UserSummary } from './types.ts';
 
 /** The user directory: who may sign in, with what password, and who is an admin. */
 export class UserDirectory {
   constructor(
-    private readonly store: SessionStore,
+    private readonly users: Users,
+    private readonly audit: AuditLog,
     private readonly clock: Clock,
     private readonly events: SessionEvents,
     private readonly scrypt: ScryptParams = DEFAULT_SCRYPT,
@@ -19,7 +21,13 @@ export class UserDirectory {
     dummyPasswordHash(scrypt).catch(() => {});
   }
 
-  async createUser(input: { username: string; password: string; admin?: boolean; actor?: string | null }): Promise<UserSummary> {
+  async createUser(input: {
+    username: string;
+    password: string;
+    admin?: boolean;
+    permissions?: string[];
+    actor?: string | null;
+  }): Promise<UserSummary> {
     assertUsername(input.username);
     assertNewPassword(input.password);
     const user: UserRecord = {
@@ -29,8 +37,9 @@ export class UserDirectory {
       admin: input.admin ?? false,
       active: true,
       createdAt: this.clock.now(),
+      permissions: [...new Set(input.permissions ?? [])].sort(),
     };
-    await this.store.createUser(user);
+    await this.users.create(user);
     const audit = {
       at: user.createdAt,
       event: 'user.created' as const,
@@ -40,22 +49,22 @@ export class UserDirectory {
       reason: user.admin ? 'admin' : null,
       actor: input.actor ?? null,
     };
-    await this.store.appendAudit([audit]);
+    await this.audit.append([audit]);
     this.events.emit(audit);
     const { passwordHash: _hidden, ...summary } = user;
     return summary;
   }
 
   listUsers(): Promise<UserSummary[]> {
-    return this.store.listUsers();
+    return this.users.list();
   }
 
   async setActive(username: string, active: boolean): Promise<void> {
-    if (!(await this.store.setUserActive(username, active))) throw new SessiondError('NOT_FOUND', `no user named ${username}`);
+    if (!(await this.users.setActive(username, active))) throw new SessiondError('NOT_FOUND', `no user named ${username}`);
   }
 
   findByUsername(username: string): Promise<UserRecord | null> {
-    return this.store.findUserByUsername(username);
+    return this.users.find(username);
   }
 
   /**
@@ -63,14 +72,14 @@ export class UserDirectory {
    * users are checked against a dummy hash so every wrong answer takes about the same time.
    */
   async verifyCredentials(username: string, password: string): Promise<UserRecord | null> {
-    const user = await this.store.findUserByUsername(username);
+    const user = await this.users.find(username);
     const ok = await verifyPassword(password, user?.passwordHash ?? (await dummyPasswordHash(this.scrypt)));
     return user && ok && user.active ? user : null;
   }
 
   /** Creates the first admin from configuration when no user `admin` exists yet; answers whether it did. */
   async ensureAdmin(password: string): Promise<boolean> {
-    if (await this.store.findUserByUsername('admin')) return false;
+    if (await this.users.find('admin')) return false;
     try {
       await this.createUser({ username: 'admin', password, admin: true, actor: 'system' });
       return true;

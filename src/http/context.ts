@@ -3,7 +3,8 @@ import type { Config } from '../config.ts';
 import type { Clock } from '../core/clock.ts';
 import type { SessionEvents } from '../core/session-events.ts';
 import type { SessionService } from '../core/session-service.ts';
-import type { InvalidationBus, SessionStore } from '../core/session-store.ts';
+import type { InvalidationBus } from '../core/invalidation-bus.ts';
+import type { Store } from '../core/ports/store.ts';
 import type { UserDirectory } from '../core/users.ts';
 import type { Metrics } from '../observability/metrics.ts';
 
@@ -11,7 +12,7 @@ import type { Metrics } from '../observability/metrics.ts';
 export interface SessiondContext {
   config: Config;
   clock: Clock;
-  store: SessionStore;
+  store: Store;
   bus: InvalidationBus;
   service: SessionService;
   users: UserDirectory;

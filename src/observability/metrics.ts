@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { AuditEventName, AuditRecord } from '../core/types.ts';
+import { AUDIT_EVENT_NAMES, type AuditEventName, type AuditRecord } from '../core/types.ts';
 import type { StatusCode } from '../core/status-codes.ts';
 
 /**
@@ -7,18 +7,7 @@ import type { StatusCode } from '../core/status-codes.ts';
  * (or a route template): never a handle, username, pool key, URL, error ID or other caller
  * text, so the number of series stays the same however many users sign in.
  */
-const EVENTS: ReadonlySet<AuditEventName> = new Set<AuditEventName>([
-  'session.created',
-  'session.ended',
-  'pool.released',
-  'pool.reused',
-  'pool.missed',
-  'pool.evicted',
-  'pool.close-failed',
-  'web.login',
-  'web.logout',
-  'user.created',
-]);
+const EVENTS: ReadonlySet<AuditEventName> = new Set<AuditEventName>(AUDIT_EVENT_NAMES);
 
 /**
  * Why a session ended (core's EndReason), why the pool evicted (its EvictReason), `admin` for

@@ -1,22 +1,30 @@
 import type { StoreUrl } from '../config.ts';
-import { LocalInvalidationBus, type InvalidationBus, type SessionStore } from '../core/session-store.ts';
-import { SqliteStore } from './sqlite/sqlite-store.ts';
+import { LocalInvalidationBus, type InvalidationBus } from '../core/invalidation-bus.ts';
+import type { Store } from '../core/ports/store.ts';
+import { openSqliteStore } from './sqlite/sqlite-store.ts';
 import { PostgresInvalidationBus } from './postgres/postgres-bus.ts';
-import { PostgresStore } from './postgres/postgres-store.ts';
+import { openPostgresStore } from './postgres/postgres-store.ts';
 import { openRedis } from './redis/open-redis.ts';
 
 export interface OpenedStore {
-  store: SessionStore;
+  store: Store;
   bus: InvalidationBus;
 }
 
+/** Where a store reports trouble that no request sees (a pooled connection lost while idle). */
+export interface StoreLog {
+  warn(details: { err: unknown }, message: string): void;
+}
+
 /** Opens the store a config names, with the invalidation bus that fits it. */
-export async function openStore(url: StoreUrl): Promise<OpenedStore> {
+export async function openStore(url: StoreUrl, log: StoreLog): Promise<OpenedStore> {
   switch (url.kind) {
     case 'sqlite':
-      return { store: new SqliteStore(url.path), bus: new LocalInvalidationBus() };
+      return { store: openSqliteStore(url.path), bus: new LocalInvalidationBus() };
     case 'postgres': {
-      const store = await PostgresStore.open(url.url);
+      const store = await openPostgresStore(url.url, {
+        onIdleError: (error) => log.warn({ err: error }, 'an idle PostgreSQL connection failed; the pool dropped it'),
+      });
       try {
         return { store, bus: await PostgresInvalidationBus.open(url.url) };
       } catch (error) {

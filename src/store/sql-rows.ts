@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import type { AuditRecord, SessionRecord, UserRecord, UserSummary, WebSessionRecord } from '../core/types.ts';
 
 /**
@@ -23,7 +24,11 @@ export interface UserRow {
   admin: boolean | number;
   active: boolean | number;
   created_at: number;
+  /** PostgreSQL: text[]; SQLite: a JSON array as text (migration 3). */
+  permissions: string[] | string;
 }
+
+const permissionList = z.array(z.string());
 
 export interface AuditRow {
   at: number;
@@ -70,6 +75,7 @@ export function toUser(row: UserRow): UserRecord {
     admin: row.admin === true || row.admin === 1,
     active: row.active === true || row.active === 1,
     createdAt: row.created_at,
+    permissions: permissionList.parse(typeof row.permissions === 'string' ? JSON.parse(row.permissions) : row.permissions),
   };
 }
 

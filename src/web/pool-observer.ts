@@ -16,7 +16,7 @@ export function observePool(pool: SessionPool, ctx: SessiondContext): void {
     ctx.metrics.poolEntries.set(pool.size);
     const audit: AuditRecord = { at: ctx.clock.now(), event, userId: null, actor: 'pool', ...fields };
     ctx.events.emit(audit);
-    ctx.store.appendAudit([audit]).catch((error: unknown) => ctx.logger.warn({ err: error, event }, 'could not write a pool audit record'));
+    ctx.store.audit.append([audit]).catch((error: unknown) => ctx.logger.warn({ err: error, event }, 'could not write a pool audit record'));
   };
 
   pool.on('reuse', (e: PoolEventInfo) => record('hit', 'pool.reused', { handle: e.handle, project: e.project, reason: e.key }));

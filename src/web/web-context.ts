@@ -51,7 +51,7 @@ export async function audit(deps: WebDeps, event: AuditEventName, handle: string
   const record = { at: deps.ctx.clock.now(), event, handle, userId: null, project: null, reason, actor: 'web' };
   deps.ctx.events.emit(record);
   try {
-    await deps.ctx.store.appendAudit([record]);
+    await deps.ctx.store.audit.append([record]);
   } catch (error) {
     deps.ctx.logger.warn({ err: error, event }, 'could not write a web audit record');
   }

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Clock } from '../core/clock.ts';
 import { hashSecretId, isWellFormedWebSessionId, newHandle, newWebSessionId } from '../core/secret-id.ts';
-import type { SessionStore } from '../core/session-store.ts';
+import type { WebSessionRecords } from '../core/ports/web-session-records.ts';
 import type { WebSessionRecord } from '../core/types.ts';
 import { openWebSessionData, sealWebSessionData } from './web-session-crypto.ts';
 
@@ -40,7 +40,7 @@ export interface LoadedWebSession {
  */
 export class WebSessions {
   constructor(
-    private readonly store: SessionStore,
+    private readonly store: WebSessionRecords,
     private readonly clock: Clock,
     private readonly limits: { idleTimeoutMs: number; absoluteLifetimeMs: number },
   ) {}
@@ -62,7 +62,7 @@ export class WebSessions {
       absoluteExpiresAt: now + this.limits.absoluteLifetimeMs,
       data: sealWebSessionData(id, JSON.stringify(data)),
     };
-    await this.store.insertWebSession(record);
+    await this.store.insert(record);
     return { id, record, data };
   }
 
@@ -81,12 +81,12 @@ export class WebSessions {
     const found = await this.find(cookie);
     if (!found?.expired) return null;
     // Only the request that removes it closes its sessions.
-    return (await this.store.deleteWebSession(found.session.record.idHash)) ? found.session.data : null;
+    return (await this.store.delete(found.session.record.idHash)) ? found.session.data : null;
   }
 
   private async find(cookie: unknown): Promise<{ session: LoadedWebSession; expired: boolean } | null> {
     if (!isWellFormedWebSessionId(cookie)) return null;
-    const record = await this.store.findWebSessionByHash(hashSecretId(cookie));
+    const record = await this.store.find(hashSecretId(cookie));
     if (!record) return null;
     const plaintext = openWebSessionData(cookie, record.data);
     if (plaintext === null) return null;
@@ -120,7 +120,7 @@ export class WebSessions {
   /** Saves the data and slides the idle timer. */
   async save(session: LoadedWebSession): Promise<void> {
     const now = this.clock.now();
-    await this.store.updateWebSession(session.record.idHash, {
+    await this.store.update(session.record.idHash, {
       lastSeenAt: now,
       idleExpiresAt: Math.min(now + this.limits.idleTimeoutMs, session.record.absoluteExpiresAt),
       data: sealWebSessionData(session.id, JSON.stringify(session.data)),
@@ -128,6 +128,6 @@ export class WebSessions {
   }
 
   async destroy(session: LoadedWebSession): Promise<void> {
-    await this.store.deleteWebSession(session.record.idHash);
+    await this.store.delete(session.record.idHash);
   }
 }

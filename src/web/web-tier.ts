@@ -55,7 +55,7 @@ export async function createWebTier(ctx: SessiondContext): Promise<WebTier> {
     ctx,
     esm,
     sessions,
-    webSessions: new WebSessions(ctx.store, ctx.clock, { idleTimeoutMs: config.web.idleTimeoutMs, absoluteLifetimeMs: config.web.absoluteLifetimeMs }),
+    webSessions: new WebSessions(ctx.store.webSessions, ctx.clock, { idleTimeoutMs: config.web.idleTimeoutMs, absoluteLifetimeMs: config.web.absoluteLifetimeMs }),
     limiter: new WebLoginLimiter(config.login),
     secureCookies: config.web.secureCookies,
   };

@@ -14,7 +14,7 @@ import { seedSqlite } from '../../bench/seed-sqlite.ts';
 import { percentile } from '../../bench/sequential.ts';
 import { evaluateTargets } from '../../bench/targets.ts';
 import { hashSecretId, isWellFormedSessionId } from '../../src/core/secret-id.ts';
-import { SqliteStore } from '../../src/store/sqlite/sqlite-store.ts';
+import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.ts';
 
 const alive = (pid: number) => {
   try {
@@ -65,15 +65,15 @@ describe('bench harness', () => {
     const path = join(dir, 's.db');
     const seeded = await seedSqlite({ path, sessions: 500, keepIds: 3, scrypt: { N: 1024, r: 8, p: 1 } });
     assert.equal(seeded.ids.length, 3);
-    const store = new SqliteStore(path);
+    const store = openSqliteStore(path);
     try {
       for (const id of seeded.ids) assert.ok(isWellFormedSessionId(id));
-      const first = await store.findSessionByHash(hashSecretId(seeded.ids[0]!));
+      const first = await store.sessions.findByHash(hashSecretId(seeded.ids[0]!));
       assert.equal(first?.username, seeded.username, 'the first kept ID belongs to the bench user');
-      for (const id of seeded.ids.slice(1)) assert.ok(await store.findSessionByHash(hashSecretId(id)));
-      const page = await store.listSessions({ limit: 1000 }, Date.now());
+      for (const id of seeded.ids.slice(1)) assert.ok(await store.sessions.findByHash(hashSecretId(id)));
+      const page = await store.sessions.list({ limit: 1000 }, Date.now());
       assert.equal(page.sessions.length, 500, 'every seeded session is live and listed (indexes rebuilt)');
-      assert.ok(await store.findUserByUsername(seeded.username), 'the bench user exists');
+      assert.ok(await store.users.find(seeded.username), 'the bench user exists');
     } finally {
       await store.close();
     }

@@ -8,12 +8,13 @@ import { hashSecretId } from '../../src/core/secret-id.ts';
 import { SessionCache } from '../../src/core/session-cache.ts';
 import { SessionEvents } from '../../src/core/session-events.ts';
 import { SessionService } from '../../src/core/session-service.ts';
-import { LocalInvalidationBus } from '../../src/core/session-store.ts';
+import { LocalInvalidationBus } from '../../src/core/invalidation-bus.ts';
 import type { AuditRecord } from '../../src/core/types.ts';
 import { UserDirectory } from '../../src/core/users.ts';
-import { SqliteStore } from '../../src/store/sqlite/sqlite-store.ts';
+import { openMemoryStore } from '../../src/store/memory/memory-store.ts';
+import type { Store } from '../../src/core/ports/store.ts';
 
-/** Core's session engine on a real (in-memory) SQLite store, with time moved by hand. */
+/** Core's session engine on the in-memory reference store, with time moved by hand. */
 
 const SECOND = 1000;
 const MINUTE = 60 * SECOND;
@@ -25,18 +26,18 @@ function rejectsWith(code: string) {
 
 describe('core session engine', () => {
   let clock: ManualClock;
-  let store: SqliteStore;
+  let store: Store;
   let service: SessionService;
   let events: AuditRecord[];
   let users: UserDirectory;
 
   beforeEach(async () => {
     clock = new ManualClock();
-    store = new SqliteStore(':memory:');
+    store = openMemoryStore();
     const sessionEvents = new SessionEvents();
     events = [];
     sessionEvents.on((e) => events.push(e));
-    users = new UserDirectory(store, clock, sessionEvents, { N: 1024, r: 8, p: 1 });
+    users = new UserDirectory(store.users, store.audit, clock, sessionEvents, { N: 1024, r: 8, p: 1 });
     service = new SessionService({
       store,
       bus: new LocalInvalidationBus(),
@@ -64,7 +65,7 @@ describe('core session engine', () => {
     assert.match(a.sessionId, /^sd1_[A-Za-z0-9_-]{43}$/);
     assert.notEqual(a.sessionId, b.sessionId);
     assert.equal(Buffer.from(a.sessionId.slice(4), 'base64url').length, 32);
-    const stored = await store.findSessionByHash(hashSecretId(a.sessionId));
+    const stored = await store.sessions.findByHash(hashSecretId(a.sessionId));
     assert.equal(stored?.handle, a.session.handle);
     assert.ok(!JSON.stringify(stored).includes(a.sessionId.slice(4)));
   });
@@ -114,11 +115,11 @@ describe('core session engine', () => {
     const hash = hashSecretId(sessionId);
     clock.advance(59 * SECOND);
     await service.authenticate(sessionId);
-    assert.equal((await store.findSessionByHash(hash))?.lastSeenAt, session.createdAt);
+    assert.equal((await store.sessions.findByHash(hash))?.lastSeenAt, session.createdAt);
     clock.advance(SECOND);
     await service.authenticate(sessionId);
-    assert.equal((await store.findSessionByHash(hash))?.lastSeenAt, session.createdAt + MINUTE);
-    assert.equal((await store.findSessionByHash(hash))?.idleExpiresAt, session.createdAt + MINUTE + 2 * HOUR);
+    assert.equal((await store.sessions.findByHash(hash))?.lastSeenAt, session.createdAt + MINUTE);
+    assert.equal((await store.sessions.findByHash(hash))?.idleExpiresAt, session.createdAt + MINUTE + 2 * HOUR);
   });
 
   test('sweeping removes expired sessions (idle and absolute), audited and announced as expired, and leaves live ones', async () => {
@@ -143,11 +144,11 @@ describe('core session engine', () => {
         ['session.ended', idle.session.handle, 'expired', 'sweeper'],
       ].sort(),
     );
-    assert.equal(await store.findSessionByHash(idle.session.idHash), null);
-    assert.equal(await store.findSessionByHash(busy.session.idHash), null);
-    assert.notEqual(await store.findSessionByHash(fresh.session.idHash), null);
+    assert.equal(await store.sessions.findByHash(idle.session.idHash), null);
+    assert.equal(await store.sessions.findByHash(busy.session.idHash), null);
+    assert.notEqual(await store.sessions.findByHash(fresh.session.idHash), null);
     for (const s of [idle, busy]) {
-      const audit = await store.listAudit({ limit: 10, handle: s.session.handle });
+      const audit = await store.audit.list({ limit: 10, handle: s.session.handle });
       assert.deepEqual(audit.map((r) => [r.event, r.reason]), [['session.ended', 'expired'], ['session.created', null]]);
     }
     assert.equal(await service.sweepExpired(), 0);
@@ -165,7 +166,7 @@ describe('core session engine', () => {
     );
     assert.deepEqual(results[1], results[2]);
     assert.deepEqual(results[2], results[3]);
-    const audit = await store.listAudit({ limit: 10, handle: old.session.handle });
+    const audit = await store.audit.list({ limit: 10, handle: old.session.handle });
     assert.equal(audit[0]?.reason, 'expired');
   });
 
@@ -205,17 +206,17 @@ describe('core session engine', () => {
 
 describe('core with a validation cache', () => {
   let clock: ManualClock;
-  let store: SqliteStore;
+  let store: Store;
 
   before(() => {
     clock = new ManualClock();
-    store = new SqliteStore(':memory:');
+    store = openMemoryStore();
   });
   after(() => store.close());
 
   test('an ended session is refused at once on the node that ended it, even when cached', async () => {
     const events = new SessionEvents();
-    const users = new UserDirectory(store, clock, events, { N: 1024, r: 8, p: 1 });
+    const users = new UserDirectory(store.users, store.audit, clock, events, { N: 1024, r: 8, p: 1 });
     const service = new SessionService({
       store,
       bus: new LocalInvalidationBus(),

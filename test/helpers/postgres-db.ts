@@ -43,3 +43,8 @@ export async function sql(url: string, text: string, params: unknown[] = []): Pr
     await client.end();
   }
 }
+
+/** What tests open a PostgreSQL store with: an idle connection that fails is reported, as the server logs it. */
+export const TEST_POSTGRES_OPTIONS = {
+  onIdleError: (error: Error) => console.warn(`an idle PostgreSQL connection failed: ${error.message}`),
+};

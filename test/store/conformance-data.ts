@@ -11,28 +11,40 @@ export function runDataConformance(open: OpenStore): void {
       withStore(open, async (f) => {
         await f.user('zed');
         await f.user('amy', true);
-        const amy = await f.store.findUserByUsername('amy');
+        const amy = await f.store.users.find('amy');
         assert.equal(amy?.admin, true);
         assert.equal(amy?.active, true);
         assert.match(amy?.passwordHash ?? '', /\S{20,}/);
-        assert.equal(await f.store.findUserByUsername('nobody'), null);
+        assert.equal(await f.store.users.find('nobody'), null);
 
-        const list = await f.store.listUsers();
+        const list = await f.store.users.list();
         assert.deepEqual(list.map((u) => u.username), ['amy', 'zed']);
         assert.ok(list.every((u) => !('passwordHash' in u)));
 
-        assert.equal(await f.store.setUserActive('zed', false), true);
-        assert.equal((await f.store.findUserByUsername('zed'))?.active, false);
-        assert.equal(await f.store.setUserActive('nobody', false), false);
+        assert.equal(await f.store.users.setActive('zed', false), true);
+        assert.equal((await f.store.users.find('zed'))?.active, false);
+        assert.equal(await f.store.users.setActive('nobody', false), false);
+      }));
+
+    test('permissions round-trip (sorted, each once), and a user created without any has none', () =>
+      withStore(open, async (f) => {
+        await f.users.createUser({ username: 'ev', password: 'events-pass-1', permissions: ['events', 'audit'] });
+        await f.user('plain');
+        assert.deepEqual((await f.store.users.find('ev'))?.permissions, ['audit', 'events']);
+        assert.deepEqual((await f.store.users.find('plain'))?.permissions, []);
+        assert.deepEqual((await f.store.users.list()).map((u) => [u.username, u.permissions]), [
+          ['ev', ['audit', 'events']],
+          ['plain', []],
+        ]);
       }));
 
     test('a taken username is refused with DUPLICATE_USERNAME and the first user is kept', () =>
       withStore(open, async (f) => {
         const first = await f.user('dupe');
         await rejectsWith(f.users.createUser({ username: 'dupe', password: 'another-pass-9' }), 'DUPLICATE_USERNAME');
-        const kept = await f.store.findUserByUsername('dupe');
+        const kept = await f.store.users.find('dupe');
         assert.equal(kept?.userId, first.userId);
-        assert.equal((await f.store.listUsers()).length, 1);
+        assert.equal((await f.store.users.list()).length, 1);
       }));
   });
 
@@ -51,14 +63,14 @@ export function runDataConformance(open: OpenStore): void {
           idleExpiresAt: now + 10 * MINUTE,
           absoluteExpiresAt: now + 30 * MINUTE,
         };
-        await f.store.insertSession(s);
-        assert.deepEqual(await f.store.findSessionByHash(s.idHash), s);
-        await f.store.touchSession(s.idHash, now + MINUTE, now + 11 * MINUTE);
-        assert.deepEqual(await f.store.findSessionByHash(s.idHash), { ...s, lastSeenAt: now + MINUTE, idleExpiresAt: now + 11 * MINUTE });
+        await f.store.sessions.insert(s);
+        assert.deepEqual(await f.store.sessions.findByHash(s.idHash), s);
+        await f.store.sessions.touch(s.idHash, now + MINUTE, now + 11 * MINUTE);
+        assert.deepEqual(await f.store.sessions.findByHash(s.idHash), { ...s, lastSeenAt: now + MINUTE, idleExpiresAt: now + 11 * MINUTE });
         const gone = hashSecretId(newSessionId());
-        await f.store.touchSession(gone, now, now + MINUTE);
-        assert.equal(await f.store.findSessionByHash(gone), null);
-        const [created] = await f.store.listAudit({ limit: 1, handle: s.handle });
+        await f.store.sessions.touch(gone, now, now + MINUTE);
+        assert.equal(await f.store.sessions.findByHash(gone), null);
+        const [created] = await f.store.audit.list({ limit: 1, handle: s.handle });
         assert.equal(created?.event, 'session.created', 'insertSession audits the creation');
       }));
 
@@ -74,19 +86,19 @@ export function runDataConformance(open: OpenStore): void {
           reason: `r${i}`,
           actor: 'system',
         });
-        await f.store.appendAudit([record(1, 'h_a'), record(2, 'h_b'), record(3, 'h_a')]);
-        await f.store.appendAudit([record(4, null)]);
-        assert.deepEqual((await f.store.listAudit({ limit: 3 })).map((r) => r.reason), ['r4', 'r3', 'r2']);
-        assert.deepEqual(await f.store.listAudit({ limit: 10, handle: 'h_a' }), [record(3, 'h_a'), record(1, 'h_a')]);
-        assert.deepEqual(await f.store.listAudit({ limit: 10, handle: 'h_none' }), []);
+        await f.store.audit.append([record(1, 'h_a'), record(2, 'h_b'), record(3, 'h_a')]);
+        await f.store.audit.append([record(4, null)]);
+        assert.deepEqual((await f.store.audit.list({ limit: 3 })).map((r) => r.reason), ['r4', 'r3', 'r2']);
+        assert.deepEqual(await f.store.audit.list({ limit: 10, handle: 'h_a' }), [record(3, 'h_a'), record(1, 'h_a')]);
+        assert.deepEqual(await f.store.audit.list({ limit: 10, handle: 'h_none' }), []);
       }));
 
     test('an end call that names nothing live ends nothing and answers nulls', () =>
       withStore(open, async (f) => {
         const ctx = { reason: 'admin' as const, now: f.clock.now(), actor: 'cli' };
-        assert.deepEqual(await f.store.endSessionsByHash([null, hashSecretId(newSessionId())], ctx), [null, null]);
-        assert.deepEqual(await f.store.endSessionsByHandle([null, newHandle()], ctx), [null, null]);
-        assert.deepEqual(await f.store.endSessionsOfUser('005000000000000ZZZ', ctx), []);
+        assert.deepEqual(await f.store.sessions.endByHash([null, hashSecretId(newSessionId())], ctx), [null, null]);
+        assert.deepEqual(await f.store.sessions.endByHandle([null, newHandle()], ctx), [null, null]);
+        assert.deepEqual(await f.store.sessions.endOfUser('005000000000000ZZZ', ctx), []);
         await f.store.ping();
       }));
   });
@@ -105,24 +117,24 @@ export function runDataConformance(open: OpenStore): void {
           data: 'sealed:' + newHandle(),
         });
         const live = make(30 * MINUTE);
-        await f.store.insertWebSession(live);
-        assert.deepEqual(await f.store.findWebSessionByHash(live.idHash), live);
+        await f.store.webSessions.insert(live);
+        assert.deepEqual(await f.store.webSessions.find(live.idHash), live);
 
         const change = { lastSeenAt: now + MINUTE, idleExpiresAt: now + 31 * MINUTE, data: 'sealed:changed' };
-        await f.store.updateWebSession(live.idHash, change);
-        assert.deepEqual(await f.store.findWebSessionByHash(live.idHash), { ...live, ...change });
+        await f.store.webSessions.update(live.idHash, change);
+        assert.deepEqual(await f.store.webSessions.find(live.idHash), { ...live, ...change });
 
         const stale = [make(MINUTE), make(MINUTE), make(MINUTE)];
-        for (const w of stale) await f.store.insertWebSession(w);
+        for (const w of stale) await f.store.webSessions.insert(w);
         const later = now + 2 * MINUTE;
-        assert.equal(await f.store.sweepExpiredWebSessions(later, 2), 2);
-        assert.equal(await f.store.sweepExpiredWebSessions(later, 2), 1);
-        assert.equal(await f.store.sweepExpiredWebSessions(later, 2), 0);
-        for (const w of stale) assert.equal(await f.store.findWebSessionByHash(w.idHash), null);
+        assert.equal(await f.store.webSessions.sweepExpired(later, 2), 2);
+        assert.equal(await f.store.webSessions.sweepExpired(later, 2), 1);
+        assert.equal(await f.store.webSessions.sweepExpired(later, 2), 0);
+        for (const w of stale) assert.equal(await f.store.webSessions.find(w.idHash), null);
 
-        assert.equal(await f.store.deleteWebSession(live.idHash), true);
-        assert.equal(await f.store.deleteWebSession(live.idHash), false);
-        assert.equal(await f.store.findWebSessionByHash(live.idHash), null);
+        assert.equal(await f.store.webSessions.delete(live.idHash), true);
+        assert.equal(await f.store.webSessions.delete(live.idHash), false);
+        assert.equal(await f.store.webSessions.find(live.idHash), null);
       }));
   });
 }

@@ -4,17 +4,18 @@ import { unlimitedLoginThrottle } from '../../src/core/login-throttle.ts';
 import { SessionCache } from '../../src/core/session-cache.ts';
 import { SessionEvents } from '../../src/core/session-events.ts';
 import { SessionService } from '../../src/core/session-service.ts';
-import { LocalInvalidationBus, type SessionStore } from '../../src/core/session-store.ts';
+import { LocalInvalidationBus } from '../../src/core/invalidation-bus.ts';
+import type { Store } from '../../src/core/ports/store.ts';
 import type { AuditRecord } from '../../src/core/types.ts';
 import { UserDirectory } from '../../src/core/users.ts';
 
 /** What a store's test file hands the conformance suite for each test: a fresh, empty store. */
 export interface ConformanceStore {
-  store: SessionStore;
+  store: Store;
   /** Closes the store and removes everything the test wrote. */
   cleanup(): Promise<void>;
   /** Opens another instance on the same data, as a restarted node would (crash safety). */
-  reopen?(): Promise<SessionStore>;
+  reopen?(): Promise<Store>;
   /** The store's raw contents (files, rows, keys) as text, searched for secret IDs. */
   rawDump?(): Promise<string>;
   /**
@@ -41,12 +42,12 @@ export const POLICIES = new ExpiryPolicies(
 );
 
 /** A real SessionService over the store under test, with a manual clock and no cache. */
-export function buildService(store: SessionStore, cache = new SessionCache({ maxAgeMs: 0, maxEntries: 0 })) {
+export function buildService(store: Store, cache = new SessionCache({ maxAgeMs: 0, maxEntries: 0 })) {
   const clock = new ManualClock();
   const events = new SessionEvents();
   const emitted: AuditRecord[] = [];
   events.on((e) => emitted.push(e));
-  const users = new UserDirectory(store, clock, events, { N: 1024, r: 8, p: 1 });
+  const users = new UserDirectory(store.users, store.audit, clock, events, { N: 1024, r: 8, p: 1 });
   const bus = new LocalInvalidationBus();
   const service = new SessionService({
     store,

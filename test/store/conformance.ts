@@ -3,6 +3,7 @@ import { describe, test } from 'node:test';
 import { hashSecretId, newSessionId } from '../../src/core/secret-id.ts';
 import { INVALID_SESSION_ID_PER_ID_MESSAGE } from '../../src/core/status-codes.ts';
 import { runDataConformance } from './conformance-data.ts';
+import { runRuleConformance } from './conformance-rules.ts';
 import { MINUTE, rejectsWith, withStore, type ConformanceOptions, type OpenStore } from './conformance-kit.ts';
 
 export type { ConformanceStore, ConformanceOptions, OpenStore } from './conformance-kit.ts';
@@ -11,13 +12,13 @@ const OK = { success: true, errors: [] };
 const BAD = { success: false, errors: [{ statusCode: 'INVALID_SESSION_ID', message: INVALID_SESSION_ID_PER_ID_MESSAGE, fields: [] }] };
 
 /**
- * The one conformance suite every SessionStore passes (SQLite, PostgreSQL, Redis, Redis Cluster).
+ * The one conformance suite every Store passes (SQLite, PostgreSQL, Redis, Redis Cluster).
  * Rules that belong to the service (invalidateSessions, logout, expiry) are checked through a
  * real SessionService over the store; the rest through the port itself. `open` is called once
  * per test and must answer an empty store.
  */
 export function runStoreConformance(name: string, open: OpenStore, opts: ConformanceOptions = {}): void {
-  describe(`${name}: SessionStore conformance`, () => {
+  describe(`${name}: Store conformance`, () => {
     describe('invalidateSessions', () => {
       test('answers one result per ID in input order: live ones end, unknown, malformed, expired and ended ones fail alike', () =>
         withStore(open, async (f) => {
@@ -52,7 +53,7 @@ export function runStoreConformance(name: string, open: OpenStore, opts: Conform
           const target = await bob.login();
           const results = await f.service.invalidateSessions(caller.id, [target.id, target.id, target.id]);
           assert.deepEqual(results, [OK, BAD, BAD]);
-          const ends = (await f.store.listAudit({ limit: 50, handle: target.session.handle })).filter((r) => r.event === 'session.ended');
+          const ends = (await f.store.audit.list({ limit: 50, handle: target.session.handle })).filter((r) => r.event === 'session.ended');
           assert.equal(ends.length, 1, 'one end is audited, not three');
         }));
 
@@ -108,7 +109,7 @@ export function runStoreConformance(name: string, open: OpenStore, opts: Conform
           await assert.rejects(f.service.invalidateSessions(caller.id, [a.id, b.id, c.id]));
           await disarm();
           for (const s of [a, b, c]) assert.equal(await f.alive(s.id), true, 'the failed batch ended nothing');
-          const audit = await f.store.listAudit({ limit: 100 });
+          const audit = await f.store.audit.list({ limit: 100 });
           assert.equal(audit.filter((r) => r.event === 'session.ended').length, 0, 'and audited nothing');
           assert.deepEqual(await f.service.invalidateSessions(caller.id, [a.id, b.id, c.id]), [OK, OK, OK]);
         } finally {
@@ -136,7 +137,7 @@ export function runStoreConformance(name: string, open: OpenStore, opts: Conform
           const caller = await hal.login();
           const target = await hal.login();
           await f.service.invalidateSessions(caller.id, [target.id]);
-          const [last] = await f.store.listAudit({ limit: 1, handle: target.session.handle });
+          const [last] = await f.store.audit.list({ limit: 1, handle: target.session.handle });
           assert.equal(last?.event, 'session.ended');
           assert.equal(last?.reason, 'invalidated');
           assert.equal(last?.actor, caller.session.handle);
@@ -156,7 +157,7 @@ export function runStoreConformance(name: string, open: OpenStore, opts: Conform
           await rejectsWith(f.service.logout(mine.id), 'INVALID_SESSION_ID');
           await rejectsWith(f.service.logout(newSessionId()), 'INVALID_SESSION_ID');
           await rejectsWith(f.service.logout(undefined), 'INVALID_SESSION_ID');
-          const [last] = await f.store.listAudit({ limit: 1, handle: mine.session.handle });
+          const [last] = await f.store.audit.list({ limit: 1, handle: mine.session.handle });
           assert.equal(last?.reason, 'logout');
         }));
 
@@ -175,7 +176,7 @@ export function runStoreConformance(name: string, open: OpenStore, opts: Conform
           assert.deepEqual(results, [OK, BAD, BAD, BAD, OK]);
           assert.equal(await f.alive(a.id), false);
           assert.equal(await f.alive(b.id), false);
-          const [last] = await f.store.listAudit({ limit: 1, handle: b.session.handle });
+          const [last] = await f.store.audit.list({ limit: 1, handle: b.session.handle });
           assert.equal(last?.reason, 'admin');
           assert.equal(last?.actor, 'h_admin');
           await rejectsWith(f.service.invalidateByHandles('h_admin', Array.from({ length: 201 }, () => a.session.handle)), 'EXCEEDED_ID_LIMIT');
@@ -192,7 +193,7 @@ export function runStoreConformance(name: string, open: OpenStore, opts: Conform
           assert.equal(await f.alive(lees.id), true);
           assert.equal(await f.service.endSessionsOfUser('kim', 'h_admin'), 0);
           await rejectsWith(f.service.endSessionsOfUser('nobody', 'h_admin'), 'NOT_FOUND');
-          const [last] = await f.store.listAudit({ limit: 1, handle: kims[1]!.session.handle });
+          const [last] = await f.store.audit.list({ limit: 1, handle: kims[1]!.session.handle });
           assert.equal(last?.event, 'session.ended');
           assert.equal(last?.actor, 'h_admin');
           assert.notEqual(last?.reason, 'expired');
@@ -206,10 +207,10 @@ export function runStoreConformance(name: string, open: OpenStore, opts: Conform
           const s = await max.login();
           f.clock.advance(30_000); // inside the touch interval: no write
           await f.service.authenticate(s.id);
-          assert.equal((await f.store.findSessionByHash(s.session.idHash))?.lastSeenAt, s.session.lastSeenAt);
+          assert.equal((await f.store.sessions.findByHash(s.session.idHash))?.lastSeenAt, s.session.lastSeenAt);
           f.clock.advance(8 * MINUTE);
           await f.service.authenticate(s.id);
-          const touched = await f.store.findSessionByHash(s.session.idHash);
+          const touched = await f.store.sessions.findByHash(s.session.idHash);
           assert.equal(touched?.lastSeenAt, f.clock.now());
           assert.equal(touched?.idleExpiresAt, f.clock.now() + 10 * MINUTE);
           f.clock.advance(9 * MINUTE); // 17 minutes after login, 9 after the last use
@@ -238,8 +239,8 @@ export function runStoreConformance(name: string, open: OpenStore, opts: Conform
           f.clock.advance(3 * MINUTE);
           const caller = await oz.login();
           assert.deepEqual(await f.service.invalidateSessions(caller.id, [s.id]), [BAD]);
-          assert.equal(await f.store.findSessionByHash(s.session.idHash), null, 'and it is gone');
-          const [last] = await f.store.listAudit({ limit: 1, handle: s.session.handle });
+          assert.equal(await f.store.sessions.findByHash(s.session.idHash), null, 'and it is gone');
+          const [last] = await f.store.audit.list({ limit: 1, handle: s.session.handle });
           assert.equal(last?.reason, 'expired');
         }));
 
@@ -251,13 +252,13 @@ export function runStoreConformance(name: string, open: OpenStore, opts: Conform
           f.clock.advance(3 * MINUTE);
           const live = [await pat.login(), await pat.login('short')];
 
-          const firstBatch = await f.store.sweepExpiredSessions(f.clock.now(), 3);
+          const firstBatch = await f.store.sessions.sweepExpired(f.clock.now(), 3);
           assert.equal(firstBatch.length, 3, 'a batch is bounded by its limit');
           assert.equal(await f.service.sweepExpired(2), 4, 'the rest, two at a time');
           assert.equal(await f.service.sweepExpired(2), 0);
-          for (const s of old) assert.equal(await f.store.findSessionByHash(s.session.idHash), null);
+          for (const s of old) assert.equal(await f.store.sessions.findByHash(s.session.idHash), null);
           for (const s of live) assert.equal(await f.alive(s.id), true);
-          const audit = await f.store.listAudit({ limit: 100 });
+          const audit = await f.store.audit.list({ limit: 100 });
           const swept = audit.filter((r) => r.event === 'session.ended');
           assert.equal(swept.length, 7);
           assert.ok(swept.every((r) => r.reason === 'expired' && r.actor === 'sweeper'));
@@ -354,5 +355,6 @@ export function runStoreConformance(name: string, open: OpenStore, opts: Conform
     });
 
     runDataConformance(open);
+    runRuleConformance(open);
   });
 }

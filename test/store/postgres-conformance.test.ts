@@ -1,6 +1,6 @@
 import { after, before, describe } from 'node:test';
-import { PostgresStore } from '../../src/store/postgres/postgres-store.ts';
-import { createThrowawayDatabase, sql, type ThrowawayDatabase } from '../helpers/postgres-db.ts';
+import { openPostgresStore } from '../../src/store/postgres/postgres-store.ts';
+import { createThrowawayDatabase, sql, TEST_POSTGRES_OPTIONS, type ThrowawayDatabase } from '../helpers/postgres-db.ts';
 import { skipUnlessService } from '../helpers/services.ts';
 import { runStoreConformance } from './conformance.ts';
 
@@ -17,7 +17,7 @@ describe('postgres store', { skip }, () => {
   });
 
   runStoreConformance('postgres', async () => {
-    const store = await PostgresStore.open(db.url);
+    const store = await openPostgresStore(db.url, TEST_POSTGRES_OPTIONS);
     await sql(db.url, 'TRUNCATE users, sessions, audit, web_sessions');
     return {
       store,
@@ -26,7 +26,7 @@ describe('postgres store', { skip }, () => {
         await sql(db.url, 'DROP TRIGGER IF EXISTS conformance_fail ON sessions');
         await sql(db.url, 'TRUNCATE users, sessions, audit, web_sessions');
       },
-      reopen: () => PostgresStore.open(db.url),
+      reopen: () => openPostgresStore(db.url, TEST_POSTGRES_OPTIONS),
       // Every row of every table, as text: what a copy of the database would hold.
       async rawDump() {
         const tables = await sql(db.url, "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'");

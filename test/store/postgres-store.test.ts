@@ -6,8 +6,9 @@ import { hashSecretId, newHandle, newSessionId } from '../../src/core/secret-id.
 import type { SessionRecord } from '../../src/core/types.ts';
 import { PostgresInvalidationBus } from '../../src/store/postgres/postgres-bus.ts';
 import { LOCK_SWEEP_SESSIONS, POSTGRES_MIGRATIONS } from '../../src/store/postgres/migrations.ts';
-import { PostgresStore } from '../../src/store/postgres/postgres-store.ts';
-import { createThrowawayDatabase, sql, type ThrowawayDatabase } from '../helpers/postgres-db.ts';
+import { openPostgresStore } from '../../src/store/postgres/postgres-store.ts';
+import { openStore } from '../../src/store/open-store.ts';
+import { createThrowawayDatabase, sql, TEST_POSTGRES_OPTIONS, type ThrowawayDatabase } from '../helpers/postgres-db.ts';
 import { POSTGRES_URL, skipUnlessService } from '../helpers/services.ts';
 
 const skip = await skipUnlessService('postgres');
@@ -45,7 +46,7 @@ describe('PostgreSQL store: what several nodes on one database rely on', { skip 
   });
 
   test('nodes starting together apply each migration exactly once', async () => {
-    const stores = await Promise.all(Array.from({ length: 4 }, () => PostgresStore.open(db.url)));
+    const stores = await Promise.all(Array.from({ length: 4 }, () => openPostgresStore(db.url, TEST_POSTGRES_OPTIONS)));
     try {
       const { rows } = await sql(db.url, 'SELECT version FROM sessiond_schema_migrations ORDER BY version');
       assert.deepEqual(rows.map((r: { version: number }) => r.version), POSTGRES_MIGRATIONS.map((m) => m.version));
@@ -79,18 +80,18 @@ describe('PostgreSQL store: what several nodes on one database rely on', { skip 
   });
 
   test('only one node sweeps at a time: while another holds the sweep lock, a sweep removes nothing', async () => {
-    const store = await PostgresStore.open(db.url);
+    const store = await openPostgresStore(db.url, TEST_POSTGRES_OPTIONS);
     const holder = new pg.Client({ connectionString: db.url });
     await holder.connect();
     try {
       const now = Date.now();
       const stale = [session(now - 60_000, 1000), session(now - 60_000, 1000)];
-      for (const s of stale) await store.insertSession(s);
+      for (const s of stale) await store.sessions.insert(s);
       await holder.query('SELECT pg_advisory_lock($1)', [LOCK_SWEEP_SESSIONS]);
-      assert.deepEqual(await store.sweepExpiredSessions(now, 100), []);
-      assert.ok(await store.findSessionByHash(stale[0]!.idHash), 'still there: the other node is sweeping');
+      assert.deepEqual(await store.sessions.sweepExpired(now, 100), []);
+      assert.ok(await store.sessions.findByHash(stale[0]!.idHash), 'still there: the other node is sweeping');
       await holder.query('SELECT pg_advisory_unlock($1)', [LOCK_SWEEP_SESSIONS]);
-      assert.equal((await store.sweepExpiredSessions(now, 100)).length, 2);
+      assert.equal((await store.sessions.sweepExpired(now, 100)).length, 2);
     } finally {
       await holder.end();
       await store.close();
@@ -100,9 +101,9 @@ describe('PostgreSQL store: what several nodes on one database rely on', { skip 
   test('a store that cannot be reached answers SERVICE_UNAVAILABLE, at start and later', async () => {
     const closedPort = new URL(db.url);
     closedPort.port = '1'; // nothing listens on port 1
-    await assert.rejects(PostgresStore.open(closedPort.toString(), { timeoutMs: 2000 }), { code: 'SERVICE_UNAVAILABLE' });
+    await assert.rejects(openPostgresStore(closedPort.toString(), { ...TEST_POSTGRES_OPTIONS, timeoutMs: 2000 }), { code: 'SERVICE_UNAVAILABLE' });
 
-    const store = await PostgresStore.open(db.url, { timeoutMs: 2000 });
+    const store = await openPostgresStore(db.url, { ...TEST_POSTGRES_OPTIONS, timeoutMs: 2000 });
     await store.close();
     await assert.rejects(store.ping(), { code: 'SERVICE_UNAVAILABLE' });
   });
@@ -137,6 +138,64 @@ describe('PostgreSQL store: what several nodes on one database rely on', { skip 
     } finally {
       await a.close();
       await b.close();
+    }
+  });
+
+  test('an idle pooled connection whose server end goes away is logged, and the next request still succeeds', async () => {
+    const logged: Array<{ details: { err: unknown }; message: string }> = [];
+    const { store, bus } = await openStore({ kind: 'postgres', url: db.url }, { warn: (details, message) => logged.push({ details, message }) });
+    try {
+      await store.ping(); // leaves one idle connection in the pool
+      await sql(
+        POSTGRES_URL,
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND application_name = 'sessiond' AND state = 'idle'",
+        [db.name],
+      );
+      await eventually('the idle connection error is logged', () => logged.length > 0);
+      assert.match(logged[0]!.message, /idle PostgreSQL connection/);
+      assert.ok(logged[0]!.details.err instanceof Error, 'with its cause');
+      await store.ping();
+    } finally {
+      await bus.close();
+      await store.close();
+    }
+  });
+
+  test('a database made by schema 1 upgrades to 3: its users keep everything and have no permissions', async () => {
+    const old = await createThrowawayDatabase();
+    try {
+      const client = new pg.Client({ connectionString: old.url });
+      await client.connect();
+      try {
+        await client.query('CREATE TABLE sessiond_schema_migrations (version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)');
+        for (const m of POSTGRES_MIGRATIONS.filter((m) => m.version < 3)) {
+          await client.query(m.sql);
+          await client.query('INSERT INTO sessiond_schema_migrations (version, applied_at) VALUES ($1, 1)', [m.version]);
+        }
+        await client.query(
+          "INSERT INTO users (user_id, username, password_hash, admin, active, created_at) VALUES ('005000000000000OLD', 'olga', 'scrypt$old-hash', true, true, 1234)",
+        );
+      } finally {
+        await client.end();
+      }
+      const store = await openPostgresStore(old.url, TEST_POSTGRES_OPTIONS);
+      try {
+        assert.deepEqual(await store.users.find('olga'), {
+          userId: '005000000000000OLD',
+          username: 'olga',
+          passwordHash: 'scrypt$old-hash',
+          admin: true,
+          active: true,
+          createdAt: 1234,
+          permissions: [],
+        });
+      } finally {
+        await store.close();
+      }
+      const { rows } = await sql(old.url, 'SELECT version FROM sessiond_schema_migrations ORDER BY version');
+      assert.deepEqual(rows.map((r: { version: number }) => r.version), [1, 3]);
+    } finally {
+      await old.drop();
     }
   });
 });

@@ -12,7 +12,7 @@ import { runStoreConformance } from './conformance.ts';
  */
 const skip = await skipUnlessRedisServerBinary();
 if (skip) {
-  test('redis-cluster: SessionStore conformance', { skip }, () => {});
+  test('redis-cluster: Store conformance', { skip }, () => {});
 } else {
   const cluster = await startRedisCluster(3);
   after(() => cluster.stop());
@@ -35,7 +35,7 @@ if (skip) {
         idleExpiresAt: now + 600_000,
         absoluteExpiresAt: now + 1_800_000,
       }));
-      for (const s of sessions) await store.insertSession(s);
+      for (const s of sessions) await store.sessions.insert(s);
       if (!('nodes' in raw)) throw new Error('expected a cluster client');
       const perMaster = await Promise.all(
         raw.nodes('master').map(async (node) => (await node.keys(`${prefix}*:s:*`)).length),
@@ -45,10 +45,10 @@ if (skip) {
 
       const ctx = { reason: 'admin' as const, now, actor: 'cli' };
       const hashes = [...sessions.map((s) => s.idHash), sessions[0]!.idHash];
-      const ended = await store.endSessionsByHash(hashes, ctx);
+      const ended = await store.sessions.endByHash(hashes, ctx);
       assert.deepEqual(ended.slice(0, 48), sessions, 'every position answers its own session, across slots');
       assert.equal(ended[48], null, 'the duplicate at the end finds it already ended');
-      assert.deepEqual((await store.listSessions({ limit: 100 }, now)).sessions, []);
+      assert.deepEqual((await store.sessions.list({ limit: 100 }, now)).sessions, []);
     } finally {
       await store.close();
       await deleteKeys(raw, prefix);

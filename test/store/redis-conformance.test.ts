@@ -5,5 +5,5 @@ import { runStoreConformance } from './conformance.ts';
 
 /** Standalone Redis runs the shared suite, each test under its own key prefix, removed after. */
 const skip = await skipUnlessService('redis');
-if (skip) test('redis: SessionStore conformance', { skip }, () => {});
+if (skip) test('redis: Store conformance', { skip }, () => {});
 else runStoreConformance('redis', redisConformanceOpener({ kind: 'redis', url: REDIS_URL }, 'conf'));

@@ -52,17 +52,17 @@ describe('redis store', { skip }, () => {
     try {
       const now = Date.now();
       const s = session(now, 10 * MINUTE);
-      await store.insertSession(s);
+      await store.sessions.insert(s);
       const key = store.keys.session(s.idHash);
       const first = await raw.pttl(key);
       assert.ok(first > 10 * MINUTE - 5000 && first <= 10 * MINUTE, `TTL follows the idle timeout (got ${first} ms)`);
 
       // Idle now reaches past the absolute lifetime: the key lives until the absolute expiry.
-      await store.touchSession(s.idHash, now + MINUTE, now + 40 * MINUTE);
+      await store.sessions.touch(s.idHash, now + MINUTE, now + 40 * MINUTE);
       const second = await raw.pttl(key);
       assert.ok(second > 29 * MINUTE - 5000 && second <= 29 * MINUTE, `TTL follows the absolute lifetime (got ${second} ms)`);
 
-      await store.endSessionsByHash([s.idHash], { reason: 'logout', now: now + MINUTE, actor: null });
+      await store.sessions.endByHash([s.idHash], { reason: 'logout', now: now + MINUTE, actor: null });
       assert.equal(await raw.exists(key), 0, 'an ended session leaves no key behind');
     } finally {
       await raw.quit();
@@ -77,22 +77,47 @@ describe('redis store', { skip }, () => {
       const now = Date.now();
       const gone = session(now, 150);
       const live = session(now, 10 * MINUTE);
-      await store.insertSession(gone);
-      await store.insertSession(live);
+      await store.sessions.insert(gone);
+      await store.sessions.insert(live);
       await sleep(400);
       assert.equal(await raw.exists(store.keys.session(gone.idHash)), 0, 'Redis dropped the expired key by itself');
-      assert.equal(await store.findSessionByHash(gone.idHash), null);
+      assert.equal(await store.sessions.findByHash(gone.idHash), null);
 
-      const swept = await store.sweepExpiredSessions(Date.now(), 10);
+      const swept = await store.sessions.sweepExpired(Date.now(), 10);
       assert.deepEqual(swept, [gone], 'the sweep answers the whole record from its expiry index');
-      const [last] = await store.listAudit({ limit: 1, handle: gone.handle });
+      const [last] = await store.audit.list({ limit: 1, handle: gone.handle });
       assert.deepEqual([last?.event, last?.reason, last?.actor], ['session.ended', 'expired', 'sweeper']);
-      assert.deepEqual(await store.sweepExpiredSessions(Date.now(), 10), [], 'swept once');
+      assert.deepEqual(await store.sessions.sweepExpired(Date.now(), 10), [], 'swept once');
 
-      const listed = await store.listSessions({ limit: 10 }, Date.now());
+      const listed = await store.sessions.list({ limit: 10 }, Date.now());
       assert.deepEqual(listed.sessions.map((s) => s.handle), [live.handle], 'no index entry of the swept session is left');
-      const ended = await store.endSessionsOfUser(live.userId, { reason: 'admin', now: Date.now(), actor: 'cli' });
+      const ended = await store.sessions.endOfUser(live.userId, { reason: 'admin', now: Date.now(), actor: 'cli' });
       assert.deepEqual(ended.map((s) => s.handle), [live.handle]);
+    } finally {
+      await raw.quit();
+      await store.close();
+    }
+  });
+
+  test('a user written before permissions existed (no pm field) reads back with none, alone and in the list', async () => {
+    const store = await open();
+    const raw = await rawClient(target);
+    try {
+      // What the previous version's create script wrote.
+      await raw.hset(store.keys.user('olga'), 'id', '005000000000000OLD', 'pw', 'scrypt$old-hash', 'ad', '1', 'ac', '1', 'c', '1234');
+      await raw.zadd(store.keys.users(), 0, 'olga');
+      const olga = {
+        userId: '005000000000000OLD',
+        username: 'olga',
+        passwordHash: 'scrypt$old-hash',
+        admin: true,
+        active: true,
+        createdAt: 1234,
+        permissions: [],
+      };
+      assert.deepEqual(await store.users.find('olga'), olga);
+      const { passwordHash: _hidden, ...summary } = olga;
+      assert.deepEqual(await store.users.list(), [summary]);
     } finally {
       await raw.quit();
       await store.close();

@@ -2,21 +2,21 @@ import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { SqliteStore } from '../../src/store/sqlite/sqlite-store.ts';
+import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.ts';
 import { runStoreConformance } from './conformance.ts';
 
 /** SQLite runs the shared suite on a throwaway file per test. */
 runStoreConformance('sqlite', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'sessiond-conformance-'));
   const path = join(dir, 'sessiond.db');
-  const store = new SqliteStore(path);
+  const store = openSqliteStore(path);
   return {
     store,
     async cleanup() {
       await store.close();
       rmSync(dir, { recursive: true, force: true });
     },
-    reopen: async () => new SqliteStore(path),
+    reopen: async () => openSqliteStore(path),
     // The bytes on disk, WAL included: what someone who copies the files would hold.
     async rawDump() {
       return [path, `${path}-wal`]

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import Database from 'better-sqlite3';
 import { SQLITE_MIGRATIONS } from '../../src/store/sqlite/migrations.ts';
-import { SqliteStore } from '../../src/store/sqlite/sqlite-store.ts';
+import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.ts';
 import type { SessionRecord } from '../../src/core/types.ts';
 
 /** The SQLite file itself: WAL mode, migrations run once, and two processes' worth of connections sharing it. */
@@ -29,7 +29,7 @@ describe('sqlite store file', () => {
   test('creates its directory, uses WAL, and records each migration once across reopenings', async () => {
     const path = join(dir, 'nested', 'deeper', 'sessiond.db');
     for (let i = 0; i < 3; i++) {
-      const store = new SqliteStore(path);
+      const store = openSqliteStore(path);
       await store.ping();
       await store.close();
     }
@@ -45,16 +45,16 @@ describe('sqlite store file', () => {
 
   test('two connections on one file (server and CLI) see each other’s changes at once', async () => {
     const path = join(dir, 'shared.db');
-    const server = new SqliteStore(path);
-    const cli = new SqliteStore(path);
+    const server = openSqliteStore(path);
+    const cli = openSqliteStore(path);
     try {
-      await server.insertSession(session(1));
-      await server.insertSession(session(2));
-      const ended = await cli.endSessionsByHandle([session(1).handle, 'h_missing'], { reason: 'admin', now: 5000, actor: 'cli' });
+      await server.sessions.insert(session(1));
+      await server.sessions.insert(session(2));
+      const ended = await cli.sessions.endByHandle([session(1).handle, 'h_missing'], { reason: 'admin', now: 5000, actor: 'cli' });
       assert.deepEqual(ended.map((s) => s?.handle ?? null), [session(1).handle, null]);
-      assert.equal(await server.findSessionByHash('hash-1'), null);
-      assert.equal((await server.findSessionByHash('hash-2'))?.handle, session(2).handle);
-      const audit = await server.listAudit({ limit: 5, handle: session(1).handle });
+      assert.equal(await server.sessions.findByHash('hash-1'), null);
+      assert.equal((await server.sessions.findByHash('hash-2'))?.handle, session(2).handle);
+      const audit = await server.audit.list({ limit: 5, handle: session(1).handle });
       assert.deepEqual(audit.map((r) => [r.event, r.reason, r.actor]), [
         ['session.ended', 'admin', 'cli'],
         ['session.created', null, null],
@@ -66,30 +66,65 @@ describe('sqlite store file', () => {
   });
   test('an end marks the row; no read sees it again, and the sweep deletes the row from the file', async () => {
     const path = join(dir, 'purge.db');
-    const store = new SqliteStore(path);
+    const store = openSqliteStore(path);
     try {
-      for (let n = 1; n <= 450; n++) await store.insertSession(session(n));
+      for (let n = 1; n <= 450; n++) await store.sessions.insert(session(n));
       const ctx = { reason: 'invalidated' as const, now: 5000, actor: 'test' };
       const hashes = Array.from({ length: 200 }, (_, i) => `hash-${i + 1}`);
-      assert.equal((await store.endSessionsByHash(hashes, ctx)).filter(Boolean).length, 200);
-      assert.equal((await store.endSessionsByHandle([session(201).handle, session(1).handle], ctx)).filter(Boolean).length, 1);
-      assert.equal((await store.endSessionsOfUser('005000000000000AAA', ctx)).length, 249, 'only the sessions still live');
+      assert.equal((await store.sessions.endByHash(hashes, ctx)).filter(Boolean).length, 200);
+      assert.equal((await store.sessions.endByHandle([session(201).handle, session(1).handle], ctx)).filter(Boolean).length, 1);
+      assert.equal((await store.sessions.endOfUser('005000000000000AAA', ctx)).length, 249, 'only the sessions still live');
 
       const raw = new Database(path, { readonly: true });
       const rows = () => (raw.prepare('SELECT count(*) AS n FROM sessions').get() as { n: number }).n;
       try {
         assert.equal(rows(), 450, 'ended rows stay until the sweep');
-        assert.equal(await store.findSessionByHash('hash-7'), null);
-        assert.deepEqual((await store.listSessions({ limit: 10 }, 5000)).sessions, []);
-        assert.deepEqual(await store.sweepExpiredSessions(30_000_000, 100), [], 'ended sessions are not swept again as expired');
+        assert.equal(await store.sessions.findByHash('hash-7'), null);
+        assert.deepEqual((await store.sessions.list({ limit: 10 }, 5000)).sessions, []);
+        assert.deepEqual(await store.sessions.sweepExpired(30_000_000, 100), [], 'ended sessions are not swept again as expired');
         assert.equal(rows(), 0, 'the sweep deleted every ended row');
       } finally {
         raw.close();
       }
-      const audit = await store.listAudit({ limit: 1000 });
+      const audit = await store.audit.list({ limit: 1000 });
       assert.equal(audit.filter((r) => r.event === 'session.ended').length, 450, 'each end audited once');
     } finally {
       await store.close();
+    }
+  });
+
+  test('a file made by schema 2 upgrades to 3: its users keep everything and have no permissions', async () => {
+    const path = join(dir, 'schema-2.db');
+    const old = new Database(path);
+    old.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)');
+    for (const m of SQLITE_MIGRATIONS.filter((m) => m.version <= 2)) {
+      old.exec(m.sql);
+      old.prepare('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)').run(m.version, 1);
+    }
+    old.prepare('INSERT INTO users (user_id, username, password_hash, admin, active, created_at) VALUES (?, ?, ?, ?, ?, ?)')
+      .run('005000000000000OLD', 'olga', 'scrypt$old-hash', 1, 1, 1234);
+    old.close();
+
+    const store = openSqliteStore(path);
+    try {
+      assert.deepEqual(await store.users.find('olga'), {
+        userId: '005000000000000OLD',
+        username: 'olga',
+        passwordHash: 'scrypt$old-hash',
+        admin: true,
+        active: true,
+        createdAt: 1234,
+        permissions: [],
+      });
+    } finally {
+      await store.close();
+    }
+    const raw = new Database(path, { readonly: true });
+    try {
+      const versions = raw.prepare('SELECT version FROM schema_migrations ORDER BY version').all() as Array<{ version: number }>;
+      assert.deepEqual(versions.map((v) => v.version), [1, 2, 3]);
+    } finally {
+      raw.close();
     }
   });
 });

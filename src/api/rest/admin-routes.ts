@@ -130,7 +130,15 @@ export function registerAdminRoutes(app: FastifyInstance, ctx: SessiondContext, 
       await auth.admin(request);
       const users = await ctx.users.listUsers();
       // Times as ISO text, as every other answer of this API gives them.
-      return { users: users.map((u) => ({ ...u, createdAt: new Date(u.createdAt).toISOString() })) };
+      return {
+        users: users.map((u) => ({
+          userId: u.userId,
+          username: u.username,
+          admin: u.admin,
+          active: u.active,
+          createdAt: new Date(u.createdAt).toISOString(),
+        })),
+      };
     }),
   );
 
@@ -166,7 +174,7 @@ export function registerAdminRoutes(app: FastifyInstance, ctx: SessiondContext, 
     contractRoute(auth, audit, async (request) => {
       await auth.admin(request);
       const q = request.query;
-      const records = await ctx.store.listAudit({ limit: q.limit, ...(q.handle !== undefined ? { handle: q.handle } : {}) });
+      const records = await ctx.store.audit.list({ limit: q.limit, ...(q.handle !== undefined ? { handle: q.handle } : {}) });
       return { records: records.map((r) => ({ ...r, at: new Date(r.at).toISOString() })) };
     }),
   );

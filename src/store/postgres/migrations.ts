@@ -58,6 +58,12 @@ export const POSTGRES_MIGRATIONS: ReadonlyArray<{ version: number; sql: string }
       CREATE INDEX web_sessions_by_expiry ON web_sessions (expires_at);
     `,
   },
+  {
+    // Users gain permissions (such as `events`); existing users have none. Numbered 3 on every
+    // store (SQLite's 2 marks ended sessions, which PostgreSQL never needed).
+    version: 3,
+    sql: `ALTER TABLE users ADD COLUMN permissions TEXT[] NOT NULL DEFAULT '{}';`,
+  },
 ];
 
 /** Advisory lock keys (per database). Arbitrary constants, fixed forever. */

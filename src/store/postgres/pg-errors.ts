@@ -1,4 +1,4 @@
-import { storeUnavailable } from '../../core/errors.ts';
+import { asStoreFailure, type StoreFailureKind } from '../../core/store-failures.ts';
 
 const NETWORK_CODES = new Set([
   'ECONNREFUSED',
@@ -30,7 +30,18 @@ export function isConnectionError(error: unknown): boolean {
   return LOST_CONNECTION.test(error.message);
 }
 
-/** Rethrows connection failures as SERVICE_UNAVAILABLE; other errors unchanged. */
+/** Which of core's failure kinds a node-postgres error is, or null for a bug or a refused statement. */
+export function pgFailureKind(error: unknown): StoreFailureKind | null {
+  if (isConnectionError(error)) return 'unreachable';
+  const code = (error as { code?: unknown } | null)?.code;
+  // 55P03 lock_not_available, 57014 query_canceled (statement or lock time-out).
+  if (code === '55P03' || code === '57014') return 'lock-timeout';
+  // 53100 disk_full, 58030 io_error.
+  if (code === '53100' || code === '58030') return 'io';
+  return null;
+}
+
+/** Rethrows failures core calls SERVICE_UNAVAILABLE as such; other errors unchanged. */
 export function asStoreError(error: unknown): unknown {
-  return isConnectionError(error) ? storeUnavailable(error) : error;
+  return asStoreFailure(error, pgFailureKind(error));
 }

@@ -1,5 +1,5 @@
 import pg from 'pg';
-import type { InvalidationBus } from '../../core/session-store.ts';
+import type { InvalidationBus } from '../../core/invalidation-bus.ts';
 import { asStoreError } from './pg-errors.ts';
 
 /** The channel every node LISTENs on (NOTIFY is per database, so one database is one cluster). */

@@ -1,3 +1,4 @@
+import type { AuditLog } from '../../core/ports/audit-log.ts';
 import type { AuditRecord } from '../../core/types.ts';
 import { defineScripts } from './redis-commands.ts';
 import { guarded, type RedisClient } from './redis-connection.ts';
@@ -10,7 +11,7 @@ import { APPEND_AUDIT } from './redis-scripts.ts';
  * retention time. Records carry a sequence number that orders them across buckets (newest
  * first); session scripts write their records beside the change itself.
  */
-export class RedisAudit {
+export class RedisAudit implements AuditLog {
   private readonly scripts;
 
   constructor(

@@ -1,5 +1,6 @@
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
-import { SessiondError, storeUnavailable } from '../../core/errors.ts';
+import { SessiondError } from '../../core/errors.ts';
+import { asStoreFailure, type StoreFailureKind } from '../../core/store-failures.ts';
 
 export type RedisClient = Redis | Cluster;
 
@@ -88,12 +89,21 @@ export function redactUrl(url: string): string {
  * failover) is the store being unavailable, so requests fail closed with 503.
  */
 export function toStoreError(error: unknown): Error {
-  if (error instanceof SessiondError) return error;
+  const translated = asStoreFailure(error, redisFailureKind(error));
+  return translated instanceof Error ? translated : new Error(String(translated));
+}
+
+/**
+ * Which of core's failure kinds an ioredis error is: a command Redis refused (a bug, a key of the
+ * wrong type, a missing permission) is none; anything else means Redis did not answer in time or
+ * at all.
+ */
+export function redisFailureKind(error: unknown): StoreFailureKind | null {
+  if (error instanceof SessiondError) return null; // already decided
   const message = error instanceof Error ? error.message : String(error);
-  if (/^(ERR|WRONGTYPE|NOSCRIPT|NOPERM)\b/.test(message) && !/timed? ?out|Connection is closed/i.test(message)) {
-    return error instanceof Error ? error : new Error(message);
-  }
-  return storeUnavailable(error);
+  const timedOut = /timed? ?out/i.test(message);
+  if (/^(ERR|WRONGTYPE|NOSCRIPT|NOPERM)\b/.test(message) && !timedOut && !/Connection is closed/i.test(message)) return null;
+  return timedOut ? 'lock-timeout' : 'unreachable';
 }
 
 /** Runs one store operation, mapping connection trouble to SERVICE_UNAVAILABLE. */

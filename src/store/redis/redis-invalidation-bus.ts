@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { InvalidationBus } from '../../core/session-store.ts';
+import type { InvalidationBus } from '../../core/invalidation-bus.ts';
 import { guarded, type RedisClient } from './redis-connection.ts';
 
 /** A message names ID hashes only (never IDs); anything else on the channel is ignored. */

@@ -87,11 +87,6 @@ export class RedisKeys {
   }
 }
 
-/** The listing-index member for a session: sorts by (createdAt, handle) under lexicographic order. */
-export function listingMember(createdAt: number, handle: string, idHash: string): string {
-  return `${String(createdAt).padStart(15, '0')}|${handle}|${idHash}`;
-}
-
 /** The lexicographic ZRANGEBYLEX bound just after every member of (createdAt, handle). */
 export function listingAfter(createdAt: number, handle: string): string {
   // '~' sorts after every base64url character, so this passes any ID hash under that pair.

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { AuditRecord, SessionRecord, UserRecord, WebSessionRecord } from '../../core/types.ts';
+import { AUDIT_EVENT_NAMES, type AuditRecord, type SessionRecord, type UserRecord, type WebSessionRecord } from '../../core/types.ts';
 
 /**
  * Turns what Redis holds back into records. What comes out of the store is checked like any
@@ -41,17 +41,7 @@ export function sessionFromFields(idHash: string, fields: ReadonlyArray<string |
 const auditTuple = z.tuple([
   z.number().int(),
   z.number(),
-  z.enum([
-    'session.created',
-    'session.ended',
-    'pool.released',
-    'pool.reused',
-    'pool.evicted',
-    'pool.close-failed',
-    'web.login',
-    'web.logout',
-    'user.created',
-  ]),
+  z.enum(AUDIT_EVENT_NAMES),
   nullableText,
   nullableText,
   nullableText,
@@ -70,15 +60,29 @@ export function auditToJson(offset: number, r: AuditRecord): string {
   return JSON.stringify([offset, r.at, r.event, r.handle, r.userId, r.project, r.reason, r.actor]);
 }
 
-/** A user hash read with HMGET id pw ad ac c. */
+/** A user's permissions: a JSON array of names; absent ('' or null) for users written before permissions existed. */
+const permissions = z
+  .string()
+  .nullable()
+  .transform((value, ctx) => {
+    if (value === null || value === '') return [];
+    try {
+      return z.array(z.string()).parse(JSON.parse(value));
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'permissions are not a JSON array of names' });
+      return z.NEVER;
+    }
+  });
+
+/** A user hash read with HMGET id pw ad ac c pm. */
 export function userFromFields(username: string, fields: ReadonlyArray<string | null>): UserRecord | null {
   if (fields[0] === null || fields[0] === undefined) return null;
-  const [userId, passwordHash, admin, active, createdAt] = parse(
-    z.tuple([text, text, z.enum(['0', '1']), z.enum(['0', '1']), digits]),
-    [...fields],
+  const [userId, passwordHash, admin, active, createdAt, granted] = parse(
+    z.tuple([text, text, z.enum(['0', '1']), z.enum(['0', '1']), digits, permissions]),
+    [...fields.slice(0, 5), fields[5] ?? null],
     'user record',
   );
-  return { userId, username, passwordHash, admin: admin === '1', active: active === '1', createdAt };
+  return { userId, username, passwordHash, admin: admin === '1', active: active === '1', createdAt, permissions: granted };
 }
 
 /** A web session hash read with HMGET h c l i a d. */

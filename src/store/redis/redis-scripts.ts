@@ -66,7 +66,7 @@ end
 
 /**
  * Inserts a session and audits its creation.
- * ARGV: base, id, h, u, n, p, c, l, i, a, ttlMs, seq, cap, handleCap, retentionMs, writeHandle(1/0), handleTtlMs
+ * ARGV (insertSessionArgs): base, id, h, u, n, p, c, l, i, a, ttlMs, seq, cap, handleCap, retentionMs, writeHandle(1/0), handleTtlMs
  */
 export const INSERT_SESSION = `${PRELUDE}
 local base, id = ARGV[1], ARGV[2]
@@ -85,8 +85,10 @@ return 1
 `;
 
 /**
- * Slides the idle timer: the hash, the expiry index and the key's TTL move together.
- * ARGV: base, id, lastSeenAt, idleExpiresAt, graceMs
+ * Slides the idle timer: the hash, the expiry index and the key's TTL move together. Mirrors
+ * core's laterTimers: a touch never moves either time back (a slower node's older touch keeps
+ * what is stored).
+ * ARGV (touchSessionArgs): base, id, lastSeenAt, idleExpiresAt, graceMs
  */
 export const TOUCH_SESSION = `${PRELUDE}
 local base, id = ARGV[1], ARGV[2]
@@ -94,7 +96,8 @@ local key = base .. 's:' .. id
 local f = read_session(key)
 if not f[1] then return 0 end
 local old = record(id, f)
-f[6], f[7] = ARGV[3], ARGV[4]
+if tonumber(ARGV[3]) > tonumber(f[6]) then f[6] = ARGV[3] end
+if tonumber(ARGV[4]) > tonumber(f[7]) then f[7] = ARGV[4] end
 redis.call('HSET', key, 'l', f[6], 'i', f[7])
 redis.call('ZREM', base .. 'exp', old)
 redis.call('ZADD', base .. 'exp', expires_at(f), record(id, f))
@@ -103,11 +106,13 @@ return 1
 `;
 
 /**
- * Ends sessions of one bucket. Mode 'ids': the ID hashes follow in ARGV[11..], in input order,
+ * Ends sessions of one bucket, mirroring core's settleEnds: a duplicate later in the batch finds
+ * its session already ended (''), a session expired at `now` is ended and audited as expired
+ * ('X'), a live one ended and audited with the caller's reason ('E'). Mode 'ids': the ID hashes follow in ARGV[11..], in input order,
  * '' for an input that names nothing. Mode 'user': ARGV[11] is a userId whose index is read.
  * Mode 'check': the read pass of 'ids' only, so a Cluster batch can see that every slot answers
  * and reads cleanly before any slot writes.
- * ARGV: base, mode, now, reason, actor ('' for none), seq, cap, handleCap, retentionMs, deleteHandles(1/0), ...
+ * ARGV (endSessionsArgs): base, mode, now, reason, actor ('' for none), seq, cap, handleCap, retentionMs, deleteHandles(1/0), ...
  * Answers one string per entry: '' nothing ended, 'E'..record ended live, 'X'..record ended expired.
  */
 export const END_SESSIONS = `${PRELUDE}
@@ -151,9 +156,10 @@ return out
 `;
 
 /**
- * Removes up to `limit` sessions of one bucket that expired by `now`, auditing each; works from
+ * Removes up to `limit` sessions of one bucket that expired by `now`, auditing each as core's
+ * sweepAudits does (reason expired, actor sweeper); works from
  * the expiry index, so sessions whose keys Redis already dropped are found and audited too.
- * ARGV: base, now, limit, seq, cap, handleCap, retentionMs, deleteHandles(1/0)
+ * ARGV (sweepSessionsArgs): base, now, limit, seq, cap, handleCap, retentionMs, deleteHandles(1/0)
  * Answers the removed records.
  */
 export const SWEEP_SESSIONS = `${PRELUDE}
@@ -176,7 +182,7 @@ return members
  * One bucket's page of live sessions from a listing index, after an exclusive lexicographic
  * bound, filtered by project and username. Stops after `maxScan` index entries so a long run of
  * expired entries cannot block Redis; the caller continues from the returned bound.
- * ARGV: base, indexName, after ('-' or '(member'), want, now, project or '', username or '', maxScan
+ * ARGV (listSessionsArgs): base, indexName, after ('-' or '(member'), want, now, project or '', username or '', maxScan
  * Answers {exhausted '1'/'0', next bound, record...}.
  */
 export const LIST_SESSIONS = `${PRELUDE}

@@ -1,22 +1,8 @@
-import { SessiondError } from '../../core/errors.ts';
-import { expiresAt } from '../../core/expiry.ts';
-import type { SessionStore } from '../../core/session-store.ts';
-import type {
-  AuditRecord,
-  EndContext,
-  SessionListFilter,
-  SessionPage,
-  SessionRecord,
-  UserRecord,
-  UserSummary,
-  WebSessionRecord,
-} from '../../core/types.ts';
-import { defineScripts, strings } from './redis-commands.ts';
-import { guarded, toStoreError, type RedisClient } from './redis-connection.ts';
-import { groupByBucket, listingAfter, RedisKeys } from './redis-keys.ts';
-import { sessionFromFields, sessionFromJson } from './redis-records.ts';
+import type { Store } from '../../core/ports/store.ts';
 import { RedisAudit } from './redis-audit.ts';
-import { SESSION_SCRIPTS } from './redis-scripts.ts';
+import { guarded, type RedisClient } from './redis-connection.ts';
+import type { RedisKeys } from './redis-keys.ts';
+import { RedisSessionRecords } from './redis-session-records.ts';
 import { RedisUsers } from './redis-users.ts';
 import { RedisWebSessions } from './redis-web-sessions.ts';
 
@@ -44,56 +30,29 @@ export const DEFAULT_REDIS_STORE_OPTIONS: RedisStoreOptions = {
   listScanChunk: 1000,
 };
 
-const SESSION_FIELDS = ['h', 'u', 'n', 'p', 'c', 'l', 'i', 'a'] as const;
-
-/**
- * SessionStore on Redis, standalone (one bucket: every batch is one atomic script) or Cluster
- * (sixteen buckets: every batch is one atomic script per bucket). See redis-keys.ts for the key
- * layout and redis-scripts.ts for what each script guarantees.
- */
-export class RedisStore implements SessionStore {
+/** The Redis ports over one client (standalone or Cluster), bundled as a Store. */
+export class RedisStore implements Store {
   readonly kind: 'redis' | 'redis-cluster';
-  private readonly scripts;
-  private readonly users: RedisUsers;
-  private readonly audit: RedisAudit;
-  private readonly web: RedisWebSessions;
+  readonly sessions: RedisSessionRecords;
+  readonly users: RedisUsers;
+  readonly audit: RedisAudit;
+  readonly webSessions: RedisWebSessions;
 
   constructor(
     private readonly client: RedisClient,
     readonly keys: RedisKeys,
-    private readonly options: RedisStoreOptions = DEFAULT_REDIS_STORE_OPTIONS,
+    options: RedisStoreOptions = DEFAULT_REDIS_STORE_OPTIONS,
   ) {
     this.kind = keys.buckets === 1 ? 'redis' : 'redis-cluster';
-    this.scripts = defineScripts(client, SESSION_SCRIPTS);
-    this.users = new RedisUsers(client, keys);
     this.audit = new RedisAudit(client, keys, [options.auditMaxEntries, options.handleAuditMaxEntries, options.handleAuditRetentionMs]);
-    this.web = new RedisWebSessions(client, keys, options.expiryGraceMs);
+    this.sessions = new RedisSessionRecords(client, keys, this.audit, options);
+    this.users = new RedisUsers(client, keys);
+    this.webSessions = new RedisWebSessions(client, keys, options.expiryGraceMs);
   }
 
   /** The command connection, which the invalidation bus publishes on. */
   get publisher(): RedisClient {
     return this.client;
-  }
-
-  private get caps(): [number, number, number] {
-    return this.audit.caps;
-  }
-
-  private reserveSequence(count: number): Promise<number | ''> {
-    return this.audit.reserve(count);
-  }
-
-  private ttlFor(record: { lastSeenAt: number; idleExpiresAt: number; absoluteExpiresAt: number }): number {
-    // Relative to the record's own clock, so skew between a node and the Redis server does not matter.
-    return Math.max(1, expiresAt(record) - record.lastSeenAt + this.options.expiryGraceMs);
-  }
-
-  /** Removes handle pointers of ended sessions that live in other slots (Cluster); best effort. */
-  private async dropHandles(handles: ReadonlyArray<string>): Promise<void> {
-    if (this.keys.handlesInSessionSlot || handles.length === 0) return;
-    // A pointer left behind points at a missing session, which answers like an unknown one,
-    // and it expires by itself at the session's absolute lifetime.
-    await Promise.allSettled(handles.map((h) => this.client.unlink(this.keys.handle(h))));
   }
 
   async ping(): Promise<void> {
@@ -106,265 +65,5 @@ export class RedisStore implements SessionStore {
     } catch {
       this.client.disconnect();
     }
-  }
-
-  // users
-
-  createUser(user: UserRecord): Promise<void> {
-    return this.users.create(user);
-  }
-
-  findUserByUsername(username: string): Promise<UserRecord | null> {
-    return this.users.find(username);
-  }
-
-  listUsers(): Promise<UserSummary[]> {
-    return this.users.list();
-  }
-
-  setUserActive(username: string, active: boolean): Promise<boolean> {
-    return this.users.setActive(username, active);
-  }
-
-  // sessions
-
-  async insertSession(s: SessionRecord): Promise<void> {
-    const base = this.keys.base(this.keys.bucketOf(s.idHash));
-    const handleTtl = Math.max(1, s.absoluteExpiresAt - s.lastSeenAt + this.options.expiryGraceMs);
-    await guarded(async () => {
-      let seq: number | '' = '';
-      if (!this.keys.handlesInSessionSlot) {
-        // The pointer goes first: if the session write then fails, it points at nothing.
-        [seq] = await Promise.all([this.reserveSequence(1), this.client.set(this.keys.handle(s.handle), s.idHash, 'PX', handleTtl)]);
-      }
-      await this.scripts.sdInsertSession(
-        `${base}s:${s.idHash}`,
-        base,
-        s.idHash,
-        s.handle,
-        s.userId,
-        s.username,
-        s.project,
-        s.createdAt,
-        s.lastSeenAt,
-        s.idleExpiresAt,
-        s.absoluteExpiresAt,
-        this.ttlFor(s),
-        seq,
-        ...this.caps,
-        this.keys.handlesInSessionSlot ? '1' : '0',
-        handleTtl,
-      );
-    });
-  }
-
-  async findSessionByHash(idHash: string): Promise<SessionRecord | null> {
-    const fields = await guarded(() => this.client.hmget(this.keys.session(idHash), ...SESSION_FIELDS));
-    return sessionFromFields(idHash, fields);
-  }
-
-  async touchSession(idHash: string, lastSeenAt: number, idleExpiresAt: number): Promise<void> {
-    const base = this.keys.base(this.keys.bucketOf(idHash));
-    await guarded(() =>
-      this.scripts.sdTouchSession(`${base}s:${idHash}`, base, idHash, lastSeenAt, idleExpiresAt, this.options.expiryGraceMs),
-    );
-  }
-
-  async endSessionsByHash(idHashes: ReadonlyArray<string | null>, ctx: EndContext): Promise<Array<SessionRecord | null>> {
-    return this.endByHashes(idHashes, ctx);
-  }
-
-  async endSessionsByHandle(handles: ReadonlyArray<string | null>, ctx: EndContext): Promise<Array<SessionRecord | null>> {
-    // Resolving first and ending second is as good as one step: handles are never reused, and
-    // the end script re-checks each session, so a session ended in between answers null.
-    const resolved = await guarded(() =>
-      Promise.all(handles.map((h) => (h === null ? Promise.resolve(null) : this.client.get(this.keys.handle(h))))),
-    );
-    return this.endByHashes(resolved, ctx);
-  }
-
-  /**
-   * Ends a batch: one END script per bucket, each all-or-nothing. With more than one bucket a
-   * read-only check runs on every bucket first, so a slot that is down or unreadable stops the
-   * batch before any slot writes.
-   */
-  private async endByHashes(idHashes: ReadonlyArray<string | null>, ctx: EndContext): Promise<Array<SessionRecord | null>> {
-    const answers: Array<SessionRecord | null> = idHashes.map(() => null);
-    const groups = groupByBucket(idHashes, (h) => (h === null ? null : this.keys.bucketOf(h)));
-    if (groups.size === 0) return answers;
-    const run = (bucket: number, mode: 'ids' | 'check', seq: number | '') =>
-      this.endScript(this.keys.base(bucket), mode, ctx, seq, groups.get(bucket)!.map((p) => idHashes[p]!));
-
-    const buckets = [...groups.keys()];
-    if (buckets.length > 1) await guarded(() => Promise.all(buckets.map((b) => run(b, 'check', ''))));
-    const total = idHashes.filter((h) => h !== null).length;
-    const first = await guarded(() => this.reserveSequence(total));
-    let offset = 0;
-    const outcomes = await Promise.allSettled(
-      buckets.map((b) => {
-        const seq = first === '' ? '' : first + offset;
-        offset += groups.get(b)!.length;
-        return run(b, 'ids', seq);
-      }),
-    );
-
-    const endedHandles: string[] = [];
-    let failure: unknown = null;
-    outcomes.forEach((outcome, i) => {
-      if (outcome.status === 'rejected') {
-        failure ??= outcome.reason;
-        return;
-      }
-      const positions = groups.get(buckets[i]!)!;
-      strings(outcome.value).forEach((reply, j) => {
-        if (reply === '') return;
-        const session = sessionFromJson(reply.slice(1));
-        endedHandles.push(session.handle);
-        if (reply[0] === 'E') answers[positions[j]!] = session;
-      });
-    });
-    await this.dropHandles(endedHandles);
-    if (failure !== null) {
-      const cause = toStoreError(failure);
-      if (endedHandles.length === 0) throw cause;
-      // Only possible in Cluster mode, when a slot failed after the check: say what did end.
-      throw new SessiondError(
-        'SERVICE_UNAVAILABLE',
-        `The session store failed part-way through a batch; the sessions with these handles were ended: ${endedHandles.join(', ')}`,
-        { cause },
-      );
-    }
-    return answers;
-  }
-
-  /** One bucket's END script: by ID hashes (`ids`), a read-only `check` of them, or all of a `user`'s. */
-  private endScript(base: string, mode: 'ids' | 'check' | 'user', ctx: EndContext, seq: number | '', items: string[]) {
-    return this.scripts.sdEndSessions(
-      `${base}exp`,
-      base,
-      mode,
-      ctx.now,
-      ctx.reason,
-      ctx.actor ?? '',
-      seq,
-      ...this.caps,
-      this.keys.handlesInSessionSlot ? '1' : '0',
-      ...items,
-    );
-  }
-
-  async endSessionsOfUser(userId: string, ctx: EndContext): Promise<SessionRecord[]> {
-    const bases = this.keys.allBases();
-    const counts =
-      this.keys.buckets === 1 ? [0] : await guarded(() => Promise.all(bases.map((base) => this.client.zcard(`${base}u:${userId}`))));
-    const first = await guarded(() => this.reserveSequence(counts.reduce((a, b) => a + b, 0)));
-    let offset = 0;
-    const replies = await guarded(() =>
-      Promise.all(
-        bases.map((base, b) => {
-          const seq = first === '' ? '' : first + offset;
-          offset += counts[b]!;
-          return this.endScript(base, 'user', ctx, seq, [userId]);
-        }),
-      ),
-    );
-    const ended: SessionRecord[] = [];
-    const handles: string[] = [];
-    for (const reply of replies.flatMap(strings)) {
-      if (reply === '') continue;
-      const session = sessionFromJson(reply.slice(1));
-      handles.push(session.handle);
-      if (reply[0] === 'E') ended.push(session);
-    }
-    await this.dropHandles(handles);
-    return ended;
-  }
-
-  async listSessions(filter: SessionListFilter, now: number): Promise<SessionPage> {
-    const index = filter.username !== undefined ? `n:${filter.username}` : filter.project !== undefined ? `p:${filter.project}` : 'all';
-    const start = filter.after ? listingAfter(filter.after.createdAt, filter.after.handle) : '-';
-    const want = filter.limit + 1;
-    const perBucket = await guarded(() =>
-      Promise.all(
-        this.keys.allBases().map(async (base) => {
-          const found: SessionRecord[] = [];
-          let bound = start;
-          for (;;) {
-            const reply = strings(
-              await this.scripts.sdListSessions(
-                `${base}${index}`,
-                base,
-                index,
-                bound,
-                want - found.length,
-                now,
-                filter.project ?? '',
-                filter.username ?? '',
-                this.options.listScanChunk,
-              ),
-            );
-            const [exhausted, next, ...records] = reply;
-            found.push(...records.map(sessionFromJson));
-            if (exhausted === '1' || found.length >= want || next === undefined) return found;
-            bound = next;
-          }
-        }),
-      ),
-    );
-    const merged = perBucket
-      .flat()
-      .sort((x, y) => x.createdAt - y.createdAt || (x.handle < y.handle ? -1 : x.handle > y.handle ? 1 : 0));
-    const sessions = merged.slice(0, filter.limit);
-    const last = sessions[sessions.length - 1];
-    return { sessions, next: merged.length > filter.limit && last ? { createdAt: last.createdAt, handle: last.handle } : null };
-  }
-
-  async sweepExpiredSessions(now: number, limit: number): Promise<SessionRecord[]> {
-    const removed: SessionRecord[] = [];
-    for (const base of this.keys.allBases()) {
-      const remaining = limit - removed.length;
-      if (remaining <= 0) break;
-      const seq = await guarded(() => this.reserveSequence(remaining));
-      const reply = strings(
-        await guarded(() =>
-          this.scripts.sdSweepSessions(`${base}exp`, base, now, remaining, seq, ...this.caps, this.keys.handlesInSessionSlot ? '1' : '0'),
-        ),
-      );
-      removed.push(...reply.map(sessionFromJson));
-    }
-    await this.dropHandles(removed.map((s) => s.handle));
-    return removed;
-  }
-
-  // audit
-
-  appendAudit(records: ReadonlyArray<AuditRecord>): Promise<void> {
-    return this.audit.append(records);
-  }
-
-  listAudit(options: { limit: number; handle?: string }): Promise<AuditRecord[]> {
-    return this.audit.list(options);
-  }
-
-  // web sessions
-
-  insertWebSession(record: WebSessionRecord): Promise<void> {
-    return this.web.insert(record);
-  }
-
-  findWebSessionByHash(idHash: string): Promise<WebSessionRecord | null> {
-    return this.web.find(idHash);
-  }
-
-  updateWebSession(idHash: string, change: Pick<WebSessionRecord, 'lastSeenAt' | 'idleExpiresAt' | 'data'>): Promise<void> {
-    return this.web.update(idHash, change);
-  }
-
-  deleteWebSession(idHash: string): Promise<boolean> {
-    return this.web.delete(idHash);
-  }
-
-  sweepExpiredWebSessions(now: number, limit: number): Promise<number> {
-    return this.web.sweep(now, limit);
   }
 }

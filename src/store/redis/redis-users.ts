@@ -1,3 +1,4 @@
+import type { Users } from '../../core/ports/users.ts';
 import { SessiondError } from '../../core/errors.ts';
 import type { UserRecord, UserSummary } from '../../core/types.ts';
 import { defineScripts, strings } from './redis-commands.ts';
@@ -6,14 +7,15 @@ import type { RedisKeys } from './redis-keys.ts';
 import { userFromFields } from './redis-records.ts';
 
 /**
- * Users: a hash per user (id, pw, ad, ac, c) and a username index, all under the `{users}`
+ * Users: a hash per user (id, pw, ad, ac, c, pm: permissions as a JSON array, absent for users
+ * written before permissions existed) and a username index, all under the `{users}`
  * hash tag, so creating a user (check, write, index) is one atomic script in one slot.
  */
-/** ARGV: userKey base ({users}:u:), username, userId, passwordHash, admin, active, createdAt */
+/** ARGV: userKey base ({users}:u:), username, userId, passwordHash, admin, active, createdAt, permissions (JSON) */
 const CREATE_USER = `
 local key = ARGV[1] .. ARGV[2]
 if redis.call('EXISTS', key) == 1 then return 0 end
-redis.call('HSET', key, 'id', ARGV[3], 'pw', ARGV[4], 'ad', ARGV[5], 'ac', ARGV[6], 'c', ARGV[7])
+redis.call('HSET', key, 'id', ARGV[3], 'pw', ARGV[4], 'ad', ARGV[5], 'ac', ARGV[6], 'c', ARGV[7], 'pm', ARGV[8])
 redis.call('ZADD', KEYS[1], 0, ARGV[2])
 return 1
 `;
@@ -25,22 +27,23 @@ redis.call('HSET', KEYS[1], 'ac', ARGV[1])
 return 1
 `;
 
-/** KEYS[1] the username index. ARGV: user key base. Answers flat [username, id, pw, ad, ac, c, ...]. */
+/** KEYS[1] the username index. ARGV: user key base. Answers flat [username, id, pw, ad, ac, c, pm or '', ...]. */
 const LIST_USERS = `
 local out = {}
 for _, name in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
-  local u = redis.call('HMGET', ARGV[1] .. name, 'id', 'pw', 'ad', 'ac', 'c')
+  local u = redis.call('HMGET', ARGV[1] .. name, 'id', 'pw', 'ad', 'ac', 'c', 'pm')
   if u[1] then
     out[#out + 1] = name
     for k = 1, 5 do out[#out + 1] = u[k] end
+    out[#out + 1] = u[6] or ''
   end
 end
 return out
 `;
 
-const USER_FIELDS = ['id', 'pw', 'ad', 'ac', 'c'] as const;
+const USER_FIELDS = ['id', 'pw', 'ad', 'ac', 'c', 'pm'] as const;
 
-export class RedisUsers {
+export class RedisUsers implements Users {
   private readonly scripts;
 
   constructor(
@@ -61,6 +64,7 @@ export class RedisUsers {
         user.admin ? '1' : '0',
         user.active ? '1' : '0',
         user.createdAt,
+        JSON.stringify(user.permissions),
       ),
     );
     if (created === 0) throw new SessiondError('DUPLICATE_USERNAME');
@@ -75,8 +79,8 @@ export class RedisUsers {
   async list(): Promise<UserSummary[]> {
     const flat = strings(await guarded(() => this.scripts.sdListUsers(this.keys.users(), this.keys.user(''))));
     const users: UserSummary[] = [];
-    for (let i = 0; i + 5 < flat.length; i += 6) {
-      const user = userFromFields(flat[i]!, flat.slice(i + 1, i + 6));
+    for (let i = 0; i + 6 < flat.length; i += 7) {
+      const user = userFromFields(flat[i]!, flat.slice(i + 1, i + 7));
       if (user) {
         const { passwordHash: _hidden, ...summary } = user;
         users.push(summary);

@@ -1,3 +1,4 @@
+import type { WebSessionRecords } from '../../core/ports/web-session-records.ts';
 import { expiresAt } from '../../core/expiry.ts';
 import type { WebSessionRecord } from '../../core/types.ts';
 import { defineScripts } from './redis-commands.ts';
@@ -56,7 +57,7 @@ return #ids
 
 const WEB_FIELDS = ['h', 'c', 'l', 'i', 'a', 'd'] as const;
 
-export class RedisWebSessions {
+export class RedisWebSessions implements WebSessionRecords {
   private readonly scripts;
 
   constructor(
@@ -92,7 +93,7 @@ export class RedisWebSessions {
     return (await guarded(() => this.scripts.sdDeleteWeb(`${base}w:${idHash}`, base, idHash))) === 1;
   }
 
-  async sweep(now: number, limit: number): Promise<number> {
+  async sweepExpired(now: number, limit: number): Promise<number> {
     let removed = 0;
     for (const base of this.keys.allBases()) {
       if (removed >= limit) break;

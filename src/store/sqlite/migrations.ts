@@ -66,4 +66,9 @@ export const SQLITE_MIGRATIONS: ReadonlyArray<{ version: number; sql: string }> 
       CREATE INDEX sessions_by_ended ON sessions (ended_at) WHERE ended_at IS NOT NULL;
     `,
   },
+  {
+    // Users gain permissions (such as `events`), a JSON array of names; existing users have none.
+    version: 3,
+    sql: `ALTER TABLE users ADD COLUMN permissions TEXT NOT NULL DEFAULT '[]';`,
+  },
 ];

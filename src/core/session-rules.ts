@@ -1,0 +1,96 @@
+import { sessionEndedAudit } from './audit.ts';
+import { isExpired } from './expiry.ts';
+import type { AuditRecord, EndContext, SessionCursor, SessionListFilter, SessionPage, SessionRecord } from './types.ts';
+
+/**
+ * The rules every store follows when it changes sessions, each written once. SQL and memory
+ * adapters call these inside their transaction; the Redis scripts mirror them in Lua (see
+ * redis-scripts.ts) and the conformance suite proves the two agree.
+ */
+
+/** The audit record of one end: a session found expired at `ctx.now` is audited as expired, whatever ended it. */
+export function endAudit(session: SessionRecord, ctx: EndContext): AuditRecord {
+  return sessionEndedAudit(session, isExpired(session, ctx.now) ? { ...ctx, reason: 'expired' } : ctx);
+}
+
+/** What ending a batch does: the rows to mark ended, their audit records in input order, and the answers. */
+export interface SettledEnds {
+  /** Every session the batch ends, live or expired, each once, in input order. */
+  ended: SessionRecord[];
+  audits: AuditRecord[];
+  /** Per input position: the live session it ended, or null. */
+  answers: Array<SessionRecord | null>;
+}
+
+/**
+ * Settles a batch of ends. `find` answers the stored session a key names (inside the
+ * transaction). A null key answers null; a key that names nothing answers null; a duplicate
+ * later in the batch finds its session already ended and answers null; a session expired at
+ * `ctx.now` is ended and audited as expired but answers null, like an unknown one.
+ */
+export function settleEnds(
+  keys: ReadonlyArray<string | null>,
+  find: (key: string) => SessionRecord | null | undefined,
+  ctx: EndContext,
+): SettledEnds {
+  const seen = new Set<string>();
+  const ended: SessionRecord[] = [];
+  const audits: AuditRecord[] = [];
+  const answers = keys.map((key) => {
+    if (key === null || seen.has(key)) return null;
+    seen.add(key);
+    const session = find(key);
+    if (!session) return null;
+    ended.push(session);
+    audits.push(endAudit(session, ctx));
+    return isExpired(session, ctx.now) ? null : session;
+  });
+  return { ended, audits, answers };
+}
+
+/** Ending all of a user's sessions: every one is ended and audited; only the live ones are answered. */
+export function settleUserEnds(sessions: ReadonlyArray<SessionRecord>, ctx: EndContext): { audits: AuditRecord[]; live: SessionRecord[] } {
+  return { audits: sessions.map((s) => endAudit(s, ctx)), live: sessions.filter((s) => !isExpired(s, ctx.now)) };
+}
+
+/** The audit records of one sweep batch: each session ended as expired, by the sweeper. */
+export function sweepAudits(sessions: ReadonlyArray<SessionRecord>, now: number): AuditRecord[] {
+  return sessions.map((s) => sessionEndedAudit(s, { reason: 'expired', now, actor: 'sweeper' }));
+}
+
+/**
+ * The idle timer never moves back: nodes touch independently, so a touch carrying an older
+ * time (a slower node, a clock behind) keeps what the store already holds.
+ */
+export function laterTimers(
+  current: { lastSeenAt: number; idleExpiresAt: number },
+  proposed: { lastSeenAt: number; idleExpiresAt: number },
+): { lastSeenAt: number; idleExpiresAt: number } {
+  return {
+    lastSeenAt: Math.max(current.lastSeenAt, proposed.lastSeenAt),
+    idleExpiresAt: Math.max(current.idleExpiresAt, proposed.idleExpiresAt),
+  };
+}
+
+/** Listing order: (createdAt, handle), both ascending. */
+export function compareListing(a: SessionCursor, b: SessionCursor): number {
+  return a.createdAt - b.createdAt || (a.handle < b.handle ? -1 : a.handle > b.handle ? 1 : 0);
+}
+
+/** Whether a session belongs in a listing: live at `now`, matching the filter, after the cursor. */
+export function isListed(session: SessionRecord, filter: SessionListFilter, now: number): boolean {
+  if (isExpired(session, now)) return false;
+  if (filter.username !== undefined && session.username !== filter.username) return false;
+  if (filter.project !== undefined && session.project !== filter.project) return false;
+  return filter.after === undefined || compareListing(session, filter.after) > 0;
+}
+
+/**
+ * A keyset page from up to `limit + 1` sessions in listing order: the first `limit`, and a
+ * cursor after the last of them when there was one more.
+ */
+export function pageOf(ordered: ReadonlyArray<SessionRecord>, limit: number): SessionPage {
+  const sessions = ordered.slice(0, limit);
+  const last = sessions[sessions.length - 1];
+  return { sessions, next: ordered.length > limit && last ? { createdAt: last.createdAt, handle: last.handle } : null };
+}

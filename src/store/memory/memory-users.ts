@@ -1,0 +1,35 @@
+import { SessiondError } from '../../core/errors.ts';
+import type { Users } from '../../core/ports/users.ts';
+import type { UserRecord, UserSummary } from '../../core/types.ts';
+
+export class MemoryUsers implements Users {
+  private readonly byName = new Map<string, UserRecord>();
+
+  /** Everything held, as plain data. */
+  snapshot(): unknown {
+    return [...this.byName.values()];
+  }
+
+  async create(user: UserRecord): Promise<void> {
+    if (this.byName.has(user.username)) throw new SessiondError('DUPLICATE_USERNAME');
+    this.byName.set(user.username, { ...user });
+  }
+
+  async find(username: string): Promise<UserRecord | null> {
+    const user = this.byName.get(username);
+    return user ? { ...user } : null;
+  }
+
+  async list(): Promise<UserSummary[]> {
+    return [...this.byName.values()]
+      .sort((a, b) => (a.username < b.username ? -1 : a.username > b.username ? 1 : 0))
+      .map(({ passwordHash: _hidden, ...summary }) => summary);
+  }
+
+  async setActive(username: string, active: boolean): Promise<boolean> {
+    const user = this.byName.get(username);
+    if (!user) return false;
+    user.active = active;
+    return true;
+  }
+}

@@ -1,0 +1,30 @@
+import type Database from 'better-sqlite3';
+import type { AuditLog } from '../../core/ports/audit-log.ts';
+import type { AuditRecord } from '../../core/types.ts';
+import { toAudit, type AuditRow } from '../sql-rows.ts';
+
+export class SqliteAuditLog implements AuditLog {
+  private readonly stmt;
+
+  constructor(private readonly db: Database.Database) {
+    this.stmt = {
+      insert: db.prepare('INSERT INTO audit (at, event, handle, user_id, project, reason, actor) VALUES (?, ?, ?, ?, ?, ?, ?)'),
+      newest: db.prepare<[number], AuditRow>('SELECT * FROM audit ORDER BY id DESC LIMIT ?'),
+      ofHandle: db.prepare<[string, number], AuditRow>('SELECT * FROM audit WHERE handle = ? ORDER BY id DESC LIMIT ?'),
+    };
+  }
+
+  /** Writes records inside the caller's transaction (session changes audit in the same one). */
+  write(records: ReadonlyArray<AuditRecord>): void {
+    for (const r of records) this.stmt.insert.run(r.at, r.event, r.handle, r.userId, r.project, r.reason, r.actor);
+  }
+
+  async append(records: ReadonlyArray<AuditRecord>): Promise<void> {
+    this.db.transaction(() => this.write(records)).immediate();
+  }
+
+  async list(options: { limit: number; handle?: string }): Promise<AuditRecord[]> {
+    const rows = options.handle === undefined ? this.stmt.newest.all(options.limit) : this.stmt.ofHandle.all(options.handle, options.limit);
+    return rows.map(toAudit);
+  }
+}

@@ -1,0 +1,40 @@
+import Database from 'better-sqlite3';
+import { SessiondError } from '../../core/errors.ts';
+import type { Users } from '../../core/ports/users.ts';
+import type { UserRecord, UserSummary } from '../../core/types.ts';
+import { toUser, toUserSummary, type UserRow } from '../sql-rows.ts';
+
+export class SqliteUsers implements Users {
+  private readonly stmt;
+
+  constructor(db: Database.Database) {
+    this.stmt = {
+      insert: db.prepare('INSERT INTO users (user_id, username, password_hash, admin, active, created_at, permissions) VALUES (?, ?, ?, ?, ?, ?, ?)'),
+      byName: db.prepare<[string], UserRow>('SELECT * FROM users WHERE username = ?'),
+      list: db.prepare<[], UserRow>('SELECT * FROM users ORDER BY username'),
+      setActive: db.prepare('UPDATE users SET active = ? WHERE username = ?'),
+    };
+  }
+
+  async create(user: UserRecord): Promise<void> {
+    try {
+      this.stmt.insert.run(user.userId, user.username, user.passwordHash, user.admin ? 1 : 0, user.active ? 1 : 0, user.createdAt, JSON.stringify(user.permissions));
+    } catch (error) {
+      if (error instanceof Database.SqliteError && error.code.startsWith('SQLITE_CONSTRAINT')) throw new SessiondError('DUPLICATE_USERNAME');
+      throw error;
+    }
+  }
+
+  async find(username: string): Promise<UserRecord | null> {
+    const row = this.stmt.byName.get(username);
+    return row ? toUser(row) : null;
+  }
+
+  async list(): Promise<UserSummary[]> {
+    return this.stmt.list.all().map(toUserSummary);
+  }
+
+  async setActive(username: string, active: boolean): Promise<boolean> {
+    return this.stmt.setActive.run(active ? 1 : 0, username).changes > 0;
+  }
+}

@@ -1,0 +1,39 @@
+import type Database from 'better-sqlite3';
+import type { WebSessionRecords } from '../../core/ports/web-session-records.ts';
+import type { WebSessionRecord } from '../../core/types.ts';
+import { toWebSession, WEB_COLUMNS, type WebSessionRow } from '../sql-rows.ts';
+
+export class SqliteWebSessions implements WebSessionRecords {
+  private readonly stmt;
+
+  constructor(db: Database.Database) {
+    this.stmt = {
+      insert: db.prepare(`INSERT INTO web_sessions (${WEB_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)`),
+      byHash: db.prepare<[string], WebSessionRow>(`SELECT ${WEB_COLUMNS} FROM web_sessions WHERE id_hash = ?`),
+      update: db.prepare('UPDATE web_sessions SET last_seen_at = ?, idle_expires_at = ?, data = ? WHERE id_hash = ?'),
+      delete: db.prepare('DELETE FROM web_sessions WHERE id_hash = ?'),
+      sweep: db.prepare('DELETE FROM web_sessions WHERE id_hash IN (SELECT id_hash FROM web_sessions WHERE expires_at <= ? LIMIT ?)'),
+    };
+  }
+
+  async insert(r: WebSessionRecord): Promise<void> {
+    this.stmt.insert.run(r.idHash, r.handle, r.createdAt, r.lastSeenAt, r.idleExpiresAt, r.absoluteExpiresAt, r.data);
+  }
+
+  async find(idHash: string): Promise<WebSessionRecord | null> {
+    const row = this.stmt.byHash.get(idHash);
+    return row ? toWebSession(row) : null;
+  }
+
+  async update(idHash: string, change: Pick<WebSessionRecord, 'lastSeenAt' | 'idleExpiresAt' | 'data'>): Promise<void> {
+    this.stmt.update.run(change.lastSeenAt, change.idleExpiresAt, change.data, idHash);
+  }
+
+  async delete(idHash: string): Promise<boolean> {
+    return this.stmt.delete.run(idHash).changes > 0;
+  }
+
+  async sweepExpired(now: number, limit: number): Promise<number> {
+    return this.stmt.sweep.run(now, limit).changes;
+  }
+}
