@@ -19,7 +19,7 @@ export class LocalUpstream implements Upstream {
     }
   }
 
-  async login(input: { username: string; password: string; project: string; address: string }): Promise<UpstreamLogin> {
+  async login(input: { username: string; password: string; project: string; address: string; userAgent?: string | undefined }): Promise<UpstreamLogin> {
     try {
       const outcome = await this.service.login(input);
       return { sessionId: outcome.sessionId, handle: outcome.session.handle, login: outcome.user.username, project: outcome.session.project };

@@ -92,7 +92,10 @@ export function registerProjectRoutes(app: FastifyInstance, deps: WebDeps): void
       if (web.data.creds) {
         try {
           // These credentials were accepted by the upstream when this web session signed in.
-          added = await deps.sessions.open({ ...web.data.creds, project }, request.ip, { credentialsProven: true });
+          added = await deps.sessions.open({ ...web.data.creds, project }, request.ip, {
+            credentialsProven: true,
+            userAgent: request.headers['user-agent'],
+          });
         } catch (error) {
           if (isUnavailable(error)) return upstreamDown(reply);
           request.log.info({ failure: error instanceof UpstreamError ? error.failure : 'unknown' }, 'web: could not open a server session');

@@ -16,7 +16,8 @@ export interface Upstream extends SessionOps {
   /** `local`, or the remote server's URL: part of every pool key. */
   readonly name: string;
   /** Throws UpstreamError. */
-  login(input: { username: string; password: string; project: string; address: string }): Promise<UpstreamLogin>;
+  /** `address` and `userAgent` are the browser's: a local upstream records them on the session it opens. */
+  login(input: { username: string; password: string; project: string; address: string; userAgent?: string | undefined }): Promise<UpstreamLogin>;
   /**
    * Whether the upstream accepts these credentials, without leaving a session open. Asked
    * before a pooled session is handed out, so a wrong password never gets one.

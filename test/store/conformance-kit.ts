@@ -47,7 +47,7 @@ export function buildService(store: Store, cache = new SessionCache({ maxAgeMs: 
   const events = new SessionEvents();
   const emitted: AuditRecord[] = [];
   events.on((e) => emitted.push(e));
-  const users = new UserDirectory(store.users, store.audit, clock, events, { N: 1024, r: 8, p: 1 });
+  const users = new UserDirectory(store.users, store.audit, clock, events, { algorithm: 'scrypt', N: 1024, r: 8, p: 1 });
   const bus = new LocalInvalidationBus();
   const service = new SessionService({
     store,

@@ -24,6 +24,8 @@ function session(now: number, lifetimeMs: number): SessionRecord {
     lastSeenAt: now,
     idleExpiresAt: now + lifetimeMs,
     absoluteExpiresAt: now + lifetimeMs,
+    ip: null,
+    userAgent: null,
   };
 }
 

@@ -24,6 +24,8 @@ describe('sqlite store file', () => {
     lastSeenAt: 1000 + n,
     idleExpiresAt: 10_000_000,
     absoluteExpiresAt: 20_000_000,
+    ip: null,
+    userAgent: null,
   });
 
   test('creates its directory, uses WAL, and records each migration once across reopenings', async () => {
