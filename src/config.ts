@@ -125,8 +125,6 @@ export interface Config {
     absoluteLifetimeMs: number;
     secureCookies: boolean;
   };
-  /** Raw environment for the parts that read their own keys (web tier, ESM). */
-  env: Readonly<Record<string, string | undefined>>;
 }
 
 export class ConfigError extends Error {
@@ -253,6 +251,5 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
       absoluteLifetimeMs: e.SESSIOND_WEB_ABSOLUTE_LIFETIME_SECONDS * 1000,
       secureCookies: e.SESSIOND_SECURE_COOKIES,
     },
-    env,
   };
 }
