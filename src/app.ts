@@ -14,6 +14,8 @@ import { SessionCache } from './core/session-cache.ts';
 import { SessionEvents } from './core/session-events.ts';
 import { SessionService } from './core/session-service.ts';
 import { UserDirectory } from './core/users.ts';
+import { Accounts } from './core/accounts.ts';
+import { OwnSessions } from './core/own-sessions.ts';
 import type { SessiondContext, ShutdownTask } from './http/context.ts';
 import { registerRequestIds, requestIdOptions } from './http/request-id.ts';
 import { registerRequestMetrics } from './http/request-metrics.ts';
@@ -49,16 +51,18 @@ export async function createCore(config: Config, options: SessiondOptions = {}) 
   const events = new SessionEvents();
   const metrics = new Metrics();
   const policies = new ExpiryPolicies(config.expiry, new Map(Object.entries(config.projects)));
-  const users = new UserDirectory(store.users, store.audit, clock, events, { N: config.scryptN, r: 8, p: 1 });
+  const users = new UserDirectory(store.users, store.audit, clock, events, config.passwords);
   const cache = new SessionCache(config.cache);
   const throttle = options.throttle ?? new MemoryLoginThrottle(config.login);
   const service = new SessionService({ store, bus, cache, clock, policies, users, throttle, events });
+  const ownSessions = new OwnSessions(service);
+  const accounts = new Accounts(users, service, ownSessions, throttle);
 
   events.on((event) => {
     metrics.recordEvent(event);
     logger.info({ event: event.event, handle: event.handle, project: event.project, reason: event.reason, actor: event.actor }, 'session event');
   });
-  return { clock, logger, store, bus, events, metrics, users, cache, service };
+  return { clock, logger, store, bus, events, metrics, users, cache, service, ownSessions, accounts };
 }
 
 /**
@@ -78,6 +82,8 @@ export async function createSessiond(config: Config, options: SessiondOptions = 
     bus,
     service,
     users,
+    accounts: core.accounts,
+    ownSessions: core.ownSessions,
     events: core.events,
     metrics,
     logger,

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { PROJECT_PATTERN } from './core/input-rules.ts';
+import { DEFAULT_ARGON2ID, type PasswordPolicy } from './core/password.ts';
 import { eighteenCharacterId } from './core/secret-id.ts';
 
 /**
@@ -69,6 +70,10 @@ const envSchema = z.object({
     .int()
     .refine((n) => n >= 1024 && (n & (n - 1)) === 0, 'a power of two, at least 1024')
     .default(16384),
+  // How new password hashes are made (issue 17); a stored hash made otherwise is re-hashed at its user's next login.
+  SESSIOND_PASSWORD_HASH: z.enum(['argon2id', 'scrypt']).default('argon2id'),
+  SESSIOND_ARGON2_MEMORY_KIB: z.coerce.number().int().min(1024).max(4 * 1024 * 1024).default(DEFAULT_ARGON2ID.memoryKiB),
+  SESSIOND_ARGON2_TIME_COST: z.coerce.number().int().min(1).max(100).default(DEFAULT_ARGON2ID.timeCost),
   // web tier, ESM and session pool (issue 4)
   SESSIOND_ESM: z.string().min(1).optional(),
   SESSIOND_UPSTREAM: z.url().optional(),
@@ -103,7 +108,8 @@ export interface Config {
   bodyLimitBytes: number;
   trustProxy: boolean;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
-  scryptN: number;
+  /** How new password hashes are made: SESSIOND_PASSWORD_HASH and its algorithm's parameters. */
+  passwords: PasswordPolicy;
   /** After a stop signal, the process exits this long after even if closing is not done. */
   shutdownTimeoutMs: number;
   /** The web tier: its ESM, upstream, pool bounds and cookie-session timeouts. */
@@ -119,8 +125,6 @@ export interface Config {
     absoluteLifetimeMs: number;
     secureCookies: boolean;
   };
-  /** Raw environment for the parts that read their own keys (web tier, ESM). */
-  env: Readonly<Record<string, string | undefined>>;
 }
 
 export class ConfigError extends Error {
@@ -227,7 +231,10 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     bodyLimitBytes: e.SESSIOND_BODY_LIMIT_BYTES,
     trustProxy: e.SESSIOND_TRUST_PROXY,
     logLevel: e.SESSIOND_LOG_LEVEL,
-    scryptN: e.SESSIOND_SCRYPT_N,
+    passwords:
+      e.SESSIOND_PASSWORD_HASH === 'scrypt'
+        ? { algorithm: 'scrypt', N: e.SESSIOND_SCRYPT_N, r: 8, p: 1 }
+        : { algorithm: 'argon2id', memoryKiB: e.SESSIOND_ARGON2_MEMORY_KIB, timeCost: e.SESSIOND_ARGON2_TIME_COST, parallelism: 1 },
     shutdownTimeoutMs: e.SESSIOND_SHUTDOWN_TIMEOUT_SECONDS * 1000,
     web: {
       esmPath: e.SESSIOND_ESM,
@@ -244,6 +251,5 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
       absoluteLifetimeMs: e.SESSIOND_WEB_ABSOLUTE_LIFETIME_SECONDS * 1000,
       secureCookies: e.SESSIOND_SECURE_COOKIES,
     },
-    env,
   };
 }

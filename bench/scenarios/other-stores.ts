@@ -144,6 +144,8 @@ async function seedThroughStore(env: Record<string, string>, count: number): Pro
         username: owner.username,
         project: 'default',
         ...seededSessionTimes(now, count - i),
+        ip: null,
+        userAgent: null,
       };
     };
     let next = 0;

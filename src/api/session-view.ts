@@ -12,6 +12,8 @@ export function sessionView(s: SessionRecord): SessionView {
     createdAt: new Date(s.createdAt).toISOString(),
     lastSeenAt: new Date(s.lastSeenAt).toISOString(),
     expiresAt: new Date(expiresAt(s)).toISOString(),
+    ip: s.ip,
+    userAgent: s.userAgent,
   };
 }
 

@@ -4,7 +4,8 @@ import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { createCore } from '../app.ts';
 import { ConfigError, loadConfig, type Config } from '../config.ts';
-import { isSessiondError } from '../core/errors.ts';
+import { isSessiondError, SessiondError } from '../core/errors.ts';
+import { PERMISSION_PATTERN } from '../core/input-rules.ts';
 import { EsmLoadError } from '../esm/load-esm.ts';
 import { unlimitedLoginThrottle } from '../core/login-throttle.ts';
 import { sessionView } from '../api/session-view.ts';
@@ -75,7 +76,7 @@ users
   .action(async (opts: { json: boolean }) => {
     await withCore(async ({ users }) => {
       const list = await users.listUsers();
-      const shown = list.map(({ userId, username, admin, active, createdAt }) => ({ userId, username, admin, active, createdAt }));
+      const shown = list.map(({ userId, username, admin, active, createdAt, permissions }) => ({ userId, username, admin, active, createdAt, permissions }));
       if (opts.json) return void process.stdout.write(`${JSON.stringify(shown, null, 2)}\n`);
       for (const u of list) {
         process.stdout.write(`${u.username}\t${u.userId}\t${u.admin ? 'admin' : 'user'}\t${u.active ? 'active' : 'inactive'}\n`);
@@ -85,24 +86,73 @@ users
 
 users
   .command('deactivate <username>')
-  .description('stop a user from logging in and end all of their sessions')
+  .description('stop a user from logging in and end all of their sessions (never the last active admin)')
   .action(async (username: string) => {
     await withCore(async (core) => {
-      await core.users.setActive(username, false);
-      const ended = await core.service.endSessionsOfUser(username, 'cli');
+      const { ended } = await core.accounts.deactivate(username, 'cli');
       await untilServersSee(core);
-      process.stdout.write(`deactivated ${username}; ended ${ended} session${ended === 1 ? '' : 's'}\n`);
+      process.stdout.write(`deactivated ${username}; ended ${sessionCount(ended)}\n`);
     });
   });
 users
   .command('activate <username>')
   .description('let a deactivated user log in again')
   .action(async (username: string) => {
-    await withCore(async ({ users }) => {
-      await users.setActive(username, true);
+    await withCore(async ({ accounts }) => {
+      await accounts.activate(username, 'cli');
       process.stdout.write(`activated ${username}\n`);
     });
   });
+users
+  .command('password <username>')
+  .description("set a user's password (read from stdin or a prompt, never an argument) and end all of their sessions")
+  .action(async (username: string) => {
+    const password = await readPassword(`New password for ${username}: `);
+    await withCore(async (core) => {
+      const { ended } = await core.accounts.resetPassword(username, password, 'cli');
+      await untilServersSee(core);
+      process.stdout.write(`set the password of ${username}; ended ${sessionCount(ended)}\n`);
+    });
+  });
+users
+  .command('delete <username>')
+  .description('remove a user and end all of their sessions (never the last active admin)')
+  .action(async (username: string) => {
+    await withCore(async (core) => {
+      const { ended } = await core.accounts.delete(username, 'cli');
+      await untilServersSee(core);
+      process.stdout.write(`deleted ${username}; ended ${sessionCount(ended)}\n`);
+    });
+  });
+users
+  .command('set <username>')
+  .description("change a user's admin flag and/or permissions (never demote the last active admin)")
+  .option('--admin', 'make the user an administrator')
+  .option('--no-admin', 'make the user a plain user')
+  .option('--permissions <names>', 'replace the permissions with this comma-separated list ("" for none)')
+  .action(async (username: string, opts: { admin?: boolean; permissions?: string }) => {
+    const permissions = opts.permissions === undefined ? undefined : opts.permissions.split(',').map((p) => p.trim()).filter(Boolean);
+    const bad = permissions?.find((p) => !PERMISSION_PATTERN.test(p));
+    if (bad !== undefined) throw new SessiondError('INVALID_REQUEST', `not a permission name: ${bad}`);
+    if (opts.admin === undefined && permissions === undefined) throw new SessiondError('INVALID_REQUEST', 'say what to change: --admin, --no-admin or --permissions');
+    await withCore(async ({ accounts }) => {
+      const user = await accounts.update(
+        username,
+        { ...(opts.admin !== undefined ? { admin: opts.admin } : {}), ...(permissions !== undefined ? { permissions } : {}) },
+        'cli',
+      );
+      process.stdout.write(`${user.username}: ${user.admin ? 'admin' : 'user'}; permissions: ${user.permissions.join(',') || 'none'}\n`);
+    });
+  });
+
+function sessionCount(n: number): string {
+  return `${n} session${n === 1 ? '' : 's'}`;
+}
+
+/** A user agent in a tab-separated line: tabs and line breaks (which a client could send) become spaces. */
+function cell(text: string | null): string {
+  return text === null ? '-' : text.replace(/[\t\r\n]/g, ' ');
+}
 
 const sessions = program.command('sessions').description('list and end sessions (by handle)');
 sessions
@@ -123,7 +173,9 @@ sessions
         });
         for (const s of page.sessions.map(sessionView)) {
           process.stdout.write(
-            opts.json ? `${JSON.stringify(s)}\n` : `${s.handle}\t${s.username}\t${s.project}\t${s.lastSeenAt}\t${s.expiresAt}\n`,
+            opts.json
+              ? `${JSON.stringify(s)}\n`
+              : `${s.handle}\t${s.username}\t${s.project}\t${s.lastSeenAt}\t${s.expiresAt}\t${s.ip ?? '-'}\t${cell(s.userAgent)}\n`,
           );
         }
         after = page.next ?? undefined;

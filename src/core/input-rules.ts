@@ -6,6 +6,17 @@ export const PROJECT_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 export const PASSWORD_MIN_LENGTH = 8;
 export const PASSWORD_MAX_LENGTH = 1024;
 export const DEFAULT_PROJECT = 'default';
+/** A session keeps at most this much of the client's User-Agent. */
+export const USER_AGENT_MAX_LENGTH = 256;
+/** A permission's name, such as `events`. */
+export const PERMISSION_PATTERN = /^[a-z][a-z0-9._-]{0,63}$/;
+
+/** The User-Agent a session records: cut to USER_AGENT_MAX_LENGTH, null when absent or blank. */
+export function recordedUserAgent(header: unknown): string | null {
+  const text = Array.isArray(header) ? header[0] : header;
+  if (typeof text !== 'string' || text.trim() === '') return null;
+  return [...text].slice(0, USER_AGENT_MAX_LENGTH).join('');
+}
 
 export function assertUsername(username: string): void {
   if (!USERNAME_PATTERN.test(username)) {

@@ -1,7 +1,7 @@
 import type { Clock } from './clock.ts';
 import { SessiondError } from './errors.ts';
 import { expiresAt, isExpired, needsTouch, type ExpiryPolicies } from './expiry.ts';
-import { assertProject, DEFAULT_PROJECT } from './input-rules.ts';
+import { assertProject, DEFAULT_PROJECT, recordedUserAgent } from './input-rules.ts';
 import { buildInvalidateResults, type InvalidateSessionsResult } from './invalidate.ts';
 import type { LoginThrottle } from './login-throttle.ts';
 import { hashSecretId, isWellFormedHandle, isWellFormedSessionId, newHandle, newSessionId } from './secret-id.ts';
@@ -29,8 +29,10 @@ export interface LoginInput {
   username: string;
   password: string;
   project?: string | undefined;
-  /** The caller's network address, for the brute-force limit. */
+  /** The caller's network address, for the brute-force limit; the session records it. */
   address: string;
+  /** The caller's User-Agent header as sent; the session records it, cut to 256 characters. */
+  userAgent?: unknown;
 }
 
 export interface LoginOutcome {
@@ -85,6 +87,8 @@ export class SessionService {
       lastSeenAt: now,
       idleExpiresAt: now + policy.idleTimeoutMs,
       absoluteExpiresAt: now + policy.absoluteLifetimeMs,
+      ip: input.address === '' ? null : input.address,
+      userAgent: recordedUserAgent(input.userAgent),
     };
     await store.sessions.insert(session);
     events.emit(sessionCreatedAudit(session));
@@ -160,12 +164,19 @@ export class SessionService {
     return buildInvalidateResults(ended);
   }
 
-  /** The admin form of invalidateSessions: by handle, same limit and result shape. */
-  async invalidateByHandles(actorHandle: string, handles: ReadonlyArray<string>): Promise<InvalidateSessionsResult[]> {
+  /**
+   * The admin form of invalidateSessions: by handle, same limit and result shape. A null
+   * position (a handle the caller may not end, in the self-service form) answers like an unknown one.
+   */
+  async invalidateByHandles(
+    actorHandle: string,
+    handles: ReadonlyArray<string | null>,
+    reason: EndReason = 'admin',
+  ): Promise<InvalidateSessionsResult[]> {
     assertIdLimit(handles.length);
-    const ctx = this.endContext('admin', actorHandle);
+    const ctx = this.endContext(reason, actorHandle);
     const ended = await this.deps.store.sessions.endByHandle(
-      handles.map((h) => (isWellFormedHandle(h) ? h : null)),
+      handles.map((h) => (h !== null && isWellFormedHandle(h) ? h : null)),
       ctx,
     );
     await this.afterEnd(ended, ctx);
@@ -176,8 +187,13 @@ export class SessionService {
   async endSessionsOfUser(username: string, actor: string): Promise<number> {
     const user = await this.deps.users.findByUsername(username);
     if (!user) throw new SessiondError('NOT_FOUND', `no user named ${username}`);
-    const ctx = this.endContext('admin', actor);
-    const ended = await this.deps.store.sessions.endOfUser(user.userId, ctx);
+    return this.endSessionsOfUserId(user.userId, actor);
+  }
+
+  /** As endSessionsOfUser, by user ID (for a user already removed from the directory). */
+  async endSessionsOfUserId(userId: string, actor: string, reason: EndReason = 'admin'): Promise<number> {
+    const ctx = this.endContext(reason, actor);
+    const ended = await this.deps.store.sessions.endOfUser(userId, ctx);
     await this.afterEnd(ended, ctx);
     return ended.length;
   }

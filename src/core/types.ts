@@ -27,6 +27,10 @@ export interface SessionRecord {
   idleExpiresAt: number;
   /** createdAt + the project's absolute lifetime. */
   absoluteExpiresAt: number;
+  /** The client's address at login (behind SESSIOND_TRUST_PROXY: the forwarded one); null when not known. */
+  ip: string | null;
+  /** The client's User-Agent at login, at most USER_AGENT_MAX_LENGTH characters; null when not sent. */
+  userAgent: string | null;
 }
 
 /** A session as lists and admins see it: by handle, never by ID or hash. */
@@ -38,9 +42,11 @@ export interface SessionView {
   createdAt: string;
   lastSeenAt: string;
   expiresAt: string;
+  ip: string | null;
+  userAgent: string | null;
 }
 
-export type EndReason = 'logout' | 'invalidated' | 'admin' | 'expired' | 'user-sessions-ended';
+export type EndReason = 'logout' | 'invalidated' | 'admin' | 'expired' | 'user-sessions-ended' | 'password-changed';
 
 /** Every audit event name, in one list every store validates against. */
 export const AUDIT_EVENT_NAMES = [
@@ -54,6 +60,12 @@ export const AUDIT_EVENT_NAMES = [
   'web.login',
   'web.logout',
   'user.created',
+  'user.activated',
+  'user.deactivated',
+  'user.updated',
+  'user.deleted',
+  'user.password-reset',
+  'user.password-changed',
 ] as const;
 
 export type AuditEventName = (typeof AUDIT_EVENT_NAMES)[number];

@@ -1,12 +1,12 @@
 import type { Clock } from './clock.ts';
 import { SessiondError } from './errors.ts';
 import { assertNewPassword, assertUsername } from './input-rules.ts';
-import { DEFAULT_SCRYPT, dummyPasswordHash, hashPassword, verifyPassword, type ScryptParams } from './password.ts';
+import { DEFAULT_ARGON2ID, dummyPasswordHash, hashPassword, needsRehash, verifyPassword, type PasswordPolicy } from './password.ts';
 import { newRecordId } from './secret-id.ts';
 import type { SessionEvents } from './session-events.ts';
 import type { Users } from './ports/users.ts';
 import type { AuditLog } from './ports/audit-log.ts';
-import type { UserRecord, UserSummary } from './types.ts';
+import type { AuditEventName, UserRecord, UserSummary } from './types.ts';
 
 /** The user directory: who may sign in, with what password, and who is an admin. */
 export class UserDirectory {
@@ -15,10 +15,10 @@ export class UserDirectory {
     private readonly audit: AuditLog,
     private readonly clock: Clock,
     private readonly events: SessionEvents,
-    private readonly scrypt: ScryptParams = DEFAULT_SCRYPT,
+    private readonly passwords: PasswordPolicy = DEFAULT_ARGON2ID,
   ) {
     // Made now, so the first unknown username is not slower than the rest.
-    dummyPasswordHash(scrypt).catch(() => {});
+    dummyPasswordHash(passwords).catch(() => {});
   }
 
   async createUser(input: {
@@ -33,7 +33,7 @@ export class UserDirectory {
     const user: UserRecord = {
       userId: newRecordId('005'),
       username: input.username,
-      passwordHash: await hashPassword(input.password, this.scrypt),
+      passwordHash: await hashPassword(input.password, this.passwords),
       admin: input.admin ?? false,
       active: true,
       createdAt: this.clock.now(),
@@ -59,8 +59,53 @@ export class UserDirectory {
     return this.users.list();
   }
 
-  async setActive(username: string, active: boolean): Promise<void> {
-    if (!(await this.users.setActive(username, active))) throw new SessiondError('NOT_FOUND', `no user named ${username}`);
+  async setActive(username: string, active: boolean, actor: string | null = null): Promise<void> {
+    const user = await this.mustFind(username);
+    if (!(await this.users.setActive(username, active))) throw notFound(username);
+    await this.record(active ? 'user.activated' : 'user.deactivated', user, actor, null);
+  }
+
+  /** Sets a new password (checked against the password rules), hashed with the configured policy. */
+  async setPassword(username: string, password: string, actor: string | null, event: 'user.password-reset' | 'user.password-changed'): Promise<void> {
+    assertNewPassword(password);
+    const user = await this.mustFind(username);
+    if (!(await this.users.setPasswordHash(username, await hashPassword(password, this.passwords)))) throw notFound(username);
+    await this.record(event, user, actor, null);
+  }
+
+  /** Changes the admin flag and/or permissions; answers the user as it is now. */
+  async update(username: string, change: { admin?: boolean; permissions?: string[] }, actor: string | null): Promise<UserSummary> {
+    const normalized = {
+      ...(change.admin !== undefined ? { admin: change.admin } : {}),
+      ...(change.permissions !== undefined ? { permissions: [...new Set(change.permissions)].sort() } : {}),
+    };
+    const user = await this.mustFind(username);
+    if (!(await this.users.update(username, normalized))) throw notFound(username);
+    const reason = [
+      ...(normalized.admin !== undefined ? [`admin=${normalized.admin}`] : []),
+      ...(normalized.permissions !== undefined ? [`permissions=${normalized.permissions.join(',')}`] : []),
+    ].join(' ');
+    await this.record('user.updated', user, actor, reason || null);
+    const { passwordHash: _hidden, ...summary } = { ...user, ...normalized };
+    return summary;
+  }
+
+  async delete(username: string, actor: string | null): Promise<void> {
+    const user = await this.mustFind(username);
+    if (!(await this.users.delete(username))) throw notFound(username);
+    await this.record('user.deleted', user, actor, null);
+  }
+
+  private async mustFind(username: string): Promise<UserRecord> {
+    const user = await this.users.find(username);
+    if (!user) throw notFound(username);
+    return user;
+  }
+
+  private async record(event: AuditEventName, user: UserRecord, actor: string | null, reason: string | null): Promise<void> {
+    const audit = { at: this.clock.now(), event, handle: null, userId: user.userId, project: null, reason, actor };
+    await this.audit.append([audit]);
+    this.events.emit(audit);
   }
 
   findByUsername(username: string): Promise<UserRecord | null> {
@@ -73,8 +118,23 @@ export class UserDirectory {
    */
   async verifyCredentials(username: string, password: string): Promise<UserRecord | null> {
     const user = await this.users.find(username);
-    const ok = await verifyPassword(password, user?.passwordHash ?? (await dummyPasswordHash(this.scrypt)));
-    return user && ok && user.active ? user : null;
+    const ok = await verifyPassword(password, user?.passwordHash ?? (await dummyPasswordHash(this.passwords)));
+    if (!user || !ok || !user.active) return null;
+    if (needsRehash(user.passwordHash, this.passwords)) await this.rehash(user, password);
+    return user;
+  }
+
+  /**
+   * Re-hashes a password that was just verified with the configured policy. Only while the stored
+   * hash is still the one verified, so a password change in between wins; a store failure here
+   * leaves the old hash, which still verifies, and the login goes on.
+   */
+  private async rehash(user: UserRecord, password: string): Promise<void> {
+    try {
+      await this.users.setPasswordHash(user.username, await hashPassword(password, this.passwords), user.passwordHash);
+    } catch {
+      // The next login tries again.
+    }
   }
 
   /** Creates the first admin from configuration when no user `admin` exists yet; answers whether it did. */
@@ -89,4 +149,8 @@ export class UserDirectory {
       throw error;
     }
   }
+}
+
+function notFound(username: string): SessiondError {
+  return new SessiondError('NOT_FOUND', `no user named ${username}`);
 }

@@ -6,6 +6,8 @@ import type { SessionService } from '../core/session-service.ts';
 import type { InvalidationBus } from '../core/invalidation-bus.ts';
 import type { Store } from '../core/ports/store.ts';
 import type { UserDirectory } from '../core/users.ts';
+import type { Accounts } from '../core/accounts.ts';
+import type { OwnSessions } from '../core/own-sessions.ts';
 import type { Metrics } from '../observability/metrics.ts';
 
 /** What the composition root hands every HTTP plugin (REST, SOAP, web tier). */
@@ -16,6 +18,10 @@ export interface SessiondContext {
   bus: InvalidationBus;
   service: SessionService;
   users: UserDirectory;
+  /** Account lifecycle (admins) and the caller's own password. */
+  accounts: Accounts;
+  /** The caller's own sessions (self-service). */
+  ownSessions: OwnSessions;
   events: SessionEvents;
   metrics: Metrics;
   logger: Logger;

@@ -21,6 +21,7 @@ export const EVENT_REASONS = [
   'admin',
   'expired',
   'user-sessions-ended',
+  'password-changed',
   'idle',
   'capacity',
   'dead',

@@ -15,6 +15,8 @@ export interface SessionRow {
   last_seen_at: number;
   idle_expires_at: number;
   absolute_expires_at: number;
+  ip: string | null;
+  user_agent: string | null;
 }
 
 export interface UserRow {
@@ -50,7 +52,8 @@ export interface WebSessionRow {
   data: string;
 }
 
-export const SESSION_COLUMNS = 'id_hash, handle, user_id, username, project, created_at, last_seen_at, idle_expires_at, absolute_expires_at';
+export const SESSION_COLUMNS =
+  'id_hash, handle, user_id, username, project, created_at, last_seen_at, idle_expires_at, absolute_expires_at, ip, user_agent';
 export const WEB_COLUMNS = 'id_hash, handle, created_at, last_seen_at, idle_expires_at, absolute_expires_at, data';
 
 export function toSession(row: SessionRow): SessionRecord {
@@ -64,6 +67,8 @@ export function toSession(row: SessionRow): SessionRecord {
     lastSeenAt: row.last_seen_at,
     idleExpiresAt: row.idle_expires_at,
     absoluteExpiresAt: row.absolute_expires_at,
+    ip: row.ip,
+    userAgent: row.user_agent,
   };
 }
 

@@ -91,7 +91,7 @@ export function registerLoginRoutes(app: FastifyInstance, deps: WebDeps): void {
     const creds = { login: form.getLogin(), password: form.getPassword() };
     let held;
     try {
-      held = await deps.sessions.open({ ...creds, project: form.getProject() }, address);
+      held = await deps.sessions.open({ ...creds, project: form.getProject() }, address, { userAgent: request.headers['user-agent'] });
     } catch (error) {
       if (error instanceof UpstreamError && error.failure !== 'UNAVAILABLE') return failed(error.failure === 'RATE_LIMITED' ? 429 : 401);
       request.log.warn({ err: error }, 'web sign-in: the upstream is unavailable');

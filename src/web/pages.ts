@@ -66,6 +66,7 @@ export function homePage(input: { user: string; csrf: string; sessions: HeldView
 <h2>Open projects</h2>
 <ul id="projects">${rows || '<li>none</li>'}</ul>
 <form method="get" action="/web/open" id="open"><label>Open project <input name="project" required></label> <button type="submit">Open</button></form>
+<p><a href="/web/sessions" id="sessions-link">Where you are signed in</a></p>
 ${logoutForm(input.csrf)}`;
 }
 
@@ -95,4 +96,45 @@ ${logoutForm(input.csrf)}`;
 export function errorPage(message: string): string {
   return `<p id="message">${escapeHtml(message)}</p>
 <p><a href="/web/login">Sign in</a></p>`;
+}
+
+/** One of the signed-in user's own sessions, as the sessions page lists it. */
+export interface OwnSessionRow {
+  handle: string;
+  project: string;
+  createdAt: Date;
+  lastSeenAt: Date;
+  ip: string | null;
+  userAgent: string | null;
+  /** Held by this browser's web session (it cannot end these here: signing out does). */
+  here: boolean;
+}
+
+/** /web/sessions: where the user is signed in, with forms to end sessions elsewhere and to change the password. */
+export function sessionsPage(input: { user: string; csrf: string; sessions: OwnSessionRow[]; message?: string }): string {
+  const rows = input.sessions
+    .map((s) => {
+      const action = s.here
+        ? '<td class="here">this browser</td>'
+        : `<td><form method="post" action="/web/sessions/end" class="end">${hidden('_csrf', input.csrf)}${hidden('handle', s.handle)}<button type="submit">End</button></form></td>`;
+      return `<tr data-handle="${escapeHtml(s.handle)}"><td>${escapeHtml(s.project)}</td><td>${escapeHtml(s.createdAt.toISOString())}</td><td>${escapeHtml(s.lastSeenAt.toISOString())}</td><td class="ip">${escapeHtml(s.ip ?? 'unknown')}</td><td class="ua">${escapeHtml(s.userAgent ?? 'unknown')}</td>${action}</tr>`;
+    })
+    .join('\n');
+  return `${input.message ? `<p role="status" id="message">${escapeHtml(input.message)}</p>` : ''}
+<p id="user">Signed in as <strong>${escapeHtml(input.user)}</strong></p>
+<table id="sessions">
+<caption>Where you are signed in</caption>
+<thead><tr><th scope="col">Project</th><th scope="col">Signed in</th><th scope="col">Last seen</th><th scope="col">Address</th><th scope="col">Browser or app</th><th scope="col"></th></tr></thead>
+<tbody>${rows}</tbody>
+</table>
+<form method="post" action="/web/sessions/end-others" id="end-others">${hidden('_csrf', input.csrf)}<button type="submit">Sign out everywhere else</button></form>
+<h2>Change password</h2>
+<form method="post" action="/web/sessions/password" id="password">
+${hidden('_csrf', input.csrf)}
+<p><label>Current password <input name="currentPassword" type="password" autocomplete="current-password" required></label></p>
+<p><label>New password <input name="newPassword" type="password" autocomplete="new-password" required></label></p>
+<p><button type="submit">Change password</button></p>
+</form>
+<p><a href="/web/">All projects</a></p>
+${logoutForm(input.csrf)}`;
 }

@@ -58,96 +58,25 @@ export function registerProjectRoutes(app: FastifyInstance, deps: WebDeps): void
     const here = `${WEB_PATH}/projects/${project}`;
     const found = await requireWeb(request, reply, here, project);
     if (!found.web) return found.answered;
-    const { web } = found;
-    const path = { project };
-    const { keys, c } = keysAndContainer(deps, request, reply, web.data.vars, path);
-    let note: string | undefined;
+    const open: ProjectOpen = { deps, request, reply, web: found.web, project, here, ...keysAndContainer(deps, request, reply, found.web.data.vars, { project }) };
 
-    let held = web.data.sessions[project];
-    let dead: HeldSession | undefined;
-    if (held) {
-      let alive: boolean;
-      try {
-        alive = await deps.sessions.upstream.isAlive(held.sessionId);
-      } catch (error) {
-        request.log.warn({ err: error, handle: held.handle }, 'web: could not check a server session at the upstream');
-        return upstreamDown(reply);
-      }
-      if (!alive) {
-        // It ended under the user (elsewhere, or expired): the module decides whether it is re-created.
-        dead = held;
-        held = undefined;
-        const reconnect = web.data.creds !== null && (await deps.esm.canReconnectSession(c, deps.sessions.view(dead), 'SESSION_ENDED'));
-        if (!reconnect) {
-          const gone = dead;
-          await deps.webSessions.update(web, (d) => dropIfSame(d.sessions, project, gone));
-          return signInRequired(deps, request, reply, 'SESSION_CLOSED', here, project);
-        }
-        note = 'Your earlier server session for this project had ended; a new one was opened.';
-      }
-    }
+    const checked = await checkHeldSession(open);
+    if ('answered' in checked) return checked.answered;
+    const opened = checked.held ? { added: undefined } : await openServerSession(open);
+    if ('answered' in opened) return opened.answered;
+    const remembered = await rememberSession(open, checked.dead, opened.added);
+    if ('answered' in remembered) return remembered.answered;
 
-    let added: HeldSession | undefined;
-    if (!held) {
-      if (web.data.creds) {
-        try {
-          // These credentials were accepted by the upstream when this web session signed in.
-          added = await deps.sessions.open({ ...web.data.creds, project }, request.ip, { credentialsProven: true });
-        } catch (error) {
-          if (isUnavailable(error)) return upstreamDown(reply);
-          request.log.info({ failure: error instanceof UpstreamError ? error.failure : 'unknown' }, 'web: could not open a server session');
-          return sendPage(reply, 403, 'Cannot open project', errorPage('This project could not be opened for your account.'));
-        }
-      } else {
-        // A module collected this web session: it is asked for the project's session too.
-        const session = await deps.esm.getServerSession(keys, c);
-        if (!session || session.getProjectName() !== project) {
-          if (session) await closeQuietly(request, deps.sessions.held(session));
-          if (c.upstreamUnavailable) return upstreamDown(reply);
-          return sendPage(reply, 403, 'Cannot open project', errorPage('This project could not be opened for your account.'));
-        }
-        added = deps.sessions.held(session);
-      }
-      held = added;
-    }
-
-    // Saved against the freshest copy, so two tabs opening projects at once lose nothing.
-    let duplicate: HeldSession | undefined;
-    const vars = web.data.vars;
-    const saved = await deps.webSessions.update(web, (d) => {
-      if (dead) dropIfSame(d.sessions, project, dead);
-      if (added) {
-        const other = d.sessions[project];
-        if (other) duplicate = added;
-        else d.sessions[project] = added;
-      }
-      d.vars = vars;
-    });
-    if (!saved) {
-      // Signed out meanwhile: the session just opened belongs to no one, so it is closed.
-      if (added) await closeQuietly(request, added);
-      return signInRequired(deps, request, reply, 'SESSION_CLOSED', here, project);
-    }
-    if (duplicate) await closeQuietly(request, duplicate);
-    held = web.data.sessions[project]!;
-
-    if (!(await authorized(request, reply, web, [held], path))) return notAuthorized(deps, request, reply, web.data.vars);
+    const { held } = remembered;
+    if (!(await authorized(request, reply, found.web, [held], { project }))) return notAuthorized(deps, request, reply, found.web.data.vars);
+    const note = checked.dead ? 'Your earlier server session for this project had ended; a new one was opened.' : undefined;
     return sendPage(
       reply,
       200,
       `Project ${project}`,
-      projectPage({ user: web.data.user, csrf: reply.generateCsrf(), session: held, variables: held.variables, ...(note ? { note } : {}) }),
+      projectPage({ user: found.web.data.user, csrf: reply.generateCsrf(), session: held, variables: held.variables, ...(note ? { note } : {}) }),
     );
   });
-
-  /** Closes a server session no web session holds; a failure is only logged (it expires upstream). */
-  async function closeQuietly(request: FastifyRequest, held: HeldSession): Promise<void> {
-    try {
-      await deps.sessions.close(held);
-    } catch (error) {
-      request.log.warn({ err: error, handle: held.handle }, 'web: could not close an unneeded server session; it expires at the upstream');
-    }
-  }
 
   app.post('/projects/:project/variables', { preHandler: app.csrfProtection }, async (request, reply) => {
     const p = projectParam.safeParse(request.params);
@@ -174,4 +103,110 @@ export function registerProjectRoutes(app: FastifyInstance, deps: WebDeps): void
 /** Removes the project's entry only if it is still the session this request saw. */
 function dropIfSame(sessions: Record<string, HeldSession>, project: string, held: HeldSession): void {
   if (sessions[project]?.handle === held.handle) delete sessions[project];
+}
+
+/** What one project open knows as it goes through its steps (GET /web/projects/{project}). */
+interface ProjectOpen {
+  deps: WebDeps;
+  request: FastifyRequest;
+  reply: FastifyReply;
+  web: LoadedWebSession;
+  project: string;
+  /** This page's path: where the user comes back after signing in. */
+  here: string;
+  keys: ReturnType<typeof keysAndContainer>['keys'];
+  c: ReturnType<typeof keysAndContainer>['c'];
+}
+
+/** A step that has already answered the request (a sign-in page, an error page). */
+type Answered = { answered: FastifyReply };
+
+/**
+ * Step 1: is the server session this web session holds for the project still alive at the
+ * upstream? One that ended under the user (elsewhere, or expired) is `dead`: the module decides
+ * whether a new one is opened, or the user must sign in again.
+ */
+async function checkHeldSession(open: ProjectOpen): Promise<Answered | { held?: HeldSession; dead?: HeldSession }> {
+  const { deps, request, reply, web, project } = open;
+  const held = web.data.sessions[project];
+  if (!held) return {};
+  let alive: boolean;
+  try {
+    alive = await deps.sessions.upstream.isAlive(held.sessionId);
+  } catch (error) {
+    request.log.warn({ err: error, handle: held.handle }, 'web: could not check a server session at the upstream');
+    return { answered: upstreamDown(reply) };
+  }
+  if (alive) return { held };
+  const reconnect = web.data.creds !== null && (await deps.esm.canReconnectSession(open.c, deps.sessions.view(held), 'SESSION_ENDED'));
+  if (reconnect) return { dead: held };
+  await deps.webSessions.update(web, (d) => dropIfSame(d.sessions, project, held));
+  return { answered: await signInRequired(deps, request, reply, 'SESSION_CLOSED', open.here, project) };
+}
+
+/**
+ * Step 2: a server session for the project, for a web session that holds none: opened with the
+ * credentials it signed in with (the pool may hand back a released one), or asked of the module
+ * when the module collected this web session itself.
+ */
+async function openServerSession(open: ProjectOpen): Promise<Answered | { added: HeldSession }> {
+  const { deps, request, reply, web, project } = open;
+  const refused = () => ({ answered: sendPage(reply, 403, 'Cannot open project', errorPage('This project could not be opened for your account.')) });
+  if (web.data.creds) {
+    try {
+      // These credentials were accepted by the upstream when this web session signed in.
+      return {
+        added: await deps.sessions.open({ ...web.data.creds, project }, request.ip, {
+          credentialsProven: true,
+          userAgent: request.headers['user-agent'],
+        }),
+      };
+    } catch (error) {
+      if (isUnavailable(error)) return { answered: upstreamDown(reply) };
+      request.log.info({ failure: error instanceof UpstreamError ? error.failure : 'unknown' }, 'web: could not open a server session');
+      return refused();
+    }
+  }
+  const session = await deps.esm.getServerSession(open.keys, open.c);
+  if (!session || session.getProjectName() !== project) {
+    if (session) await closeQuietly(open, deps.sessions.held(session));
+    if (open.c.upstreamUnavailable) return { answered: upstreamDown(reply) };
+    return refused();
+  }
+  return { added: deps.sessions.held(session) };
+}
+
+/**
+ * Step 3: the web session forgets the dead server session and remembers the new one, saved
+ * against its freshest copy so two tabs opening projects at once lose nothing. A session opened
+ * twice (the other tab won) is closed; one opened for a web session that signed out meanwhile
+ * belongs to no one and is closed too.
+ */
+async function rememberSession(open: ProjectOpen, dead: HeldSession | undefined, added: HeldSession | undefined): Promise<Answered | { held: HeldSession }> {
+  const { deps, web, project } = open;
+  let duplicate: HeldSession | undefined;
+  const vars = web.data.vars;
+  const saved = await deps.webSessions.update(web, (d) => {
+    if (dead) dropIfSame(d.sessions, project, dead);
+    if (added) {
+      if (d.sessions[project]) duplicate = added;
+      else d.sessions[project] = added;
+    }
+    d.vars = vars;
+  });
+  if (!saved) {
+    if (added) await closeQuietly(open, added);
+    return { answered: await signInRequired(deps, open.request, open.reply, 'SESSION_CLOSED', open.here, project) };
+  }
+  if (duplicate) await closeQuietly(open, duplicate);
+  return { held: web.data.sessions[project]! };
+}
+
+/** Closes a server session no web session holds; a failure is only logged (it expires upstream). */
+async function closeQuietly(open: ProjectOpen, held: HeldSession): Promise<void> {
+  try {
+    await open.deps.sessions.close(held);
+  } catch (error) {
+    open.request.log.warn({ err: error, handle: held.handle }, 'web: could not close an unneeded server session; it expires at the upstream');
+  }
 }

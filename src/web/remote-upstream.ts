@@ -1,5 +1,5 @@
 import { Connection, SessiondApiError, SessiondUnavailableError } from '@sessiond/client';
-import { UpstreamError, type Upstream, type UpstreamLogin } from './upstream.ts';
+import { UpstreamError, type OwnSessionView, type Upstream, type UpstreamLogin } from './upstream.ts';
 
 /**
  * A remote sessiond as upstream, through the TypeScript client over REST: the web tier gets
@@ -58,6 +58,36 @@ export class RemoteUpstream implements Upstream {
     }
   }
 
+  async mySessions(sessionId: string): Promise<OwnSessionView[]> {
+    try {
+      return (await this.connection(sessionId).getMySessions()).map(({ current: _current, ...view }) => view);
+    } catch (error) {
+      throw toUpstreamError(error, 'session list');
+    }
+  }
+
+  async endMySessions(sessionId: string, handles: readonly string[]): Promise<number> {
+    const connection = this.connection(sessionId);
+    let ended = 0;
+    try {
+      for (let i = 0; i < handles.length; i += 200) {
+        ended += (await connection.invalidateMySessions(handles.slice(i, i + 200))).filter((r) => r.success).length;
+      }
+    } catch (error) {
+      throw toUpstreamError(error, 'session end');
+    }
+    return ended;
+  }
+
+  /** The remote server sees this web tier's address, not the browser's, for its failed-login count. */
+  async changePassword(sessionId: string, input: { currentPassword: string; newPassword: string }): Promise<number> {
+    try {
+      return await this.connection(sessionId).changePassword(input.currentPassword, input.newPassword);
+    } catch (error) {
+      throw toUpstreamError(error, 'password change');
+    }
+  }
+
   async close(sessionId: string): Promise<void> {
     try {
       await this.connection(sessionId).logout();
@@ -78,6 +108,7 @@ function toUpstreamError(error: unknown, call: string): UpstreamError {
       return new UpstreamError('INVALID_LOGIN', `the upstream refused the ${call}`, { cause: error });
     }
     if (error.statusCode === 'LOGIN_RATE_EXCEEDED') return new UpstreamError('RATE_LIMITED', `the upstream rate-limited the ${call}`, { cause: error });
+    if (error.statusCode === 'INVALID_SESSION_ID') return new UpstreamError('SESSION_ENDED', `the session of the ${call} has ended`, { cause: error });
     return new UpstreamError('UNAVAILABLE', `the upstream failed the ${call} (${error.statusCode})`, { cause: error });
   }
   return new UpstreamError('UNAVAILABLE', `the ${call} at the upstream failed`, { cause: error });

@@ -41,7 +41,11 @@ export class ServerSessions {
    * session (its sealed credentials passed a login or a check at sign-in), so opening another
    * project from the pool costs an alive check, not another password hash.
    */
-  async open(creds: Credentials, address: string, options: { credentialsProven?: boolean } = {}): Promise<HeldSession> {
+  async open(
+    creds: Credentials,
+    address: string,
+    options: { credentialsProven?: boolean; userAgent?: string | undefined } = {},
+  ): Promise<HeldSession> {
     try {
       assertProject(creds.project);
     } catch (error) {
@@ -55,7 +59,13 @@ export class ServerSessions {
     const pooled = await this.pool.acquire(key);
     // A pooled session starts with no variables: they were dropped when it was released.
     if (pooled) return { ...pooled, poolKey: key, variables: {} };
-    const fresh = await this.upstream.login({ username: creds.login, password: creds.password, project: creds.project, address });
+    const fresh = await this.upstream.login({
+      username: creds.login,
+      password: creds.password,
+      project: creds.project,
+      address,
+      userAgent: options.userAgent,
+    });
     const freshKey = fresh.login === creds.login && fresh.project === creds.project ? key : await this.keyFor(fresh.project, fresh.login);
     return { ...fresh, poolKey: freshKey, variables: {} };
   }

@@ -16,7 +16,8 @@ export interface Upstream extends SessionOps {
   /** `local`, or the remote server's URL: part of every pool key. */
   readonly name: string;
   /** Throws UpstreamError. */
-  login(input: { username: string; password: string; project: string; address: string }): Promise<UpstreamLogin>;
+  /** `address` and `userAgent` are the browser's: a local upstream records them on the session it opens. */
+  login(input: { username: string; password: string; project: string; address: string; userAgent?: string | undefined }): Promise<UpstreamLogin>;
   /**
    * Whether the upstream accepts these credentials, without leaving a session open. Asked
    * before a pooled session is handed out, so a wrong password never gets one.
@@ -26,9 +27,29 @@ export interface Upstream extends SessionOps {
   isAlive(sessionId: string): Promise<boolean>;
   /** Ends the session; a session that has already ended counts as closed. Throws UpstreamError. */
   close(sessionId: string): Promise<void>;
+  /**
+   * Self-service, as the principal of one of its live sessions: that principal's sessions,
+   * ending some of them by handle (answers how many ended), and changing its password (answers
+   * how many other sessions ended). Throw UpstreamError: SESSION_ENDED when `sessionId` is not
+   * live, INVALID_LOGIN for a wrong current password or a refused new one.
+   */
+  mySessions(sessionId: string): Promise<OwnSessionView[]>;
+  endMySessions(sessionId: string, handles: readonly string[]): Promise<number>;
+  changePassword(sessionId: string, input: { currentPassword: string; newPassword: string; address: string }): Promise<number>;
 }
 
-export type UpstreamFailure = 'INVALID_LOGIN' | 'RATE_LIMITED' | 'UNAVAILABLE';
+/** One of the principal's own sessions, as the web tier's sessions page shows it. */
+export interface OwnSessionView {
+  handle: string;
+  project: string;
+  createdAt: Date;
+  lastSeenAt: Date;
+  expiresAt: Date;
+  ip: string | null;
+  userAgent: string | null;
+}
+
+export type UpstreamFailure = 'INVALID_LOGIN' | 'RATE_LIMITED' | 'UNAVAILABLE' | 'SESSION_ENDED';
 
 /** A failure at the upstream; its message is safe to log, never to show (pages show generic text). */
 export class UpstreamError extends Error {

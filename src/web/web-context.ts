@@ -28,7 +28,8 @@ export function safeNext(value: unknown): string | undefined {
 export function container(deps: WebDeps, request: FastifyRequest, reply: FastifyReply, vars: Record<string, string>): WebContainer {
   return new WebContainer(request, reply, vars, {
     secureCookies: deps.secureCookies,
-    openServerSession: async (form) => deps.sessions.view(await deps.sessions.open(form, request.ip)),
+    openServerSession: async (form) =>
+      deps.sessions.view(await deps.sessions.open(form, request.ip, { userAgent: request.headers['user-agent'] })),
     checkCredentials: (login, password) => deps.sessions.upstream.checkCredentials({ username: login, password, address: request.ip }),
   });
 }

@@ -15,6 +15,7 @@ import { errorPage, sendPage } from './pages.ts';
 import { registerPoolAdminRoute } from './pool-admin-route.ts';
 import { observePool } from './pool-observer.ts';
 import { registerProjectRoutes } from './project-routes.ts';
+import { registerSessionsPage } from './sessions-page.ts';
 import { RemoteUpstream } from './remote-upstream.ts';
 import { ServerSessions } from './server-sessions.ts';
 import type { Upstream } from './upstream.ts';
@@ -36,7 +37,7 @@ export interface WebTier {
  */
 export async function createWebTier(ctx: SessiondContext): Promise<WebTier> {
   const { config } = ctx;
-  const upstream: Upstream = config.web.upstreamUrl ? new RemoteUpstream(config.web.upstreamUrl) : new LocalUpstream(ctx.service, ctx.users);
+  const upstream: Upstream = config.web.upstreamUrl ? new RemoteUpstream(config.web.upstreamUrl) : new LocalUpstream(ctx.service, ctx.users, ctx.ownSessions, ctx.accounts);
   const pool = new SessionPool(upstream, { max: config.web.poolMax, idleMs: config.web.poolIdleMs, keepAliveMs: config.web.poolKeepAliveMs }, () =>
     ctx.clock.now(),
   );
@@ -86,6 +87,7 @@ export async function createWebTier(ctx: SessiondContext): Promise<WebTier> {
     registerLoginRoutes(app, deps);
     registerProjectRoutes(app, deps);
     registerLogoutRoute(app, deps);
+    registerSessionsPage(app, deps);
   }
 
   return {

@@ -80,7 +80,7 @@ describe('admin API', () => {
     assert.equal(byName.get('lena'), false);
     assert.ok(!JSON.stringify(list.body).includes('scrypt'), 'no password hash in the user list');
     const entry = list.body.users.find((u: { username: string }) => u.username === 'nina');
-    assert.deepEqual(Object.keys(entry).sort(), ['active', 'admin', 'createdAt', 'userId', 'username']);
+    assert.deepEqual(Object.keys(entry).sort(), ['active', 'admin', 'createdAt', 'permissions', 'userId', 'username']);
     assert.equal(entry.active, true);
     assert.ok(Math.abs(Date.parse(entry.createdAt) - Date.now()) < 60_000, `createdAt ${entry.createdAt} is an ISO time`);
   });
@@ -127,7 +127,7 @@ describe('admin API', () => {
       assert.deepEqual(Object.keys(res.body).sort(), ['nextCursor', 'sessions']);
       assert.ok(res.body.sessions.length <= 2);
       for (const s of res.body.sessions) {
-        assert.deepEqual(Object.keys(s).sort(), ['createdAt', 'expiresAt', 'handle', 'lastSeenAt', 'project', 'userId', 'username']);
+        assert.deepEqual(Object.keys(s).sort(), ['createdAt', 'expiresAt', 'handle', 'ip', 'lastSeenAt', 'project', 'userAgent', 'userId', 'username']);
       }
       const text = JSON.stringify(res.body);
       for (const m of made) assert.ok(!text.includes(m.sessionId), 'a session ID was listed');

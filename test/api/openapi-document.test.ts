@@ -38,10 +38,12 @@ describe('the OpenAPI document', () => {
   test('describes every REST route, and nothing that is not REST', () => {
     const operations = Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`));
     assert.deepEqual(operations.sort(), [
+      'DELETE /api/v1/admin/users/{username}',
       'GET /api/v1/admin/audit',
       'GET /api/v1/admin/pool',
       'GET /api/v1/admin/sessions',
       'GET /api/v1/admin/users',
+      'GET /api/v1/me/sessions',
       'GET /api/v1/session',
       'GET /api/v1/timestamp',
       'GET /api/v1/userinfo',
@@ -49,11 +51,18 @@ describe('the OpenAPI document', () => {
       'GET /livez',
       'GET /metrics',
       'GET /readyz',
+      'PATCH /api/v1/admin/users/{username}',
       'POST /api/v1/admin/sessions/invalidate',
       'POST /api/v1/admin/users',
+      'POST /api/v1/admin/users/{username}/activate',
+      'POST /api/v1/admin/users/{username}/deactivate',
+      'POST /api/v1/admin/users/{username}/password',
       'POST /api/v1/admin/users/{username}/sessions/invalidate',
       'POST /api/v1/login',
       'POST /api/v1/logout',
+      'POST /api/v1/me/password',
+      'POST /api/v1/me/sessions/invalidate',
+      'POST /api/v1/me/sessions/invalidate-others',
       'POST /api/v1/sessions/invalidate',
     ]);
   });

@@ -36,6 +36,9 @@ describe('GET /api/v1/session and logout', () => {
       createdAt: created,
       lastSeenAt: created,
       expiresAt: new Date(clock.now() + 10 * MINUTE).toISOString(),
+      // Where it came from: Node's fetch sends `User-Agent: node`.
+      ip: '127.0.0.1',
+      userAgent: 'node',
     });
     assert.ok(!JSON.stringify(res.body).includes(s.sessionId));
   });

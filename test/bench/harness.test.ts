@@ -63,7 +63,7 @@ describe('bench harness', () => {
     const dir = mkdtempSync(join(tmpdir(), 'bench-test-'));
     t.after(() => rmSync(dir, { recursive: true, force: true }));
     const path = join(dir, 's.db');
-    const seeded = await seedSqlite({ path, sessions: 500, keepIds: 3, scrypt: { N: 1024, r: 8, p: 1 } });
+    const seeded = await seedSqlite({ path, sessions: 500, keepIds: 3, scrypt: { algorithm: 'scrypt', N: 1024, r: 8, p: 1 } });
     assert.equal(seeded.ids.length, 3);
     const store = openSqliteStore(path);
     try {

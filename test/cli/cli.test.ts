@@ -125,6 +125,53 @@ describe('sessiond command', () => {
     await login(server.url, 'alice', 'alice-password-1');
   });
 
+  test('sessions list shows where each session came from: address and user agent, tabs made spaces', async () => {
+    assert.ok(server);
+    const res = await fetch(`${server.url}/api/v1/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'user-agent': 'Probe/1.0\t(cli test)' },
+      body: JSON.stringify({ username: 'alice', password: 'alice-password-1' }),
+    });
+    const { handle } = (await res.json()) as { handle: string };
+    const list = await runCli(['sessions', 'list', '--user', 'alice'], env);
+    const row = list.stdout.trim().split('\n').map((line) => line.split('\t')).find((r) => r[0] === handle);
+    assert.deepEqual(row?.slice(5), ['127.0.0.1', 'Probe/1.0 (cli test)']);
+  });
+
+  test('users password, set and delete: sessions end, roles change, and the last active admin is kept', async () => {
+    assert.ok(server);
+    const s = await login(server.url, 'alice', 'alice-password-1');
+    const reset = await runCli(['users', 'password', 'alice'], env, 'alice-password-2\n');
+    assert.equal(reset.code, 0, reset.stderr);
+    assert.match(reset.stdout, /^set the password of alice; ended [1-9]\d* sessions?\n$/);
+    assert.equal((await api(server.url, 'GET', '/api/v1/session', { sessionId: s.sessionId })).status, 401);
+    await login(server.url, 'alice', 'alice-password-2');
+
+    const set = await runCli(['users', 'set', 'alice', '--permissions', 'events,audit'], env);
+    assert.equal(set.code, 0, set.stderr);
+    assert.equal(set.stdout, 'alice: user; permissions: audit,events\n');
+    const nothing = await runCli(['users', 'set', 'alice'], env);
+    assert.equal(nothing.code, 1);
+    assert.match(nothing.stderr, /say what to change/);
+
+    // Two admins (root, and admin from SESSIOND_ADMIN_PASSWORD): demote one, then the other is the last.
+    assert.equal((await runCli(['users', 'set', 'root', '--no-admin'], env)).stdout, 'root: user; permissions: none\n');
+    for (const args of [['users', 'deactivate', 'admin'], ['users', 'delete', 'admin'], ['users', 'set', 'admin', '--no-admin']]) {
+      const refused = await runCli(args, env);
+      assert.equal(refused.code, 1, args.join(' '));
+      assert.match(refused.stderr, /^sessiond: The last active administrator cannot be deactivated, deleted or demoted/);
+    }
+    assert.equal((await runCli(['users', 'set', 'root', '--admin'], env)).code, 0);
+
+    const gone = await runCli(['users', 'delete', 'alice'], env);
+    assert.equal(gone.code, 0, gone.stderr);
+    assert.match(gone.stdout, /^deleted alice; ended \d+ sessions?\n$/);
+    const refused = await api(server.url, 'POST', '/api/v1/login', { body: { username: 'alice', password: 'alice-password-2' } });
+    assert.equal(refused.status, 401);
+    const list = await runCli(['users', 'list'], env);
+    assert.ok(!/^alice\t/m.test(list.stdout));
+  });
+
   test('bench runs the benchmark harness and passes its options on (a wrong one gets its usage)', async () => {
     const res = await runCli(['bench', '--no-such-option'], env);
     assert.equal(res.code, 2);

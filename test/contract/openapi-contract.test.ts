@@ -154,6 +154,32 @@ describe('OpenAPI contract: documented requests and errors against a running ser
     await send(server.url, 'POST', '/api/v1/admin/users/{username}/sessions/invalidate', { sessionId: admin, path: '/api/v1/admin/users/vera/sessions/invalidate' });
     await send(server.url, 'GET', '/api/v1/admin/audit', { sessionId: admin, path: `/api/v1/admin/audit?limit=5&handle=${handle.handle}` });
     await send(server.url, 'GET', '/api/v1/admin/pool', { sessionId: admin });
+
+    // Self-service (issue 17), as a user of their own.
+    await addUser(server.url, admin, 'mia', 'mia-password-1');
+    const mia = await login(server.url, 'mia', 'mia-password-1');
+    const miaElsewhere = await login(server.url, 'mia', 'mia-password-1');
+    const mine = (await send(server.url, 'GET', '/api/v1/me/sessions', { sessionId: mia.sessionId })).body as { sessions: unknown[] };
+    assert.equal(mine.sessions.length, 2);
+    await send(server.url, 'POST', '/api/v1/me/sessions/invalidate', { sessionId: mia.sessionId, body: { handles: [miaElsewhere.handle, other] } });
+    await login(server.url, 'mia', 'mia-password-1');
+    await send(server.url, 'POST', '/api/v1/me/sessions/invalidate-others', { sessionId: mia.sessionId });
+    await send(server.url, 'POST', '/api/v1/me/password', {
+      sessionId: mia.sessionId,
+      body: { currentPassword: 'mia-password-1', newPassword: 'mia-password-2' },
+    });
+
+    // Accounts (issue 17), as an admin.
+    await addUser(server.url, admin, 'wendy', 'wendy-password-1');
+    await send(server.url, 'POST', '/api/v1/admin/users/{username}/deactivate', { sessionId: admin, path: '/api/v1/admin/users/wendy/deactivate' });
+    await send(server.url, 'POST', '/api/v1/admin/users/{username}/activate', { sessionId: admin, path: '/api/v1/admin/users/wendy/activate' });
+    await send(server.url, 'POST', '/api/v1/admin/users/{username}/password', {
+      sessionId: admin,
+      path: '/api/v1/admin/users/wendy/password',
+      body: { newPassword: 'wendy-password-2' },
+    });
+    await send(server.url, 'PATCH', '/api/v1/admin/users/{username}', { sessionId: admin, path: '/api/v1/admin/users/wendy', body: { permissions: ['events'] } });
+    await send(server.url, 'DELETE', '/api/v1/admin/users/{username}', { sessionId: admin, path: '/api/v1/admin/users/wendy' });
     await send(server.url, 'GET', '/healthz');
     await send(server.url, 'GET', '/livez');
     await send(server.url, 'GET', '/readyz');
@@ -173,6 +199,35 @@ describe('OpenAPI contract: documented requests and errors against a running ser
     await send(server.url, 'POST', '/api/v1/admin/users/{username}/sessions/invalidate', { sessionId: admin, path: '/api/v1/admin/users/bad%20name!/sessions/invalidate' });
     await send(server.url, 'GET', '/api/v1/admin/sessions', { sessionId: admin, path: '/api/v1/admin/sessions?limit=0' });
     await send(server.url, 'GET', '/api/v1/admin/audit', { sessionId: admin, path: '/api/v1/admin/audit?limit=abc' });
+
+    // Self-service: too many handles; a wrong current password, then too many of them.
+    await send(server.url, 'POST', '/api/v1/me/sessions/invalidate', { sessionId: user, body: { handles: many } });
+    await addUser(server.url, admin, 'nell', 'nell-password-1');
+    const nell = (await login(server.url, 'nell', 'nell-password-1')).sessionId;
+    const wrong = { currentPassword: 'not-nells-password', newPassword: 'nell-password-2' };
+    for (let i = 0; i < 3; i++) assert.equal((await send(server.url, 'POST', '/api/v1/me/password', { sessionId: nell, body: wrong })).status, 401);
+    assert.equal((await send(server.url, 'POST', '/api/v1/me/password', { sessionId: nell, body: wrong })).status, 429);
+
+    // Accounts: no such user, the last active admin, a malformed username.
+    for (const [method, template, suffix, body] of [
+      ['POST', '/api/v1/admin/users/{username}/deactivate', '/deactivate', undefined],
+      ['POST', '/api/v1/admin/users/{username}/activate', '/activate', undefined],
+      ['POST', '/api/v1/admin/users/{username}/password', '/password', { newPassword: 'some-password-9' }],
+      ['DELETE', '/api/v1/admin/users/{username}', '', undefined],
+      ['PATCH', '/api/v1/admin/users/{username}', '', { admin: true }],
+    ] as const) {
+      await send(server.url, method, template, { sessionId: admin, path: `/api/v1/admin/users/nobody${suffix}`, ...(body ? { body } : {}) });
+      await send(server.url, method, template, { sessionId: admin, path: `/api/v1/admin/users/bad%20name!${suffix}`, ...(body ? { body } : {}) });
+    }
+    for (const [method, template, suffix, body] of [
+      ['POST', '/api/v1/admin/users/{username}/deactivate', '/deactivate', undefined],
+      ['DELETE', '/api/v1/admin/users/{username}', '', undefined],
+      ['PATCH', '/api/v1/admin/users/{username}', '', { admin: false }],
+    ] as const) {
+      const refused = await send(server.url, method, template, { sessionId: admin, path: `/api/v1/admin/users/admin${suffix}`, ...(body ? { body } : {}) });
+      assert.equal(refused.status, 409);
+    }
+    assert.equal((await send(server.url, 'GET', '/api/v1/session', { sessionId: admin })).status, 200, 'the last admin is still signed in');
   });
 
   test('the errors every route of its kind answers', async () => {

@@ -19,6 +19,8 @@ function session(n: number, idleMs = 10 * MINUTE): SessionRecord {
     lastSeenAt: 0,
     idleExpiresAt: idleMs,
     absoluteExpiresAt: 30 * MINUTE,
+    ip: null,
+    userAgent: null,
   };
 }
 

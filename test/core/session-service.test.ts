@@ -37,7 +37,7 @@ describe('core session engine', () => {
     const sessionEvents = new SessionEvents();
     events = [];
     sessionEvents.on((e) => events.push(e));
-    users = new UserDirectory(store.users, store.audit, clock, sessionEvents, { N: 1024, r: 8, p: 1 });
+    users = new UserDirectory(store.users, store.audit, clock, sessionEvents, { algorithm: 'scrypt', N: 1024, r: 8, p: 1 });
     service = new SessionService({
       store,
       bus: new LocalInvalidationBus(),
@@ -216,7 +216,7 @@ describe('core with a validation cache', () => {
 
   test('an ended session is refused at once on the node that ended it, even when cached', async () => {
     const events = new SessionEvents();
-    const users = new UserDirectory(store.users, store.audit, clock, events, { N: 1024, r: 8, p: 1 });
+    const users = new UserDirectory(store.users, store.audit, clock, events, { algorithm: 'scrypt', N: 1024, r: 8, p: 1 });
     const service = new SessionService({
       store,
       bus: new LocalInvalidationBus(),

@@ -36,6 +36,8 @@ export async function startTestServer(env: Record<string, string> = {}, options:
     SESSIOND_STORE: `sqlite:${join(dir, 'sessiond.db')}`,
     SESSIOND_ADMIN_PASSWORD: ADMIN_PASSWORD,
     SESSIOND_SCRYPT_N: '1024',
+    SESSIOND_ARGON2_MEMORY_KIB: '1024',
+    SESSIOND_ARGON2_TIME_COST: '1',
     SESSIOND_LOG_LEVEL: 'debug',
     ...env,
   });

@@ -62,6 +62,8 @@ export function runDataConformance(open: OpenStore): void {
           lastSeenAt: now,
           idleExpiresAt: now + 10 * MINUTE,
           absoluteExpiresAt: now + 30 * MINUTE,
+          ip: null,
+          userAgent: null,
         };
         await f.store.sessions.insert(s);
         assert.deepEqual(await f.store.sessions.findByHash(s.idHash), s);

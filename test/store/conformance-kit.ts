@@ -1,6 +1,8 @@
 import { ManualClock } from '../../src/core/clock.ts';
 import { ExpiryPolicies } from '../../src/core/expiry.ts';
-import { unlimitedLoginThrottle } from '../../src/core/login-throttle.ts';
+import { unlimitedLoginThrottle, type LoginThrottle } from '../../src/core/login-throttle.ts';
+import { Accounts } from '../../src/core/accounts.ts';
+import { OwnSessions } from '../../src/core/own-sessions.ts';
 import { SessionCache } from '../../src/core/session-cache.ts';
 import { SessionEvents } from '../../src/core/session-events.ts';
 import { SessionService } from '../../src/core/session-service.ts';
@@ -47,8 +49,9 @@ export function buildService(store: Store, cache = new SessionCache({ maxAgeMs: 
   const events = new SessionEvents();
   const emitted: AuditRecord[] = [];
   events.on((e) => emitted.push(e));
-  const users = new UserDirectory(store.users, store.audit, clock, events, { N: 1024, r: 8, p: 1 });
+  const users = new UserDirectory(store.users, store.audit, clock, events, { algorithm: 'scrypt', N: 1024, r: 8, p: 1 });
   const bus = new LocalInvalidationBus();
+  const throttle = new RecordingThrottle();
   const service = new SessionService({
     store,
     bus,
@@ -56,23 +59,28 @@ export function buildService(store: Store, cache = new SessionCache({ maxAgeMs: 
     clock,
     policies: POLICIES,
     users,
-    throttle: unlimitedLoginThrottle,
+    throttle,
     events,
   });
+  const ownSessions = new OwnSessions(service);
+  const accounts = new Accounts(users, service, ownSessions, throttle);
   return {
     store,
     bus,
     clock,
     users,
     service,
+    ownSessions,
+    accounts,
+    throttle,
     emitted,
     /** Creates a user and answers a function that logs it in (answering the secret ID and the session). */
     async user(username: string, admin = false) {
       const summary = await users.createUser({ username, password: PASSWORD, admin });
       return {
         ...summary,
-        login: async (project?: string) => {
-          const out = await service.login({ username, password: PASSWORD, project, address: '127.0.0.1' });
+        login: async (project?: string, client: { address?: string; userAgent?: string } = {}) => {
+          const out = await service.login({ username, password: PASSWORD, project, address: client.address ?? '127.0.0.1', userAgent: client.userAgent });
           return { id: out.sessionId, session: out.session };
         },
       };
@@ -91,6 +99,17 @@ export function buildService(store: Store, cache = new SessionCache({ maxAgeMs: 
 }
 
 export type Fixture = ReturnType<typeof buildService>;
+
+/** A login throttle that never refuses and remembers each failure it was told of. */
+export class RecordingThrottle implements LoginThrottle {
+  readonly failures: Array<{ username: string; address: string }> = [];
+  lockedOutFor = unlimitedLoginThrottle.lockedOutFor;
+  clearFailures = unlimitedLoginThrottle.clearFailures;
+  consumeLogin = unlimitedLoginThrottle.consumeLogin;
+  async recordFailure(username: string, address: string): Promise<void> {
+    this.failures.push({ username, address });
+  }
+}
 
 /** Opens a store, runs the body on a fresh service over it, and always cleans up. */
 export async function withStore(open: OpenStore, body: (f: Fixture, opened: ConformanceStore) => Promise<void>): Promise<void> {

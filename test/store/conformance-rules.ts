@@ -134,6 +134,8 @@ async function insertSession(f: Fixture, opts: { idleMs: number; userId?: string
     lastSeenAt: now,
     idleExpiresAt: now + opts.idleMs,
     absoluteExpiresAt: now + 30 * MINUTE,
+    ip: null,
+    userAgent: null,
   };
   await f.store.sessions.insert(s);
   return s;

@@ -24,6 +24,8 @@ function session(now: number, lifetimeMs: number): SessionRecord {
     lastSeenAt: now,
     idleExpiresAt: now + lifetimeMs,
     absoluteExpiresAt: now + lifetimeMs,
+    ip: null,
+    userAgent: null,
   };
 }
 
@@ -161,7 +163,7 @@ describe('PostgreSQL store: what several nodes on one database rely on', { skip 
     }
   });
 
-  test('a database made by schema 1 upgrades to 3: its users keep everything and have no permissions', async () => {
+  test('a database made by schema 1 upgrades to the newest: its users keep everything and have no permissions', async () => {
     const old = await createThrowawayDatabase();
     try {
       const client = new pg.Client({ connectionString: old.url });
@@ -193,7 +195,7 @@ describe('PostgreSQL store: what several nodes on one database rely on', { skip 
         await store.close();
       }
       const { rows } = await sql(old.url, 'SELECT version FROM sessiond_schema_migrations ORDER BY version');
-      assert.deepEqual(rows.map((r: { version: number }) => r.version), [1, 3]);
+      assert.deepEqual(rows.map((r: { version: number }) => r.version), [1, 3, 6]);
     } finally {
       await old.drop();
     }

@@ -34,6 +34,8 @@ if (skip) {
         lastSeenAt: now,
         idleExpiresAt: now + 600_000,
         absoluteExpiresAt: now + 1_800_000,
+        ip: null,
+        userAgent: null,
       }));
       for (const s of sessions) await store.sessions.insert(s);
       if (!('nodes' in raw)) throw new Error('expected a cluster client');

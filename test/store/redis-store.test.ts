@@ -28,6 +28,8 @@ function session(now: number, idleMs: number, absoluteMs = 30 * MINUTE): Session
     lastSeenAt: now,
     idleExpiresAt: now + idleMs,
     absoluteExpiresAt: now + absoluteMs,
+    ip: null,
+    userAgent: null,
   };
 }
 

@@ -34,6 +34,8 @@ describe('sqlite failures', () => {
         lastSeenAt: now,
         idleExpiresAt: now + 60_000,
         absoluteExpiresAt: now + 120_000,
+        ip: null,
+        userAgent: null,
       };
       await assert.rejects(store.sessions.insert(session), { code: 'SERVICE_UNAVAILABLE' });
       await assert.rejects(store.audit.append([{ at: now, event: 'web.login', handle: null, userId: null, project: null, reason: null, actor: null }]), {

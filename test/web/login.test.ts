@@ -144,6 +144,25 @@ describe('web pages', () => {
     }
   });
 
+  test('a project the upstream will not open for the user answers 403 with a page, and the web session stays signed in', async () => {
+    const w = await setupWeb({}, ['alice']);
+    try {
+      const browser = new WebClient(w.url);
+      await browser.login('alice', PASSWORD, 'crm');
+      const before = await w.handlesOf('alice');
+      // The upstream (this server) stops accepting alice: a new project cannot be opened for her.
+      await w.s.server.ctx.users.setActive('alice', false);
+      const refused = await browser.get('/web/projects/hr');
+      assert.equal(refused.status, 403);
+      assert.match(refused.html, /could not be opened for your account/);
+      assert.deepEqual(await w.handlesOf('alice'), before, 'no server session was opened');
+      // The refusal ended nothing of the web session: its home page still answers.
+      assert.equal((await browser.get('/web/')).status, 200);
+    } finally {
+      await w.s.close();
+    }
+  });
+
   test('web sessions are stored hashed and sealed: the database holds neither the cookie nor a server session ID', async () => {
     const w = await setupWeb({}, ['alice']);
     try {

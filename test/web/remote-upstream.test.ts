@@ -54,6 +54,37 @@ describe('web tier with a remote upstream in another process', () => {
     }
   });
 
+  test('the sessions page works through a remote upstream: lists, ends one and changes the password there', async () => {
+    const web = await webTier();
+    try {
+      const bob = new WebClient(web.url);
+      assert.equal((await bob.login('bob', PASSWORD)).status, 303);
+      const direct = await api<{ sessionId: string; handle: string }>(upstream.url, 'POST', '/api/v1/login', {
+        body: { username: 'bob', password: PASSWORD },
+        headers: { 'user-agent': 'Direct/1' },
+      });
+      const page = await bob.get('/web/sessions');
+      assert.equal(page.status, 200);
+      assert.match(page.html, new RegExp(`data-handle="${direct.body.handle}".*Direct/1`));
+      assert.equal((page.html.match(/<tr data-handle=/g) ?? []).length, 2);
+
+      const ended = await bob.post('/web/sessions/end', { _csrf: bob.csrf ?? '', handle: direct.body.handle });
+      assert.equal(ended.location, '/web/sessions?done=ended');
+      assert.ok(!(await handlesAt('bob')).includes(direct.body.handle), 'ended at the upstream');
+
+      await bob.get('/web/sessions');
+      const wrong = await bob.post('/web/sessions/password', { _csrf: bob.csrf ?? '', currentPassword: 'not-it-1', newPassword: 'bob-new-password-2' });
+      assert.equal(wrong.status, 401);
+      const changed = await bob.post('/web/sessions/password', { _csrf: bob.csrf ?? '', currentPassword: PASSWORD, newPassword: 'bob-new-password-2' });
+      assert.equal(changed.location, '/web/sessions?done=password');
+      await login(upstream.url, 'bob', 'bob-new-password-2');
+      const back = await api(upstream.url, 'POST', `/api/v1/admin/users/bob/password`, { sessionId: upstreamAdmin, body: { newPassword: PASSWORD } });
+      assert.equal(back.status, 200);
+    } finally {
+      await web.close();
+    }
+  });
+
   test('pooled over the wire: the same upstream session is handed back, and the web tier closes it at shutdown', async () => {
     const web = await webTier({ SESSIOND_ESM: RECORDING_ESM, SESSIOND_ESM_TAG: 'remote-pool', SESSIOND_ESM_CLOSE: 'false' });
     try {

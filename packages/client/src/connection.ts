@@ -2,7 +2,7 @@ import { MAX_IDS_PER_CALL, STATUS_CODES } from './protocol/status-codes.ts';
 import { SessiondApiError } from './errors.ts';
 import { RestTransport } from './rest-transport.ts';
 import { SoapTransport } from './soap-transport.ts';
-import type { InvalidateResult, LoginResult, Transport, UserInfo } from './types.ts';
+import type { InvalidateResult, LoginResult, MySession, Transport, UserInfo } from './types.ts';
 
 export interface ConnectionOptions {
   /** sessiond's base URL, such as `http://127.0.0.1:8080` (no path). */
@@ -49,6 +49,8 @@ export class Connection {
   readonly transport: 'rest' | 'soap';
   private sessionId: string | undefined;
   private readonly wire: Transport;
+  /** The self-service calls exist over REST only; a SOAP connection makes them over REST too. */
+  private readonly rest: RestTransport;
   private readonly config: ConnectorConfig;
 
   constructor(opts: ConnectionOptions) {
@@ -67,6 +69,7 @@ export class Connection {
     if (!/^\d{1,3}\.\d$/.test(version)) throw new TypeError('version: an API version such as 60.0');
     this.wire =
       this.transport === 'soap' ? new SoapTransport(this.serverUrl, version, timeoutMs) : new RestTransport(this.serverUrl, timeoutMs);
+    this.rest = this.wire instanceof RestTransport ? this.wire : new RestTransport(this.serverUrl, timeoutMs);
     this.sessionId = opts.sessionId;
     this.config = new ConnectorConfig({ currentSessionId: () => this.sessionId, serverUrl: this.serverUrl });
   }
@@ -145,5 +148,37 @@ export class Connection {
 
   async getServerTimestamp(): Promise<Date> {
     return this.wire.getServerTimestamp(this.config.getSessionId());
+  }
+
+  /** The caller's own live sessions, oldest first, with where each came from and which is this one (REST). */
+  async getMySessions(): Promise<MySession[]> {
+    return this.rest.getMySessions(this.config.getSessionId());
+  }
+
+  /**
+   * Ends up to 200 of the caller's own sessions by handle (REST), one result per handle in
+   * input order; a handle that is not the caller's fails like an unknown one. More than 200 is
+   * refused here with EXCEEDED_ID_LIMIT and nothing is ended.
+   */
+  async invalidateMySessions(handles: readonly string[]): Promise<InvalidateResult[]> {
+    if (!Array.isArray(handles)) throw new TypeError('handles: an array of session handles');
+    if (handles.length > MAX_IDS_PER_CALL) throw new SessiondApiError('EXCEEDED_ID_LIMIT', STATUS_CODES.EXCEEDED_ID_LIMIT.message);
+    for (const [i, h] of handles.entries()) if (typeof h !== 'string') throw new TypeError(`handles[${i}]: a string`);
+    return this.rest.invalidateMySessions(this.config.getSessionId(), handles);
+  }
+
+  /** Signs out everywhere else: ends every session of the caller but this connection's; answers how many ended (REST). */
+  async invalidateOtherSessions(): Promise<number> {
+    return this.rest.invalidateOtherSessions(this.config.getSessionId());
+  }
+
+  /**
+   * Changes the caller's password (REST); the caller's other sessions end, this one stays.
+   * A wrong current password throws INVALID_LOGIN (and counts as a failed login on the server);
+   * answers how many other sessions ended.
+   */
+  async changePassword(currentPassword: string, newPassword: string): Promise<number> {
+    if (typeof currentPassword !== 'string' || typeof newPassword !== 'string') throw new TypeError('passwords: strings');
+    return this.rest.changePassword(this.config.getSessionId(), currentPassword, newPassword);
   }
 }

@@ -4,4 +4,4 @@
  */
 export { Connection, ConnectorConfig, type ConnectionOptions } from './connection.ts';
 export { CLIENT_CODES, SessiondApiError, SessiondUnavailableError } from './errors.ts';
-export type { InvalidateError, InvalidateResult, LoginResult, UserInfo } from './types.ts';
+export type { InvalidateError, InvalidateResult, LoginResult, MySession, UserInfo } from './types.ts';

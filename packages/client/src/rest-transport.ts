@@ -2,7 +2,11 @@ import type { z } from 'zod';
 import { SessiondApiError } from './errors.ts';
 import { exchange, requestIdOf, retryAfter, type HttpAnswer } from './http.ts';
 import {
+  restEndedSchema,
   restErrorSchema,
+  restMySessionsSchema,
+  restPasswordChangedSchema,
+  type MySession,
   restInvalidateSchema,
   restLoginSchema,
   restTimestampSchema,
@@ -46,6 +50,36 @@ export class RestTransport implements Transport {
   async getServerTimestamp(sessionId: string): Promise<Date> {
     const body = await this.call('GET', '/api/v1/timestamp', restTimestampSchema, { sessionId });
     return new Date(body.timestamp);
+  }
+
+  async getMySessions(sessionId: string): Promise<MySession[]> {
+    const body = await this.call('GET', '/api/v1/me/sessions', restMySessionsSchema, { sessionId });
+    return body.sessions.map((s) => ({
+      ...s,
+      createdAt: new Date(s.createdAt),
+      lastSeenAt: new Date(s.lastSeenAt),
+      expiresAt: new Date(s.expiresAt),
+    }));
+  }
+
+  async invalidateMySessions(sessionId: string, handles: readonly string[]): Promise<InvalidateResult[]> {
+    const body = await this.call('POST', '/api/v1/me/sessions/invalidate', restInvalidateSchema, { sessionId, body: { handles } });
+    if (body.results.length !== handles.length) {
+      throw new SessiondApiError('INVALID_RESPONSE', `the server answered ${body.results.length} results for ${handles.length} handles`);
+    }
+    return body.results;
+  }
+
+  async invalidateOtherSessions(sessionId: string): Promise<number> {
+    return (await this.call('POST', '/api/v1/me/sessions/invalidate-others', restEndedSchema, { sessionId })).ended;
+  }
+
+  async changePassword(sessionId: string, currentPassword: string, newPassword: string): Promise<number> {
+    const body = await this.call('POST', '/api/v1/me/password', restPasswordChangedSchema, {
+      sessionId,
+      body: { currentPassword, newPassword },
+    });
+    return body.endedOtherSessions;
   }
 
   private async call<S extends z.ZodType>(

@@ -66,6 +66,39 @@ export const restErrorSchema = z.object({ errorCode: z.string().min(1), message:
 export const restInvalidateSchema = z.object({ results: z.array(invalidateResultSchema) });
 export const restTimestampSchema = z.object({ timestamp: z.iso.datetime() });
 
+/** One of the caller's own sessions, as getMySessions answers it (never its session ID). */
+export interface MySession {
+  /** The session's non-secret handle: what invalidateMySessions takes. */
+  handle: string;
+  project: string;
+  createdAt: Date;
+  lastSeenAt: Date;
+  expiresAt: Date;
+  /** The client's address at login; null for sessions from before sessiond recorded it. */
+  ip: string | null;
+  /** The client's User-Agent at login (at most 256 characters); null when none was sent. */
+  userAgent: string | null;
+  /** Whether this is the connection's own session. */
+  current: boolean;
+}
+
+export const restMySessionsSchema = z.object({
+  sessions: z.array(
+    z.object({
+      handle: z.string().min(1),
+      project: z.string().min(1),
+      createdAt: z.iso.datetime(),
+      lastSeenAt: z.iso.datetime(),
+      expiresAt: z.iso.datetime(),
+      ip: z.string().nullable(),
+      userAgent: z.string().nullable(),
+      current: z.boolean(),
+    }),
+  ),
+});
+export const restEndedSchema = z.object({ ended: z.number().int().min(0) });
+export const restPasswordChangedSchema = z.object({ endedOtherSessions: z.number().int().min(0) });
+
 /** The calls a transport makes; the Connection adds the session bookkeeping and batching. */
 export interface Transport {
   login(username: string, password: string, project: string | undefined): Promise<LoginResult>;

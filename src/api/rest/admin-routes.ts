@@ -4,6 +4,7 @@ import { PROJECT_PATTERN, USERNAME_PATTERN } from '../../core/input-rules.ts';
 import { MAX_IDS_PER_CALL } from '../../core/status-codes.ts';
 import type { SessiondContext } from '../../http/context.ts';
 import { decodeCursor, encodeCursor, sessionView as toSessionView } from '../session-view.ts';
+import { userAnswer, userJson } from './account-routes.ts';
 import { invalidateResults, sessionView } from './answers.ts';
 import type { RestAuth } from './rest-auth.ts';
 import { contractRoute, type RouteContract } from './route-contract.ts';
@@ -32,13 +33,7 @@ const listUsers = {
   summary: 'List users (never a password hash)',
   tag: 'Admin',
   access: 'admin',
-  answer: z
-    .object({
-      users: z.array(
-        z.object({ userId: z.string(), username: z.string(), admin: z.boolean(), active: z.boolean(), createdAt: z.iso.datetime() }).strict(),
-      ),
-    })
-    .strict(),
+  answer: z.object({ users: z.array(userAnswer) }).strict(),
 } satisfies RouteContract;
 
 const listSessions = {
@@ -130,15 +125,7 @@ export function registerAdminRoutes(app: FastifyInstance, ctx: SessiondContext, 
       await auth.admin(request);
       const users = await ctx.users.listUsers();
       // Times as ISO text, as every other answer of this API gives them.
-      return {
-        users: users.map((u) => ({
-          userId: u.userId,
-          username: u.username,
-          admin: u.admin,
-          active: u.active,
-          createdAt: new Date(u.createdAt).toISOString(),
-        })),
-      };
+      return { users: users.map(userJson) };
     }),
   );
 

@@ -13,6 +13,8 @@ export const sessionView = z
     createdAt: isoTime,
     lastSeenAt: isoTime,
     expiresAt: isoTime.describe('When the session expires unless used sooner (idle) or at the latest (absolute)'),
+    ip: z.string().nullable().describe("The client's address at login (null for sessions from before it was recorded)"),
+    userAgent: z.string().max(256).nullable().describe("The client's User-Agent at login, at most 256 characters; null when none was sent"),
   })
   .strict();
 

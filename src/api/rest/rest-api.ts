@@ -1,6 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { SessiondContext } from '../../http/context.ts';
+import { registerAccountRoutes } from './account-routes.ts';
 import { registerAdminRoutes } from './admin-routes.ts';
+import { registerMeRoutes } from './me-routes.ts';
 import { restErrorHandler } from './error-handler.ts';
 import { registerInfoRoutes } from './info-routes.ts';
 import { RestAuth } from './rest-auth.ts';
@@ -23,7 +25,9 @@ export function restApi(ctx: SessiondContext) {
     });
     const auth = new RestAuth(ctx.service);
     registerSessionRoutes(app, ctx, auth);
+    registerMeRoutes(app, ctx, auth);
     registerAdminRoutes(app, ctx, auth);
+    registerAccountRoutes(app, ctx, auth);
     registerInfoRoutes(app, ctx, auth);
   };
 }

@@ -45,6 +45,10 @@ export interface RouteContract<B extends Input = Input, Q extends Input = Input,
 /** The document's sections, in the order a reader meets them. */
 export const ROUTE_TAGS = [
   { name: 'Sessions', description: 'Log in, check a session, log out, invalidateSessions: what every application calls.' },
+  {
+    name: 'Self-service',
+    description: "The caller's own sessions and password: list them, end some, sign out everywhere else, change the password.",
+  },
   { name: 'Admin', description: 'Users, sessions by handle, the audit trail and the web tier pool; admin sessions only.' },
   { name: 'Operations', description: 'Health and metrics for operators and orchestrators.' },
 ] as const;

@@ -92,7 +92,7 @@ export function registerSessionRoutes(app: FastifyInstance, ctx: SessiondContext
       done();
     },
     ...contractRoute(auth, login, async (request) => {
-      const outcome = await ctx.service.login({ ...request.body, address: request.ip });
+      const outcome = await ctx.service.login({ ...request.body, address: request.ip, userAgent: request.headers['user-agent'] });
       return {
         sessionId: outcome.sessionId,
         handle: outcome.session.handle,

@@ -18,8 +18,10 @@ export interface SoapCall {
   version: number;
   payload: XmlNode;
   sessionId: XmlNode | XmlNode[] | undefined;
-  /** The caller's address, for the login brute-force limit. */
+  /** The caller's address, for the login brute-force limit; login records it on the session. */
   address: string;
+  /** The caller's User-Agent header; login records it on the session. */
+  userAgent: string | undefined;
 }
 
 type Operation = (ctx: SessiondContext, call: SoapCall) => Promise<XmlValue>;
@@ -52,7 +54,7 @@ function headerSessionId(value: SoapCall['sessionId']): string {
 
 const login: Operation = async (ctx, call) => {
   const input = parseInput(loginPayload, call.payload, 'login');
-  const outcome = await ctx.service.login({ ...input, address: call.address });
+  const outcome = await ctx.service.login({ ...input, address: call.address, userAgent: call.userAgent });
   const orgId = ctx.config.organizationId;
   const base = ctx.baseUrl();
   const version = `${call.version}.0`;

@@ -60,7 +60,13 @@ export function soapApi(ctx: SessiondContext) {
       }
       let content;
       try {
-        content = await operation(ctx, { version, payload: call.payload, sessionId: call.sessionId, address: request.ip });
+        content = await operation(ctx, {
+          version,
+          payload: call.payload,
+          sessionId: call.sessionId,
+          address: request.ip,
+          userAgent: request.headers['user-agent'],
+        });
       } catch (error) {
         if (call.operation === 'login') ctx.metrics.loginFailed('soap', loginFailureReason(toSessiondError(error).code));
         throw error;

@@ -32,4 +32,23 @@ export class MemoryUsers implements Users {
     user.active = active;
     return true;
   }
+
+  async setPasswordHash(username: string, passwordHash: string, expected?: string): Promise<boolean> {
+    const user = this.byName.get(username);
+    if (!user || (expected !== undefined && user.passwordHash !== expected)) return false;
+    user.passwordHash = passwordHash;
+    return true;
+  }
+
+  async update(username: string, change: { admin?: boolean; permissions?: string[] }): Promise<boolean> {
+    const user = this.byName.get(username);
+    if (!user) return false;
+    if (change.admin !== undefined) user.admin = change.admin;
+    if (change.permissions !== undefined) user.permissions = [...change.permissions];
+    return true;
+  }
+
+  async delete(username: string): Promise<boolean> {
+    return this.byName.delete(username);
+  }
 }

@@ -64,6 +64,12 @@ export const POSTGRES_MIGRATIONS: ReadonlyArray<{ version: number; sql: string }
     version: 3,
     sql: `ALTER TABLE users ADD COLUMN permissions TEXT[] NOT NULL DEFAULT '{}';`,
   },
+  {
+    // Where a session came from: the client's address and User-Agent at login (issue 17);
+    // sessions from before have neither.
+    version: 6,
+    sql: `ALTER TABLE sessions ADD COLUMN ip TEXT, ADD COLUMN user_agent TEXT;`,
+  },
 ];
 
 /** Advisory lock keys (per database). Arbitrary constants, fixed forever. */

@@ -16,13 +16,13 @@ export class PostgresSessionRecords implements SessionRecords {
     const a = sessionCreatedAudit(s);
     await this.db.query(
       `WITH inserted AS (
-         INSERT INTO sessions (${SESSION_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING 1
+         INSERT INTO sessions (${SESSION_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $17, $18) RETURNING 1
        )
        INSERT INTO audit (at, event, handle, user_id, project, reason, actor)
        SELECT $10, $11, $12, $13, $14, $15, $16 FROM inserted`,
       [
         s.idHash, s.handle, s.userId, s.username, s.project, s.createdAt, s.lastSeenAt, s.idleExpiresAt, s.absoluteExpiresAt,
-        a.at, a.event, a.handle, a.userId, a.project, a.reason, a.actor,
+        a.at, a.event, a.handle, a.userId, a.project, a.reason, a.actor, s.ip, s.userAgent,
       ],
     );
   }

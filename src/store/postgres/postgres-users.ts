@@ -33,4 +33,25 @@ export class PostgresUsers implements Users {
     const { rowCount } = await this.db.query('UPDATE users SET active = $1 WHERE username = $2', [active, username]);
     return (rowCount ?? 0) > 0;
   }
+
+  async setPasswordHash(username: string, passwordHash: string, expected?: string): Promise<boolean> {
+    const { rowCount } = await this.db.query(
+      'UPDATE users SET password_hash = $1 WHERE username = $2 AND ($3::text IS NULL OR password_hash = $3)',
+      [passwordHash, username, expected ?? null],
+    );
+    return (rowCount ?? 0) > 0;
+  }
+
+  async update(username: string, change: { admin?: boolean; permissions?: string[] }): Promise<boolean> {
+    const { rowCount } = await this.db.query(
+      'UPDATE users SET admin = coalesce($1, admin), permissions = coalesce($2::text[], permissions) WHERE username = $3',
+      [change.admin ?? null, change.permissions ?? null, username],
+    );
+    return (rowCount ?? 0) > 0;
+  }
+
+  async delete(username: string): Promise<boolean> {
+    const { rowCount } = await this.db.query('DELETE FROM users WHERE username = $1', [username]);
+    return (rowCount ?? 0) > 0;
+  }
 }

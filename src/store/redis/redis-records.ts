@@ -10,7 +10,11 @@ const digits = z.string().regex(/^-?\d+$/).transform(Number);
 const text = z.string();
 const nullableText = z.string().nullable();
 
-const sessionTuple = z.tuple([text, text, text, text, text, digits, digits, digits, digits]);
+/** ip and ua follow in answers (null when not known); the expiry index's members leave them out. */
+const sessionTuple = z.union([
+  z.tuple([text, text, text, text, text, digits, digits, digits, digits, nullableText, nullableText]),
+  z.tuple([text, text, text, text, text, digits, digits, digits, digits]).transform((t) => [...t, null, null] as const),
+]);
 
 export class CorruptRecordError extends Error {
   override name = 'CorruptRecordError';
@@ -22,20 +26,24 @@ function parse<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
   return result.data;
 }
 
-/** A session as the scripts encode it: [idHash, handle, userId, username, project, createdAt, lastSeenAt, idleExpiresAt, absoluteExpiresAt]. */
+/**
+ * A session as the scripts encode it: [idHash, handle, userId, username, project, createdAt,
+ * lastSeenAt, idleExpiresAt, absoluteExpiresAt, ip?, userAgent?].
+ */
 export function sessionFromJson(json: string): SessionRecord {
-  const [idHash, handle, userId, username, project, createdAt, lastSeenAt, idleExpiresAt, absoluteExpiresAt] = parse(
+  const [idHash, handle, userId, username, project, createdAt, lastSeenAt, idleExpiresAt, absoluteExpiresAt, ip, userAgent] = parse(
     sessionTuple,
     JSON.parse(json),
     'session record',
   );
-  return { idHash, handle, userId, username, project, createdAt, lastSeenAt, idleExpiresAt, absoluteExpiresAt };
+  return { idHash, handle, userId, username, project, createdAt, lastSeenAt, idleExpiresAt, absoluteExpiresAt, ip, userAgent };
 }
 
-/** A session hash read with HMGET h u n p c l i a. */
+/** A session hash read with HMGET h u n p c l i a ip ua. */
 export function sessionFromFields(idHash: string, fields: ReadonlyArray<string | null>): SessionRecord | null {
   if (fields[0] === null || fields[0] === undefined) return null;
-  return sessionFromJson(JSON.stringify([idHash, ...fields]));
+  const [ip = null, ua = null] = fields.slice(8, 10);
+  return sessionFromJson(JSON.stringify([idHash, ...fields.slice(0, 8), ip || null, ua || null]));
 }
 
 const auditTuple = z.tuple([

@@ -29,10 +29,12 @@ export function insertSessionArgs(a: {
   caps: AuditCaps;
   writeHandle: boolean;
   handleTtlMs: number;
+  ip: string | null;
+  userAgent: string | null;
 }): ScriptArg[] {
   return [
     a.base, a.idHash, a.handle, a.userId, a.username, a.project, a.createdAt, a.lastSeenAt, a.idleExpiresAt, a.absoluteExpiresAt,
-    a.ttlMs, a.seq, ...a.caps, flag(a.writeHandle), a.handleTtlMs,
+    a.ttlMs, a.seq, ...a.caps, flag(a.writeHandle), a.handleTtlMs, a.ip ?? '', a.userAgent ?? '',
   ];
 }
 

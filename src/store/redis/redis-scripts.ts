@@ -9,14 +9,16 @@
  * base, and so share the slot (the bucket's hash tag).
  *
  * A session is a hash of short fields: h handle, u userId, n username, p project, c createdAt,
- * l lastSeenAt, i idleExpiresAt, a absoluteExpiresAt. The bucket's expiry index `exp` holds the
- * whole record as its member (a JSON array) scored by when it expires, so the sweep can still
- * audit a session whose key Redis already dropped.
+ * l lastSeenAt, i idleExpiresAt, a absoluteExpiresAt, and where it came from: ip the client's
+ * address and ua its User-Agent (absent when not known, and in sessions from before they were
+ * recorded). The bucket's expiry index `exp` holds the record without ip and ua as its member (a
+ * JSON array) scored by when it expires, so the sweep can still audit a session whose key Redis
+ * already dropped; answers that show a session (`answer`) carry ip and ua too.
  */
 
 const PRELUDE = `
 local function read_session(key)
-  return redis.call('HMGET', key, 'h', 'u', 'n', 'p', 'c', 'l', 'i', 'a')
+  return redis.call('HMGET', key, 'h', 'u', 'n', 'p', 'c', 'l', 'i', 'a', 'ip', 'ua')
 end
 local function expires_at(f)
   local i, a = tonumber(f[7]), tonumber(f[8])
@@ -25,6 +27,13 @@ local function expires_at(f)
 end
 local function record(id, f)
   return cjson.encode({id, f[1], f[2], f[3], f[4], f[5], f[6], f[7], f[8]})
+end
+local function nullable(v)
+  if v == nil or v == false or v == '' then return cjson.null end
+  return v
+end
+local function answer(id, f)
+  return cjson.encode({id, f[1], f[2], f[3], f[4], f[5], f[6], f[7], f[8], nullable(f[9]), nullable(f[10])})
 end
 local function listing_member(id, f)
   return string.rep('0', 15 - #f[5]) .. f[5] .. '|' .. f[1] .. '|' .. id
@@ -37,10 +46,6 @@ end
 local function first_seq(base, seq_arg, count)
   if seq_arg ~= '' then return tonumber(seq_arg) end
   return redis.call('INCRBY', base .. 'seq', count) - count + 1
-end
-local function nullable(v)
-  if v == nil or v == false or v == '' then return cjson.null end
-  return v
 end
 -- caps = {global list cap, per-handle list cap, per-handle retention ms}
 local function push_audit(base, caps, seq, at, event, handle, user_id, project, reason, actor)
@@ -66,7 +71,8 @@ end
 
 /**
  * Inserts a session and audits its creation.
- * ARGV (insertSessionArgs): base, id, h, u, n, p, c, l, i, a, ttlMs, seq, cap, handleCap, retentionMs, writeHandle(1/0), handleTtlMs
+ * ARGV (insertSessionArgs): base, id, h, u, n, p, c, l, i, a, ttlMs, seq, cap, handleCap, retentionMs, writeHandle(1/0), handleTtlMs,
+ * ip ('' for none), ua ('' for none)
  */
 export const INSERT_SESSION = `${PRELUDE}
 local base, id = ARGV[1], ARGV[2]
@@ -75,6 +81,8 @@ local caps = {tonumber(ARGV[13]), tonumber(ARGV[14]), tonumber(ARGV[15])}
 local seq = first_seq(base, ARGV[12], 1)
 local key = base .. 's:' .. id
 redis.call('HSET', key, 'h', f[1], 'u', f[2], 'n', f[3], 'p', f[4], 'c', f[5], 'l', f[6], 'i', f[7], 'a', f[8])
+if ARGV[18] ~= '' then redis.call('HSET', key, 'ip', ARGV[18]) end
+if ARGV[19] ~= '' then redis.call('HSET', key, 'ua', ARGV[19]) end
 redis.call('PEXPIRE', key, ARGV[11])
 redis.call('ZADD', base .. 'exp', expires_at(f), record(id, f))
 local m = listing_member(id, f)
@@ -147,7 +155,7 @@ for j, id in ipairs(ids) do
     remove_session(base, id, f, ARGV[10] == '1')
     local expired = now >= expires_at(f)
     push_audit(base, caps, seq + j - 1, now, 'session.ended', f[1], f[2], f[4], expired and 'expired' or reason, actor)
-    out[j] = (expired and 'X' or 'E') .. record(id, f)
+    out[j] = (expired and 'X' or 'E') .. answer(id, f)
   else
     out[j] = ''
   end
@@ -198,7 +206,7 @@ while #out < want and scanned < max_scan do
     local id = string.match(m, '([^|]+)$')
     local f = read_session(base .. 's:' .. id)
     if f[1] and now < expires_at(f) and (project == '' or f[4] == project) and (username == '' or f[3] == username) then
-      out[#out + 1] = record(id, f)
+      out[#out + 1] = answer(id, f)
       if #out >= want then break end
     end
   end

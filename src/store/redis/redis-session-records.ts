@@ -19,7 +19,7 @@ import {
 import { SESSION_SCRIPTS } from './redis-scripts.ts';
 import type { RedisStoreOptions } from './redis-store.ts';
 
-const SESSION_FIELDS = ['h', 'u', 'n', 'p', 'c', 'l', 'i', 'a'] as const;
+const SESSION_FIELDS = ['h', 'u', 'n', 'p', 'c', 'l', 'i', 'a', 'ip', 'ua'] as const;
 
 /**
  * Sessions on Redis, standalone (one bucket: every batch is one atomic script) or Cluster

@@ -27,6 +27,29 @@ redis.call('HSET', KEYS[1], 'ac', ARGV[1])
 return 1
 `;
 
+/** KEYS[1] the user's key. ARGV: new hash, expected hash ('' for any). */
+const SET_USER_PASSWORD = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+if ARGV[2] ~= '' and redis.call('HGET', KEYS[1], 'pw') ~= ARGV[2] then return 0 end
+redis.call('HSET', KEYS[1], 'pw', ARGV[1])
+return 1
+`;
+
+/** KEYS[1] the user's key. ARGV: admin ('1'/'0'/'' to keep), permissions JSON ('' to keep). */
+const UPDATE_USER = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+if ARGV[1] ~= '' then redis.call('HSET', KEYS[1], 'ad', ARGV[1]) end
+if ARGV[2] ~= '' then redis.call('HSET', KEYS[1], 'pm', ARGV[2]) end
+return 1
+`;
+
+/** KEYS[1] the user's key. ARGV: the username index (same {users} slot), username. */
+const DELETE_USER = `
+if redis.call('DEL', KEYS[1]) == 0 then return 0 end
+redis.call('ZREM', ARGV[1], ARGV[2])
+return 1
+`;
+
 /** KEYS[1] the username index. ARGV: user key base. Answers flat [username, id, pw, ad, ac, c, pm or '', ...]. */
 const LIST_USERS = `
 local out = {}
@@ -50,7 +73,14 @@ export class RedisUsers implements Users {
     private readonly client: RedisClient,
     private readonly keys: RedisKeys,
   ) {
-    this.scripts = defineScripts(client, { sdCreateUser: CREATE_USER, sdSetUserActive: SET_USER_ACTIVE, sdListUsers: LIST_USERS });
+    this.scripts = defineScripts(client, {
+      sdCreateUser: CREATE_USER,
+      sdSetUserActive: SET_USER_ACTIVE,
+      sdListUsers: LIST_USERS,
+      sdSetUserPassword: SET_USER_PASSWORD,
+      sdUpdateUser: UPDATE_USER,
+      sdDeleteUser: DELETE_USER,
+    });
   }
 
   async create(user: UserRecord): Promise<void> {
@@ -91,5 +121,20 @@ export class RedisUsers implements Users {
 
   async setActive(username: string, active: boolean): Promise<boolean> {
     return (await guarded(() => this.scripts.sdSetUserActive(this.keys.user(username), active ? '1' : '0'))) === 1;
+  }
+
+  async setPasswordHash(username: string, passwordHash: string, expected?: string): Promise<boolean> {
+    return (await guarded(() => this.scripts.sdSetUserPassword(this.keys.user(username), passwordHash, expected ?? ''))) === 1;
+  }
+
+  async update(username: string, change: { admin?: boolean; permissions?: string[] }): Promise<boolean> {
+    const admin = change.admin === undefined ? '' : change.admin ? '1' : '0';
+    const permissions = change.permissions === undefined ? '' : JSON.stringify(change.permissions);
+    return (await guarded(() => this.scripts.sdUpdateUser(this.keys.user(username), admin, permissions))) === 1;
+  }
+
+  async delete(username: string): Promise<boolean> {
+    const key = this.keys.user(username);
+    return (await guarded(() => this.scripts.sdDeleteUser(key, this.keys.users(), username))) === 1;
   }
 }

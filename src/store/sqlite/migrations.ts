@@ -71,4 +71,13 @@ export const SQLITE_MIGRATIONS: ReadonlyArray<{ version: number; sql: string }> 
     version: 3,
     sql: `ALTER TABLE users ADD COLUMN permissions TEXT NOT NULL DEFAULT '[]';`,
   },
+  {
+    // Where a session came from: the client's address and User-Agent at login (issue 17);
+    // sessions from before have neither.
+    version: 6,
+    sql: `
+      ALTER TABLE sessions ADD COLUMN ip TEXT;
+      ALTER TABLE sessions ADD COLUMN user_agent TEXT;
+    `,
+  },
 ];

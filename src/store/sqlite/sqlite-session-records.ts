@@ -28,7 +28,7 @@ export class SqliteSessionRecords implements SessionRecords {
   ) {
     this.stmt = {
       dataVersion: db.prepare<[], number>('PRAGMA data_version').pluck(),
-      insert: db.prepare(`INSERT INTO sessions (${SESSION_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+      insert: db.prepare(`INSERT INTO sessions (${SESSION_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
       byHash: db.prepare<[string], SessionRow>(`SELECT ${SESSION_COLUMNS} FROM sessions WHERE id_hash = ? AND ended_at IS NULL`),
       byHandle: db.prepare<[string], SessionRow>(`SELECT ${SESSION_COLUMNS} FROM sessions WHERE handle = ? AND ended_at IS NULL`),
       ofUser: db.prepare<[string], SessionRow>(
@@ -69,7 +69,7 @@ export class SqliteSessionRecords implements SessionRecords {
 
   async insert(s: SessionRecord): Promise<void> {
     this.db.transaction(() => {
-      this.stmt.insert.run(s.idHash, s.handle, s.userId, s.username, s.project, s.createdAt, s.lastSeenAt, s.idleExpiresAt, s.absoluteExpiresAt);
+      this.stmt.insert.run(s.idHash, s.handle, s.userId, s.username, s.project, s.createdAt, s.lastSeenAt, s.idleExpiresAt, s.absoluteExpiresAt, s.ip, s.userAgent);
       this.audit.write([sessionCreatedAudit(s)]);
     }).immediate();
   }

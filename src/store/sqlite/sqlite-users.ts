@@ -13,6 +13,11 @@ export class SqliteUsers implements Users {
       byName: db.prepare<[string], UserRow>('SELECT * FROM users WHERE username = ?'),
       list: db.prepare<[], UserRow>('SELECT * FROM users ORDER BY username'),
       setActive: db.prepare('UPDATE users SET active = ? WHERE username = ?'),
+      setHash: db.prepare('UPDATE users SET password_hash = ? WHERE username = ? AND (? IS NULL OR password_hash = ?)'),
+      update: db.prepare(
+        'UPDATE users SET admin = coalesce(?, admin), permissions = coalesce(?, permissions) WHERE username = ?',
+      ),
+      delete: db.prepare('DELETE FROM users WHERE username = ?'),
     };
   }
 
@@ -36,5 +41,19 @@ export class SqliteUsers implements Users {
 
   async setActive(username: string, active: boolean): Promise<boolean> {
     return this.stmt.setActive.run(active ? 1 : 0, username).changes > 0;
+  }
+
+  async setPasswordHash(username: string, passwordHash: string, expected?: string): Promise<boolean> {
+    return this.stmt.setHash.run(passwordHash, username, expected ?? null, expected ?? null).changes > 0;
+  }
+
+  async update(username: string, change: { admin?: boolean; permissions?: string[] }): Promise<boolean> {
+    const admin = change.admin === undefined ? null : change.admin ? 1 : 0;
+    const permissions = change.permissions === undefined ? null : JSON.stringify(change.permissions);
+    return this.stmt.update.run(admin, permissions, username).changes > 0;
+  }
+
+  async delete(username: string): Promise<boolean> {
+    return this.stmt.delete.run(username).changes > 0;
   }
 }

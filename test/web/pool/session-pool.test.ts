@@ -23,7 +23,7 @@ async function withPool(limits: { max?: number; idleMs?: number }, run: (t: { po
   const core = await createCore(config, { clock, logger: createLogger('silent') });
   try {
     for (const u of ['alice', 'bob']) await core.users.createUser({ username: u, password: PASSWORD });
-    const upstream = new LocalUpstream(core.service, core.users);
+    const upstream = new LocalUpstream(core.service, core.users, core.ownSessions, core.accounts);
     const pool = new SessionPool(upstream, { max: limits.max ?? 10, idleMs: limits.idleMs ?? 60_000, keepAliveMs: 60_000 }, () => clock.now());
     const events: string[] = [];
     for (const e of ['release', 'reuse', 'miss', 'evict', 'close-failed']) pool.on(e, (info: { handle?: string; reason?: string }) => events.push(`${e}${info.reason ? `:${info.reason}` : ''}`));

@@ -49,6 +49,11 @@ export const STATUS_CODES = {
     message: 'That Partner API version is not served here.',
   },
   DUPLICATE_USERNAME: { http: 409, soapFault: 'UnexpectedErrorFault', message: 'A user with that username already exists.' },
+  LAST_ADMIN: {
+    http: 409,
+    soapFault: 'UnexpectedErrorFault',
+    message: 'The last active administrator cannot be deactivated, deleted or demoted; make another administrator first.',
+  },
   NOT_FOUND: { http: 404, soapFault: 'UnexpectedErrorFault', message: 'Not found.' },
   SERVICE_UNAVAILABLE: {
     http: 503,
