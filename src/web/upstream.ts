@@ -1,3 +1,4 @@
+import type { MySession } from '@sessiond/client';
 import type { SessionOps } from '../esm/server-session.ts';
 
 /**
@@ -38,16 +39,8 @@ export interface Upstream extends SessionOps {
   changePassword(sessionId: string, input: { currentPassword: string; newPassword: string; address: string }): Promise<number>;
 }
 
-/** One of the principal's own sessions, as the web tier's sessions page shows it. */
-export interface OwnSessionView {
-  handle: string;
-  project: string;
-  createdAt: Date;
-  lastSeenAt: Date;
-  expiresAt: Date;
-  ip: string | null;
-  userAgent: string | null;
-}
+/** One of the principal's own sessions, as the web tier's sessions page shows it: the client's shape. */
+export type OwnSessionView = Omit<MySession, 'current'>;
 
 export type UpstreamFailure = 'INVALID_LOGIN' | 'RATE_LIMITED' | 'UNAVAILABLE' | 'SESSION_ENDED';
 

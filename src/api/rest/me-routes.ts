@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { expiresAt } from '../../core/expiry.ts';
+import { sessionView } from '../session-view.ts';
 import { PASSWORD_MAX_LENGTH } from '../../core/input-rules.ts';
 import { MAX_IDS_PER_CALL } from '../../core/status-codes.ts';
 import type { SessionRecord } from '../../core/types.ts';
@@ -26,16 +26,9 @@ export const ownSession = z
   .strict();
 
 export function ownSessionJson(s: SessionRecord, caller: SessionRecord): z.output<typeof ownSession> {
-  return {
-    handle: s.handle,
-    project: s.project,
-    createdAt: new Date(s.createdAt).toISOString(),
-    lastSeenAt: new Date(s.lastSeenAt).toISOString(),
-    expiresAt: new Date(expiresAt(s)).toISOString(),
-    ip: s.ip,
-    userAgent: s.userAgent,
-    current: s.handle === caller.handle,
-  };
+  // The admin view without whose it is: the caller knows.
+  const { userId: _userId, username: _username, ...view } = sessionView(s);
+  return { ...view, current: s.handle === caller.handle };
 }
 
 const listMine = {
