@@ -19,6 +19,7 @@ import { OwnSessions } from './core/own-sessions.ts';
 import type { SessiondContext, ShutdownTask } from './http/context.ts';
 import { registerRequestIds, requestIdOptions } from './http/request-id.ts';
 import { registerRequestMetrics } from './http/request-metrics.ts';
+import { registerNoStore } from './http/no-store.ts';
 import { MemoryLoginThrottle } from './limits/login-throttle.ts';
 import { createLogger } from './observability/logger.ts';
 import { Metrics } from './observability/metrics.ts';
@@ -110,6 +111,7 @@ export async function createSessiond(config: Config, options: SessiondOptions = 
   });
   registerRequestIds(app);
   registerRequestMetrics(app, metrics);
+  registerNoStore(app);
   app.setErrorHandler(restErrorHandler);
   app.setNotFoundHandler((request, reply) =>
     reply.status(404).send({ errorCode: 'NOT_FOUND', message: `No route for ${request.method} ${request.url.split('?')[0]}` }),
