@@ -23,6 +23,7 @@ import { registerNoStore } from './http/no-store.ts';
 import { MemoryLoginThrottle } from './limits/login-throttle.ts';
 import { createLogger } from './observability/logger.ts';
 import { Metrics } from './observability/metrics.ts';
+import { StoreOutages } from './observability/store-outages.ts';
 import { openStore } from './store/open-store.ts';
 import { createWebTier } from './web/web-tier.ts';
 
@@ -75,6 +76,7 @@ export async function createSessiond(config: Config, options: SessiondOptions = 
   const { logger, store, bus, service, users, metrics, cache } = core;
   const shutdownTasks: ShutdownTask[] = [];
   let listeningUrl = `http://${config.host}:${config.port}`;
+  const storeOutages = new StoreOutages(logger, () => store.ping());
 
   const ctx: SessiondContext = {
     config,
@@ -88,6 +90,7 @@ export async function createSessiond(config: Config, options: SessiondOptions = 
     events: core.events,
     metrics,
     logger,
+    storeOutages,
     baseUrl: () => config.publicUrl ?? listeningUrl,
     onShutdown: (task) => void shutdownTasks.unshift(task),
   };
@@ -112,7 +115,7 @@ export async function createSessiond(config: Config, options: SessiondOptions = 
   registerRequestIds(app);
   registerRequestMetrics(app, metrics);
   registerNoStore(app);
-  app.setErrorHandler(restErrorHandler);
+  app.setErrorHandler(restErrorHandler(storeOutages));
   app.setNotFoundHandler((request, reply) =>
     reply.status(404).send({ errorCode: 'NOT_FOUND', message: `No route for ${request.method} ${request.url.split('?')[0]}` }),
   );
@@ -140,6 +143,7 @@ export async function createSessiond(config: Config, options: SessiondOptions = 
   const finalSteps: ShutdownTask[] = [
     { name: 'HTTP server', run: () => app.close(), left: () => 'the HTTP server was not closed' },
     { name: 'invalidation bus', run: () => bus.close(), left: () => 'the invalidation bus was not closed' },
+    { name: 'store outage probe', run: async () => storeOutages.stop(), left: () => 'the store outage probe was not stopped' },
     { name: 'store', run: () => store.close(), left: () => 'the store was not closed' },
   ];
   const steps = () => [...shutdownTasks, ...finalSteps];

@@ -9,6 +9,7 @@ import type { UserDirectory } from '../core/users.ts';
 import type { Accounts } from '../core/accounts.ts';
 import type { OwnSessions } from '../core/own-sessions.ts';
 import type { Metrics } from '../observability/metrics.ts';
+import type { StoreOutages } from '../observability/store-outages.ts';
 
 /** What the composition root hands every HTTP plugin (REST, SOAP, web tier). */
 export interface SessiondContext {
@@ -25,6 +26,8 @@ export interface SessiondContext {
   events: SessionEvents;
   metrics: Metrics;
   logger: Logger;
+  /** Logs server failures, a store outage once rather than once per request. */
+  storeOutages: StoreOutages;
   /** This server's base URL (public URL if configured, else the address it listens on). */
   baseUrl(): string;
   /** Runs at shutdown, newest first, before the HTTP server and the store close. */

@@ -6,6 +6,7 @@ import { loadEsm } from '../esm/load-esm.ts';
 import { SafeEsm } from '../esm/safe-esm.ts';
 import type { ServerSession } from '../esm/types.ts';
 import type { SessiondContext } from '../http/context.ts';
+import { toSessiondError } from '../api/rest/error-handler.ts';
 import { SessionPool } from './pool/session-pool.ts';
 import { CSRF_COOKIE, WEB_PATH } from './container-services.ts';
 import { LocalUpstream } from './local-upstream.ts';
@@ -78,8 +79,12 @@ export async function createWebTier(ctx: SessiondContext): Promise<WebTier> {
       if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) {
         return sendPage(reply, error.statusCode, 'Bad request', errorPage('The request is not valid.'));
       }
-      // The page's error ID is the request ID, which this line carries as reqId.
-      request.log.error({ err: error }, 'web request failed');
+      // The page's error ID is the request ID, which the log line carries as reqId.
+      const failure = toSessiondError(error);
+      ctx.storeOutages.logFailure(request.log, failure, 'web request failed');
+      if (failure.code === 'SERVICE_UNAVAILABLE') {
+        return sendPage(reply.header('retry-after', '1'), 503, 'Unavailable', errorPage('Sessions are unavailable for a moment. Try again shortly.'));
+      }
       return sendPage(reply, 500, 'Something went wrong', errorPage('Something went wrong.'));
     });
     app.setNotFoundHandler((_request, reply) => sendPage(reply, 404, 'Not found', errorPage('There is no such page.')));

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { ADMIN_PASSWORD, api, login, startTestServer } from '../helpers/server.ts';
+import { WebClient } from '../web/web-client.ts';
 
 /**
  * A failure that is not about one ID (here: the store is gone) is a 5xx fault of the whole call,
@@ -26,7 +27,15 @@ describe('when the store fails', () => {
       const health = await api(t.url, 'GET', '/healthz');
       assert.equal(health.status, 503);
       assert.equal(health.body.status, 'unavailable');
-      assert.match(t.logText(), /"level":50.*"msg":"request failed"/);
+      // An outage is logged once, at warn, without a stack; the rest of its 503s are only counted.
+      for (let i = 0; i < 20; i += 1) assert.equal((await api(t.url, 'GET', '/api/v1/session', { sessionId: admin.sessionId })).status, 503);
+      const outageLines = t.logText().split('\n').filter((l) => l.includes('store unavailable'));
+      assert.equal(outageLines.length, 1, 'one line for 23 failed requests');
+      assert.match(outageLines[0]!, /"level":40/);
+      assert.doesNotMatch(outageLines[0]!, /"stack"/);
+      assert.doesNotMatch(t.logText(), /"level":50/, 'an outage is not logged as an error');
+      const web = await new WebClient(t.url).login('admin', ADMIN_PASSWORD);
+      assert.equal(web.status, 503, 'the web tier answers an outage as unavailable, not as a bug');
       assert.ok(!t.logText().includes(admin.sessionId));
     } finally {
       await t.close();

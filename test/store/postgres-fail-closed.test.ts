@@ -68,8 +68,16 @@ describe('a node on PostgreSQL fails closed while the store is away, and recover
     assert.equal(down.body.status, 'unavailable');
     assert.match(down.body.reason, /ECONNREFUSED|Connection terminated|connect/i);
 
+    for (let i = 0; i < 30; i += 1) assert.equal((await api(node.url, 'GET', '/api/v1/session', { sessionId: other.sessionId })).status, 503);
+    const outageLines = () => node.logText().split('\n').filter((l) => l.includes('store unavailable') || l.includes('store available again'));
+    assert.equal(outageLines().length, 1, 'the outage is logged once, not once per 503');
+
     await proxy.start();
     await eventually('/healthz is ok again', async () => (await api(node.url, 'GET', '/healthz')).status === 200);
+    await eventually('the recovery is logged with the count of failed requests', async () => outageLines().length === 2);
+    const recovered = JSON.parse(outageLines()[1]!) as { msg: string; failedRequests: number; outageMs: number };
+    assert.equal(recovered.msg, 'store available again');
+    assert.ok(recovered.failedRequests >= 33, `counted ${recovered.failedRequests}`);
     assert.equal((await api(node.url, 'GET', '/api/v1/session', { sessionId: other.sessionId })).status, 200, 'the refused invalidate ended nothing');
     const ended = await api(node.url, 'POST', '/api/v1/sessions/invalidate', {
       sessionId: admin.sessionId,

@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { isSessiondError, SessiondError } from '../../core/errors.ts';
 import { STATUS_CODES } from '../../core/status-codes.ts';
+import type { StoreOutages } from '../../observability/store-outages.ts';
 
 /**
  * Turns any error into the REST error body `{ errorCode, message }` with the status from the
@@ -26,12 +27,17 @@ export function toSessiondError(error: unknown): SessiondError {
   return new SessiondError('UNKNOWN_EXCEPTION', undefined, { cause: error });
 }
 
-export function restErrorHandler(error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
-  const failure = toSessiondError(error);
-  const info = STATUS_CODES[failure.code];
-  if (info.http >= 500) request.log.error({ err: failure.cause ?? error, code: failure.code }, 'request failed');
-  if (failure.retryAfterSeconds !== undefined) void reply.header('retry-after', String(failure.retryAfterSeconds));
-  // A server failure names its request, so an operator finds the log lines with its cause.
-  const body = info.http >= 500 ? { errorCode: failure.code, message: failure.message, requestId: request.id } : { errorCode: failure.code, message: failure.message };
-  return reply.status(info.http).send(body);
+export function restErrorHandler(outages: StoreOutages) {
+  return (error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply => {
+    const failure = toSessiondError(error);
+    const info = STATUS_CODES[failure.code];
+    if (info.http >= 500) outages.logFailure(request.log, failure, 'request failed');
+    if (failure.retryAfterSeconds !== undefined) void reply.header('retry-after', String(failure.retryAfterSeconds));
+    // A server failure names its request, so an operator finds the log lines with its cause.
+    const body =
+      info.http >= 500
+        ? { errorCode: failure.code, message: failure.message, requestId: request.id }
+        : { errorCode: failure.code, message: failure.message };
+    return reply.status(info.http).send(body);
+  };
 }

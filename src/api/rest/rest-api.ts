@@ -14,7 +14,7 @@ import { registerSessionRoutes } from './session-routes.ts';
  */
 export function restApi(ctx: SessiondContext) {
   return async function restPlugin(app: FastifyInstance): Promise<void> {
-    app.setErrorHandler(restErrorHandler);
+    app.setErrorHandler(restErrorHandler(ctx.storeOutages));
     // Many clients send `Content-Type: application/json` with no body on calls that take none
     // (logout). An empty body is "no body"; calls that need one say so when they validate it.
     const parseJson = app.getDefaultJsonParser('error', 'error');

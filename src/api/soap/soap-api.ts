@@ -32,7 +32,7 @@ export function soapApi(ctx: SessiondContext) {
     // whatever it says, and JSON is not parsed here. The body limit is the server's.
     app.removeAllContentTypeParsers();
     app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => done(null, body));
-    app.setErrorHandler((error, request, reply) => sendFault(request, reply, toSessiondError(error)));
+    app.setErrorHandler((error, request, reply) => sendFault(ctx, request, reply, toSessiondError(error)));
 
     /** The endpoint's API version, or the UNSUPPORTED_API_VERSION fault naming the range. */
     const endpointVersion = (request: FastifyRequest): number => {
@@ -90,8 +90,8 @@ export function soapApi(ctx: SessiondContext) {
   };
 }
 
-function sendFault(request: FastifyRequest, reply: FastifyReply, failure: SessiondError): FastifyReply {
-  if (STATUS_CODES[failure.code].http >= 500) request.log.error({ err: failure.cause ?? failure, code: failure.code }, 'SOAP call failed');
+function sendFault(ctx: SessiondContext, request: FastifyRequest, reply: FastifyReply, failure: SessiondError): FastifyReply {
+  if (STATUS_CODES[failure.code].http >= 500) ctx.storeOutages.logFailure(request.log, failure, 'SOAP call failed');
   if (failure.retryAfterSeconds !== undefined) void reply.header('retry-after', String(failure.retryAfterSeconds));
   return reply.status(FAULT_HTTP_STATUS).type(XML).send(renderFault(failure, request.id));
 }
