@@ -1,4 +1,5 @@
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import { csrfCheck, csrfTokenFor } from './csrf-binding.ts';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { PASSWORD_MAX_LENGTH } from '../core/input-rules.ts';
 import { LoginFormValues } from '../esm/login-form.ts';
@@ -30,8 +31,8 @@ const loginBody = z.object({
   reason: reasons.optional(),
 });
 
-function showForm(reply: FastifyReply, status: number, input: { message?: string; username?: string; project?: string; next?: string | undefined; reason?: string }) {
-  const csrf = reply.generateCsrf();
+function showForm(request: FastifyRequest, reply: FastifyReply, status: number, input: { message?: string; username?: string; project?: string; next?: string | undefined; reason?: string }) {
+  const csrf = csrfTokenFor(request, reply);
   return sendPage(reply, status, 'Sign in', loginPage({ csrf, ...input, ...(input.next ? { next: input.next } : {}) }));
 }
 
@@ -47,15 +48,15 @@ export function registerLoginRoutes(app: FastifyInstance, deps: WebDeps): void {
     const answer = await deps.esm.handlesAuthenticationRequest(keys, c, reason);
     const handled = await followAnswer(deps, reply, answer, { keys, c, vars, originalUrl: next ?? `${WEB_PATH}/`, project: '' });
     if (handled) return handled;
-    return showForm(reply, 200, { next, ...(reason !== 'LOGIN_FIRST' ? { reason } : {}) });
+    return showForm(request, reply, 200, { next, ...(reason !== 'LOGIN_FIRST' ? { reason } : {}) });
   });
 
-  app.post('/login', { preHandler: app.csrfProtection }, async (request, reply) => {
+  app.post('/login', { preHandler: csrfCheck(app, { signIn: true }) }, async (request, reply) => {
     const refused = (reason: LoginFailureReason) => deps.ctx.metrics.loginFailed('web', reason);
     const parsed = loginBody.safeParse(request.body);
     if (!parsed.success) {
       refused('invalid_request');
-      return showForm(reply, 400, { message: LOGIN_FAILED_MESSAGE });
+      return showForm(request, reply, 400, { message: LOGIN_FAILED_MESSAGE });
     }
     const { username, password, project } = parsed.data;
     const next = safeNext(parsed.data.next);
@@ -65,7 +66,7 @@ export function registerLoginRoutes(app: FastifyInstance, deps: WebDeps): void {
     if (wait > 0) {
       refused('rate_limited');
       void reply.header('retry-after', String(wait));
-      return showForm(reply, 429, { message: LOGIN_FAILED_MESSAGE, username, project, next });
+      return showForm(request, reply, 429, { message: LOGIN_FAILED_MESSAGE, username, project, next });
     }
 
     const vars: Record<string, string> = {};
@@ -77,7 +78,7 @@ export function registerLoginRoutes(app: FastifyInstance, deps: WebDeps): void {
       const answer = await deps.esm.handlesAuthenticationRequest(keys, c, 'INVALID_CREDENTIALS');
       const handled = await followAnswer(deps, reply, answer, { keys, c, vars, originalUrl: next ?? `${WEB_PATH}/`, project });
       if (handled) return handled;
-      return showForm(reply, status, { message: LOGIN_FAILED_MESSAGE, username, project, next });
+      return showForm(request, reply, status, { message: LOGIN_FAILED_MESSAGE, username, project, next });
     };
 
     if (!(await deps.esm.processLoginForm(keys, c, form, parsed.data.reason ?? 'LOGIN_FIRST'))) {

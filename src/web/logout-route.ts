@@ -1,3 +1,4 @@
+import { csrfCheck, csrfTokenFor } from './csrf-binding.ts';
 import type { FastifyInstance } from 'fastify';
 import { WEB_PATH } from './container-services.ts';
 import { endWebSession } from './end-web-session.ts';
@@ -10,7 +11,7 @@ import { clearWebCookie, loadWeb, type WebDeps } from './web-context.ts';
  * generic error page with only an error ID (the request ID, which the logged failures carry).
  */
 export function registerLogoutRoute(app: FastifyInstance, deps: WebDeps): void {
-  app.post('/logout', { preHandler: app.csrfProtection }, async (request, reply) => {
+  app.post('/logout', { preHandler: csrfCheck(app) }, async (request, reply) => {
     const { web } = await loadWeb(deps, request);
     if (!web) {
       clearWebCookie(deps, reply);

@@ -1,3 +1,4 @@
+import { csrfCheck, csrfTokenFor } from './csrf-binding.ts';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { PROJECT_PATTERN } from '../core/input-rules.ts';
@@ -42,7 +43,7 @@ export function registerProjectRoutes(app: FastifyInstance, deps: WebDeps): void
       return signInRequired(deps, request, reply, 'SESSION_CLOSED', `${WEB_PATH}/`, '');
     }
     if (!allowed) return notAuthorized(deps, request, reply, web.data.vars);
-    return sendPage(reply, 200, 'Projects', homePage({ user: web.data.user, csrf: reply.generateCsrf(), sessions: Object.values(web.data.sessions) }));
+    return sendPage(reply, 200, 'Projects', homePage({ user: web.data.user, csrf: csrfTokenFor(request, reply), sessions: Object.values(web.data.sessions) }));
   });
 
   app.get('/open', async (request, reply) => {
@@ -74,11 +75,11 @@ export function registerProjectRoutes(app: FastifyInstance, deps: WebDeps): void
       reply,
       200,
       `Project ${project}`,
-      projectPage({ user: found.web.data.user, csrf: reply.generateCsrf(), session: held, variables: held.variables, ...(note ? { note } : {}) }),
+      projectPage({ user: found.web.data.user, csrf: csrfTokenFor(request, reply), session: held, variables: held.variables, ...(note ? { note } : {}) }),
     );
   });
 
-  app.post('/projects/:project/variables', { preHandler: app.csrfProtection }, async (request, reply) => {
+  app.post('/projects/:project/variables', { preHandler: csrfCheck(app) }, async (request, reply) => {
     const p = projectParam.safeParse(request.params);
     if (!p.success) return badProject(reply);
     const { project } = p.data;

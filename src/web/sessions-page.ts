@@ -1,3 +1,4 @@
+import { csrfCheck, csrfTokenFor } from './csrf-binding.ts';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { isSessiondError } from '../core/errors.ts';
@@ -51,20 +52,20 @@ export function registerSessionsPage(app: FastifyInstance, deps: WebDeps): void 
     return { answered: await signInRequired(deps, request, reply, 'SESSION_CLOSED', HERE, '') };
   }
 
-  function show(reply: FastifyReply, web: LoadedWebSession, sessions: OwnSessionView[], status = 200, message?: string) {
+  function show(request: FastifyRequest, reply: FastifyReply, web: LoadedWebSession, sessions: OwnSessionView[], status = 200, message?: string) {
     const mine = new Set(Object.values(web.data.sessions).map((h) => h.handle));
     const rows = sessions.map((s) => ({ ...s, here: mine.has(s.handle) }));
-    return sendPage(reply, status, 'Your sessions', sessionsPage({ user: web.data.user, csrf: reply.generateCsrf(), sessions: rows, ...(message ? { message } : {}) }));
+    return sendPage(reply, status, 'Your sessions', sessionsPage({ user: web.data.user, csrf: csrfTokenFor(request, reply), sessions: rows, ...(message ? { message } : {}) }));
   }
 
   app.get('/sessions', async (request, reply) => {
     const found = await caller(request, reply);
     if (!found.web) return found.answered;
     const q = doneQuery.safeParse(request.query);
-    return show(reply, found.web, found.sessions, 200, q.success && q.data.done ? MESSAGES[q.data.done] : undefined);
+    return show(request, reply, found.web, found.sessions, 200, q.success && q.data.done ? MESSAGES[q.data.done] : undefined);
   });
 
-  app.post('/sessions/end', { preHandler: app.csrfProtection }, async (request, reply) => {
+  app.post('/sessions/end', { preHandler: csrfCheck(app) }, async (request, reply) => {
     const body = endBody.safeParse(request.body);
     if (!body.success) return sendPage(reply, 400, 'Bad request', errorPage('The request is not valid.'));
     const found = await caller(request, reply);
@@ -82,7 +83,7 @@ export function registerSessionsPage(app: FastifyInstance, deps: WebDeps): void 
     return reply.redirect(`${HERE}?done=ended`, 303);
   });
 
-  app.post('/sessions/end-others', { preHandler: app.csrfProtection }, async (request, reply) => {
+  app.post('/sessions/end-others', { preHandler: csrfCheck(app) }, async (request, reply) => {
     const found = await caller(request, reply);
     if (!found.web) return found.answered;
     const held = new Set(Object.values(found.web.data.sessions).map((h) => h.handle));
@@ -95,7 +96,7 @@ export function registerSessionsPage(app: FastifyInstance, deps: WebDeps): void 
     return reply.redirect(`${HERE}?done=others`, 303);
   });
 
-  app.post('/sessions/password', { preHandler: app.csrfProtection }, async (request, reply) => {
+  app.post('/sessions/password', { preHandler: csrfCheck(app) }, async (request, reply) => {
     const body = passwordBody.safeParse(request.body);
     if (!body.success) return sendPage(reply, 400, 'Bad request', errorPage('The request is not valid.'));
     const found = await caller(request, reply);
@@ -104,17 +105,17 @@ export function registerSessionsPage(app: FastifyInstance, deps: WebDeps): void 
     try {
       assertNewPassword(body.data.newPassword);
     } catch (error) {
-      if (isSessiondError(error)) return show(reply, web, sessions, 400, `The new ${error.message}.`);
+      if (isSessiondError(error)) return show(request, reply, web, sessions, 400, `The new ${error.message}.`);
       throw error;
     }
     try {
       await deps.sessions.upstream.changePassword(found.sessionId, { ...body.data, address: request.ip });
     } catch (error) {
       if (error instanceof UpstreamError && error.failure === 'INVALID_LOGIN') {
-        return show(reply, web, sessions, 401, 'The current password is not right; your password was not changed.');
+        return show(request, reply, web, sessions, 401, 'The current password is not right; your password was not changed.');
       }
       if (error instanceof UpstreamError && error.failure === 'RATE_LIMITED') {
-        return show(reply, web, sessions, 429, 'Too many wrong passwords; try again later.');
+        return show(request, reply, web, sessions, 429, 'Too many wrong passwords; try again later.');
       }
       request.log.warn({ err: error }, 'web: could not change the password at the upstream');
       return upstreamDown(reply);

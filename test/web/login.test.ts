@@ -73,6 +73,35 @@ describe('web sign-in', () => {
     }
   });
 
+  test('a CSRF token works only with the web session it was made for: another user’s cookie and token together are refused', async () => {
+    const w = await setupWeb({}, ['alice', 'bob']);
+    try {
+      const victim = new WebClient(w.url);
+      assert.equal((await victim.login('alice', PASSWORD)).status, 303);
+      const attacker = new WebClient(w.url);
+      assert.equal((await attacker.login('bob', PASSWORD)).status, 303);
+      await attacker.get('/web/sessions');
+      const attackerToken = attacker.csrf!;
+      const attackerCsrfCookie = attacker.jar.get('sessiond_csrf');
+      // Cookie injection: the victim's browser now sends the attacker's CSRF cookie beside its own web session.
+      const planted = new WebClient(w.url);
+      planted.jar.set('sessiond_web', victim.jar.get('sessiond_web')!);
+      if (attackerCsrfCookie) planted.jar.set('sessiond_csrf', attackerCsrfCookie);
+      for (const path of ['/web/logout', '/web/sessions/end-others']) {
+        const res = await planted.post(path, { _csrf: attackerToken });
+        assert.equal(res.status, 403, path);
+      }
+      assert.equal((await victim.get('/web/')).status, 200, 'the victim is still signed in');
+      assert.equal((await w.handlesOf('alice')).length, 1, 'and still holds her server session');
+      // The victim's own page token still works, and the attacker's works for the attacker.
+      await victim.get('/web/');
+      assert.equal((await victim.logout()).status, 303);
+      assert.equal((await attacker.logout()).status, 303);
+    } finally {
+      await w.s.close();
+    }
+  });
+
   test('every failure answers the form again with one generic message', async () => {
     const w = await setupWeb({}, ['alice']);
     try {

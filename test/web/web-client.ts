@@ -60,7 +60,10 @@ export class WebClient {
   /** GET the form, then POST it with its CSRF token. */
   async login(username: string, password: string, project?: string): Promise<WebResponse> {
     await this.get('/web/login');
-    return this.post('/web/login', { _csrf: this.csrf ?? '', username, password, ...(project ? { project } : {}) });
+    const res = await this.post('/web/login', { _csrf: this.csrf ?? '', username, password, ...(project ? { project } : {}) });
+    // The sign-in form's token belongs to the signed-out browser; signed in, forms carry the web session's own.
+    if (this.jar.has('sessiond_web')) this.csrf = undefined;
+    return res;
   }
 
   async logout(): Promise<WebResponse> {
