@@ -15,6 +15,7 @@ import { SessionEvents } from './core/session-events.ts';
 import { SessionService } from './core/session-service.ts';
 import { UserDirectory } from './core/users.ts';
 import { Accounts } from './core/accounts.ts';
+import { AuditRetention } from './core/audit-retention.ts';
 import { OwnSessions } from './core/own-sessions.ts';
 import type { SessiondContext, ShutdownTask } from './http/context.ts';
 import { registerRequestIds, requestIdOptions } from './http/request-id.ts';
@@ -131,8 +132,13 @@ export async function createSessiond(config: Config, options: SessiondOptions = 
   // The web tier (/web) and its pool view; the pool closes its sessions at shutdown.
   await (await createWebTier(ctx)).mount(app);
 
+  const auditRetention = new AuditRetention(store.audit, core.clock, config.auditRetentionMs);
   const sweeper = setInterval(() => {
     service.sweepExpired().catch((error: unknown) => logger.warn({ err: error }, 'expired-session sweep failed; will retry'));
+    auditRetention
+      .prune()
+      .then((pruned) => pruned > 0 && logger.info({ pruned }, 'audit records past their retention deleted'))
+      .catch((error: unknown) => logger.warn({ err: error }, 'audit pruning failed; will retry'));
     store.webSessions
       .sweepExpired(core.clock.now(), 1000)
       .catch((error: unknown) => logger.warn({ err: error }, 'expired web-session sweep failed; will retry'));

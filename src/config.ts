@@ -62,6 +62,8 @@ const envSchema = z.object({
   SESSIOND_CACHE_MAX_AGE_MS: z.coerce.number().int().min(0).optional(),
   SESSIOND_CACHE_MAX_ENTRIES: nonNegative(100_000),
   SESSIOND_SWEEP_INTERVAL_SECONDS: seconds(60),
+  // Audit records older than this are deleted by the sweeper (issue 16); 0 keeps them forever.
+  SESSIOND_AUDIT_RETENTION_SECONDS: nonNegative(90 * 24 * 60 * 60),
   SESSIOND_BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).max(16 * 1024 * 1024).default(256 * 1024),
   SESSIOND_TRUST_PROXY: flag,
   SESSIOND_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -105,6 +107,8 @@ export interface Config {
   login: { maxFailures: number; failureWindowSeconds: number; lockoutSeconds: number; perUserPerHour: number };
   cache: { maxAgeMs: number; maxEntries: number };
   sweepIntervalMs: number;
+  /** 0: audit records are kept forever. */
+  auditRetentionMs: number;
   bodyLimitBytes: number;
   trustProxy: boolean;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -228,6 +232,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     },
     cache: { maxAgeMs: e.SESSIOND_CACHE_MAX_AGE_MS ?? defaultCacheMaxAgeMs(store), maxEntries: e.SESSIOND_CACHE_MAX_ENTRIES },
     sweepIntervalMs: e.SESSIOND_SWEEP_INTERVAL_SECONDS * 1000,
+    auditRetentionMs: e.SESSIOND_AUDIT_RETENTION_SECONDS * 1000,
     bodyLimitBytes: e.SESSIOND_BODY_LIMIT_BYTES,
     trustProxy: e.SESSIOND_TRUST_PROXY,
     logLevel: e.SESSIOND_LOG_LEVEL,

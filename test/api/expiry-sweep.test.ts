@@ -37,4 +37,23 @@ describe('expiry in the running server', () => {
       await t.close();
     }
   });
+
+  test('audit records older than SESSIOND_AUDIT_RETENTION_SECONDS are deleted by the sweeper; newer ones stay', async () => {
+    const clock = new ManualClock(Date.now());
+    const t = await startTestServer({ SESSIOND_AUDIT_RETENTION_SECONDS: '3600', SESSIOND_SWEEP_INTERVAL_SECONDS: '1' }, { clock });
+    try {
+      const old = await login(t.url, 'admin', ADMIN_PASSWORD);
+      clock.advance(3_600_001);
+      const admin = await login(t.url, 'admin', ADMIN_PASSWORD);
+      const auditOf = async (handle: string) =>
+        (await api(t.url, 'GET', `/api/v1/admin/audit?handle=${handle}`, { sessionId: admin.sessionId })).body.records as unknown[];
+      const deadline = Date.now() + 10_000;
+      while (Date.now() < deadline && (await auditOf(old.handle)).length > 0) await new Promise((resolve) => setTimeout(resolve, 200));
+      assert.deepEqual(await auditOf(old.handle), [], 'the hour-old login record is gone');
+      assert.equal((await auditOf(admin.handle)).length, 1, 'the fresh one stays');
+      assert.match(t.logText(), /"pruned":\d+.*audit records past their retention deleted/);
+    } finally {
+      await t.close();
+    }
+  });
 });

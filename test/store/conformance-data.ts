@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { AuditRetention } from '../../src/core/audit-retention.ts';
 import { hashSecretId, newHandle, newSessionId, newWebSessionId } from '../../src/core/secret-id.ts';
 import type { AuditRecord, SessionRecord, WebSessionRecord } from '../../src/core/types.ts';
 import { MINUTE, rejectsWith, withStore, type OpenStore } from './conformance-kit.ts';
@@ -93,6 +94,32 @@ export function runDataConformance(open: OpenStore): void {
         assert.deepEqual((await f.store.audit.list({ limit: 3 })).map((r) => r.reason), ['r4', 'r3', 'r2']);
         assert.deepEqual(await f.store.audit.list({ limit: 10, handle: 'h_a' }), [record(3, 'h_a'), record(1, 'h_a')]);
         assert.deepEqual(await f.store.audit.list({ limit: 10, handle: 'h_none' }), []);
+      }));
+
+    test('audit records past their retention are pruned in batches, from the bucket lists and the per-handle lists alike', () =>
+      withStore(open, async (f) => {
+        const now = f.clock.now();
+        const record = (at: number, handle: string | null, reason: string): AuditRecord => ({
+          at,
+          event: 'web.login',
+          handle,
+          userId: null,
+          project: 'default',
+          reason,
+          actor: 'system',
+        });
+        const old = [record(now - 9000, 'h_a', 'old1'), record(now - 8000, 'h_b', 'old2'), record(now - 7000, null, 'old3')];
+        await f.store.audit.append(old);
+        await f.store.audit.append([record(now - 6000, 'h_a', 'old4'), record(now - 5000, 'h_c', 'old5')]);
+        await f.store.audit.append([record(now - 10, 'h_a', 'new1'), record(now, null, 'new2')]);
+        const retention = new AuditRetention(f.store.audit, f.clock, 1000);
+        assert.equal(await f.store.audit.prune(now - 1000, 2), 2, 'a batch is at most the limit');
+        assert.equal(await retention.prune(2), 3, 'the rest, batch after batch');
+        assert.equal(await retention.prune(2), 0, 'nothing left to prune');
+        assert.deepEqual((await f.store.audit.list({ limit: 10 })).map((r) => r.reason), ['new2', 'new1']);
+        assert.deepEqual((await f.store.audit.list({ limit: 10, handle: 'h_a' })).map((r) => r.reason), ['new1']);
+        assert.deepEqual(await f.store.audit.list({ limit: 10, handle: 'h_c' }), []);
+        assert.equal(await new AuditRetention(f.store.audit, f.clock, 0).prune(), 0, 'retention 0 keeps everything');
       }));
 
     test('an end call that names nothing live ends nothing and answers nulls', () =>

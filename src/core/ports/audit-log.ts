@@ -8,4 +8,9 @@ export interface AuditLog {
   append(records: ReadonlyArray<AuditRecord>): Promise<void>;
   /** Newest first. */
   list(options: { limit: number; handle?: string }): Promise<AuditRecord[]>;
+  /**
+   * Deletes up to `limit` of the oldest records written before `before` (ms); answers how many it
+   * deleted, so the caller repeats in small batches until fewer come back.
+   */
+  prune(before: number, limit: number): Promise<number>;
 }

@@ -19,6 +19,14 @@ export class MemoryAuditLog implements AuditLog {
     this.write(records);
   }
 
+  async prune(before: number, limit: number): Promise<number> {
+    // Oldest first: the records to delete are a prefix (records are appended in time order).
+    let count = 0;
+    while (count < limit && count < this.records.length && this.records[count]!.at < before) count += 1;
+    this.records.splice(0, count);
+    return count;
+  }
+
   async list(options: { limit: number; handle?: string }): Promise<AuditRecord[]> {
     const out: AuditRecord[] = [];
     for (let i = this.records.length - 1; i >= 0 && out.length < options.limit; i--) {

@@ -70,6 +70,11 @@ export const POSTGRES_MIGRATIONS: ReadonlyArray<{ version: number; sql: string }
     version: 6,
     sql: `ALTER TABLE sessions ADD COLUMN ip TEXT, ADD COLUMN user_agent TEXT;`,
   },
+  {
+    // Audit records are pruned by age (SESSIOND_AUDIT_RETENTION_SECONDS, issue 16): the oldest found without a scan.
+    version: 7,
+    sql: `CREATE INDEX audit_by_at ON audit (at);`,
+  },
 ];
 
 /** Advisory lock keys (per database). Arbitrary constants, fixed forever. */

@@ -16,6 +16,11 @@ export class PostgresAuditLog implements AuditLog {
     }
   }
 
+  async prune(before: number, limit: number): Promise<number> {
+    const { rowCount } = await this.db.query('DELETE FROM audit WHERE id IN (SELECT id FROM audit WHERE at < $1 ORDER BY at LIMIT $2)', [before, limit]);
+    return rowCount ?? 0;
+  }
+
   async list(options: { limit: number; handle?: string }): Promise<AuditRecord[]> {
     const { rows } =
       options.handle === undefined

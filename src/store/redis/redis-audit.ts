@@ -4,7 +4,7 @@ import { defineScripts } from './redis-commands.ts';
 import { guarded, type RedisClient } from './redis-connection.ts';
 import { groupByBucket, type RedisKeys } from './redis-keys.ts';
 import { auditFromJson, auditToJson } from './redis-records.ts';
-import { APPEND_AUDIT } from './redis-scripts.ts';
+import { APPEND_AUDIT, PRUNE_AUDIT } from './redis-scripts.ts';
 
 /**
  * The audit trail: per bucket a capped list of every record, and per handle a capped list with a
@@ -20,7 +20,7 @@ export class RedisAudit implements AuditLog {
     /** [records per bucket, records per handle, per-handle retention ms], as the scripts take them. */
     readonly caps: [number, number, number],
   ) {
-    this.scripts = defineScripts(client, { sdAppendAudit: APPEND_AUDIT });
+    this.scripts = defineScripts(client, { sdAppendAudit: APPEND_AUDIT, sdPruneAudit: PRUNE_AUDIT });
   }
 
   /**
@@ -46,6 +46,16 @@ export class RedisAudit implements AuditLog {
         }),
       );
     });
+  }
+
+  /** Prunes each bucket in turn, up to `limit` records in all. */
+  async prune(before: number, limit: number): Promise<number> {
+    let removed = 0;
+    for (const base of this.keys.allBases()) {
+      if (removed >= limit) break;
+      removed += Number(await guarded(() => this.scripts.sdPruneAudit(`${base}audit`, base, before, limit - removed)));
+    }
+    return removed;
   }
 
   /** Newest first, optionally one handle's records only. */

@@ -235,6 +235,31 @@ end
 return #entries
 `;
 
+/**
+ * Prunes one bucket's audit trail: pops records older than ARGV[1] (ms) off the old end of the
+ * bucket's list, at most ARGV[2] of them, and the same old records off the end of each of their
+ * handles' lists (a handle's records live in its bucket). Answers how many bucket records went.
+ */
+export const PRUNE_AUDIT = `
+local base = ARGV[1]
+local before = tonumber(ARGV[2])
+local limit = tonumber(ARGV[3])
+local removed = 0
+local function old(entry) return entry and cjson.decode(entry)[2] < before end
+while removed < limit do
+  local entry = redis.call('LINDEX', base .. 'audit', -1)
+  if not old(entry) then break end
+  redis.call('RPOP', base .. 'audit')
+  removed = removed + 1
+  local handle = cjson.decode(entry)[4]
+  if type(handle) == 'string' and handle ~= '' then
+    local hk = base .. 'ah:' .. handle
+    while old(redis.call('LINDEX', hk, -1)) do redis.call('RPOP', hk) end
+  end
+end
+return removed
+`;
+
 export const SESSION_SCRIPTS = {
   sdInsertSession: INSERT_SESSION,
   sdTouchSession: TOUCH_SESSION,

@@ -80,4 +80,9 @@ export const SQLITE_MIGRATIONS: ReadonlyArray<{ version: number; sql: string }> 
       ALTER TABLE sessions ADD COLUMN user_agent TEXT;
     `,
   },
+  {
+    // Audit records are pruned by age (SESSIOND_AUDIT_RETENTION_SECONDS, issue 16): the oldest found without a scan.
+    version: 7,
+    sql: `CREATE INDEX audit_by_at ON audit (at);`,
+  },
 ];

@@ -11,6 +11,7 @@ export class SqliteAuditLog implements AuditLog {
       insert: db.prepare('INSERT INTO audit (at, event, handle, user_id, project, reason, actor) VALUES (?, ?, ?, ?, ?, ?, ?)'),
       newest: db.prepare<[number], AuditRow>('SELECT * FROM audit ORDER BY id DESC LIMIT ?'),
       ofHandle: db.prepare<[string, number], AuditRow>('SELECT * FROM audit WHERE handle = ? ORDER BY id DESC LIMIT ?'),
+      prune: db.prepare<[number, number]>('DELETE FROM audit WHERE id IN (SELECT id FROM audit WHERE at < ? ORDER BY at LIMIT ?)'),
     };
   }
 
@@ -21,6 +22,10 @@ export class SqliteAuditLog implements AuditLog {
 
   async append(records: ReadonlyArray<AuditRecord>): Promise<void> {
     this.db.transaction(() => this.write(records)).immediate();
+  }
+
+  async prune(before: number, limit: number): Promise<number> {
+    return this.stmt.prune.run(before, limit).changes;
   }
 
   async list(options: { limit: number; handle?: string }): Promise<AuditRecord[]> {
