@@ -149,7 +149,6 @@ export async function createSessiond(config: Config, options: SessiondOptions = 
   const finalSteps: ShutdownTask[] = [
     { name: 'HTTP server', run: () => app.close(), left: () => 'the HTTP server was not closed' },
     { name: 'invalidation bus', run: () => bus.close(), left: () => 'the invalidation bus was not closed' },
-    { name: 'store outage probe', run: async () => storeOutages.stop(), left: () => 'the store outage probe was not stopped' },
     { name: 'store', run: () => store.close(), left: () => 'the store was not closed' },
   ];
   const steps = () => [...shutdownTasks, ...finalSteps];
@@ -170,6 +169,7 @@ export async function createSessiond(config: Config, options: SessiondOptions = 
     close() {
       closing ??= (async () => {
         clearInterval(sweeper);
+        storeOutages.stop();
         for (const step of steps()) {
           try {
             await step.run();
