@@ -1,67 +1,136 @@
-import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
-import type { LoginThrottle } from '../core/login-throttle.ts';
+import { createHash } from 'node:crypto';
+import { RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import { usernameKey } from '../core/input-rules.ts';
+import type { LoginAdmission, LoginAttempt, LoginThrottle } from '../core/login-throttle.ts';
+import type { StoreRateLimiters } from '../store/rate-limiters.ts';
 
 export interface LoginLimits {
+  /** Attempts per (username, address) pair in a window; the next one starts the lockout. */
   maxFailures: number;
+  /** Failed attempts per address, across usernames, in a window. */
+  maxFailuresPerAddress: number;
   failureWindowSeconds: number;
   lockoutSeconds: number;
   perUserPerHour: number;
 }
 
 /**
- * Login limits counted in this process with rate-limiter-flexible: failures per
- * (username, address) pair with a lockout, and successful logins per user per hour.
+ * The login limits, counted in the configured store (rate-limiter-flexible's limiter for it),
+ * so every node on the store shares them and a restart keeps them. Reserve, then settle: an
+ * attempt takes a point from its pair's budget and its address's budget before the password is
+ * checked; a right password gives the address point back and forgets the pair's count.
+ *
+ * A lockout is a key of its own, not the pair's count: a right password that was admitted
+ * before the limit was reached clears the count, never a lockout that other attempts started
+ * meanwhile. Once the count goes over the limit, the lockout is set first and the count
+ * cleared after, and every admitted attempt looks for a lockout after it has counted itself,
+ * so no attempt slips in between.
+ *
+ * `scope` keeps one caller's counts apart from another's (the API and the web tier each count
+ * their own attempts, as a web sign-in through the in-process upstream is also an API login).
  */
-export class MemoryLoginThrottle implements LoginThrottle {
-  private readonly failures: RateLimiterMemory;
-  private readonly logins: RateLimiterMemory;
-  private readonly lockoutSeconds: number;
+export class StoreLoginThrottle implements LoginThrottle {
+  private readonly attempts: RateLimiterAbstract;
+  private readonly lockouts: RateLimiterAbstract;
+  private readonly addresses: RateLimiterAbstract;
+  private readonly logins: RateLimiterAbstract;
 
-  constructor(limits: LoginLimits) {
-    this.lockoutSeconds = limits.lockoutSeconds;
-    this.failures = new RateLimiterMemory({
-      keyPrefix: 'login-fail',
-      points: limits.maxFailures,
-      duration: limits.failureWindowSeconds,
-      blockDuration: limits.lockoutSeconds,
+  constructor(
+    private readonly limiters: StoreRateLimiters,
+    private readonly limits: LoginLimits,
+    scope: string,
+  ) {
+    this.attempts = limiters.create({ name: `${scope}-pair`, points: limits.maxFailures, durationSeconds: limits.failureWindowSeconds });
+    this.lockouts = limiters.create({ name: `${scope}-lockout`, points: 1, durationSeconds: limits.lockoutSeconds });
+    this.addresses = limiters.create({
+      name: `${scope}-address`,
+      points: limits.maxFailuresPerAddress,
+      durationSeconds: limits.failureWindowSeconds,
     });
-    this.logins = new RateLimiterMemory({ keyPrefix: 'login-ok', points: limits.perUserPerHour, duration: 3600 });
+    this.logins = limiters.create({ name: `${scope}-user-logins`, points: limits.perUserPerHour, durationSeconds: 3600 });
   }
 
-  private static pair(username: string, address: string): string {
-    return `${username.toLowerCase()}\u0000${address}`;
-  }
+  async admit(attempt: LoginAttempt): Promise<LoginAdmission> {
+    const pair = pairKey(attempt);
+    const address = addressKey(attempt.address);
 
-  async lockedOutFor(username: string, address: string): Promise<number> {
-    const res = await this.failures.get(MemoryLoginThrottle.pair(username, address));
-    if (!res || res.remainingPoints > 0) return 0;
-    return Math.max(1, Math.ceil(res.msBeforeNext / 1000));
-  }
-
-  async recordFailure(username: string, address: string): Promise<void> {
-    const key = MemoryLoginThrottle.pair(username, address);
-    try {
-      const res = await this.failures.consume(key);
-      // The last allowed failure starts the lockout at once: later attempts are refused before
-      // they are counted, so the limiter's own block (on the attempt after the last) never comes.
-      if (res.remainingPoints === 0) await this.failures.block(key, this.lockoutSeconds);
-    } catch (rejection) {
-      if (!(rejection instanceof RateLimiterRes)) throw rejection;
-      // Over the limit: the pair is already blocked; lockedOutFor reports it.
+    const byAddress = await this.count(this.addresses, address);
+    if (!byAddress.allowed) {
+      return refusal('rate-limited', byAddress.res.msBeforeNext, byAddress.res.consumedPoints === this.limits.maxFailuresPerAddress + 1);
     }
+
+    const byPair = await this.count(this.attempts, pair);
+    if (!byPair.allowed) {
+      await this.run(() => this.lockouts.block(pair, this.limits.lockoutSeconds));
+      await this.run(() => this.attempts.delete(pair));
+      // Refused before any password check: not a failure of the address.
+      await this.run(() => this.addresses.reward(address, 1));
+      return refusal('locked-out', this.limits.lockoutSeconds * 1000, byPair.res.consumedPoints === this.limits.maxFailures + 1);
+    }
+
+    const lockout = await this.run(() => this.lockouts.get(pair));
+    if (lockout) {
+      await this.run(() => this.attempts.reward(pair, 1));
+      await this.run(() => this.addresses.reward(address, 1));
+      return refusal('locked-out', lockout.msBeforeNext, false);
+    }
+    return { admitted: true };
   }
 
-  async clearFailures(username: string, address: string): Promise<void> {
-    await this.failures.delete(MemoryLoginThrottle.pair(username, address));
+  async succeeded(attempt: LoginAttempt): Promise<void> {
+    await this.run(() => this.attempts.delete(pairKey(attempt)));
+    await this.run(() => this.addresses.reward(addressKey(attempt.address), 1));
+  }
+
+  async release(attempt: LoginAttempt): Promise<void> {
+    await this.run(() => this.attempts.reward(pairKey(attempt), 1));
+    await this.run(() => this.addresses.reward(addressKey(attempt.address), 1));
   }
 
   async consumeLogin(userId: string): Promise<number> {
+    const counted = await this.count(this.logins, userId);
+    return counted.allowed ? 0 : seconds(counted.res.msBeforeNext);
+  }
+
+  /** Takes a point; a rejection (over the limit) is an answer, anything else the store failing. */
+  private async count(limiter: RateLimiterAbstract, key: string): Promise<{ allowed: boolean; res: RateLimiterRes }> {
     try {
-      await this.logins.consume(userId);
-      return 0;
+      return { allowed: true, res: await limiter.consume(key) };
     } catch (rejection) {
-      if (!(rejection instanceof RateLimiterRes)) throw rejection;
-      return Math.max(1, Math.ceil(rejection.msBeforeNext / 1000));
+      if (rejection instanceof RateLimiterRes) return { allowed: false, res: rejection };
+      throw this.limiters.translate(rejection);
     }
   }
+
+  private async run<T>(operation: () => Promise<T>): Promise<T> {
+    try {
+      return await operation();
+    } catch (error) {
+      throw this.limiters.translate(error);
+    }
+  }
+}
+
+function refusal(limit: 'locked-out' | 'rate-limited', msBeforeNext: number, reachedLimit: boolean): LoginAdmission {
+  return { admitted: false, limit, retryAfterSeconds: seconds(msBeforeNext), reachedLimit };
+}
+
+function seconds(ms: number): number {
+  return Math.max(1, Math.ceil(ms / 1000));
+}
+
+/**
+ * Counter keys are hashes: bounded in length and free of any character a store treats
+ * specially, and a password typed into the username field is not kept in the store as typed.
+ */
+function digest(text: string): string {
+  return createHash('sha256').update(text).digest('base64url').slice(0, 32);
+}
+
+function pairKey(attempt: LoginAttempt): string {
+  return digest(`${usernameKey(attempt.username)}\u0000${attempt.address}`);
+}
+
+function addressKey(address: string): string {
+  return digest(address);
 }

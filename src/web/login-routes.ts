@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { PASSWORD_MAX_LENGTH } from '../core/input-rules.ts';
 import { LoginFormValues } from '../esm/login-form.ts';
 import type { AuthenticationReason } from '../esm/types.ts';
+import type { FailedLoginReason } from '../core/users.ts';
 import type { LoginFailureReason } from '../observability/metrics.ts';
 import { WEB_PATH } from './container-services.ts';
 import { endWebSession } from './end-web-session.ts';
@@ -60,11 +61,14 @@ export function registerLoginRoutes(app: FastifyInstance, deps: WebDeps): void {
     const { username, password, project } = parsed.data;
     const next = safeNext(parsed.data.next);
     const address = request.ip;
+    const attempt = { username, address };
 
-    const wait = await deps.limiter.waitSeconds(username, address);
-    if (wait > 0) {
-      refused('rate_limited');
-      void reply.header('retry-after', String(wait));
+    // Counted before the module or the upstream sees the password (the API's limits, in the store).
+    const admission = await deps.limiter.admit(attempt);
+    if (!admission.admitted) {
+      refused(admission.limit === 'locked-out' ? 'locked_out' : 'rate_limited');
+      if (admission.reachedLimit) await auditFailure(admission.limit);
+      void reply.header('retry-after', String(admission.retryAfterSeconds));
       return showForm(reply, 429, { message: LOGIN_FAILED_MESSAGE, username, project, next });
     }
 
@@ -73,19 +77,26 @@ export function registerLoginRoutes(app: FastifyInstance, deps: WebDeps): void {
     const form = new LoginFormValues(username, password, project);
     const failed = async (status: 401 | 429) => {
       refused(status === 429 ? 'rate_limited' : 'invalid_credentials');
-      await deps.limiter.failed(username, address);
       const answer = await deps.esm.handlesAuthenticationRequest(keys, c, 'INVALID_CREDENTIALS');
       const handled = await followAnswer(deps, reply, answer, { keys, c, vars, originalUrl: next ?? `${WEB_PATH}/`, project });
       if (handled) return handled;
       return showForm(reply, status, { message: LOGIN_FAILED_MESSAGE, username, project, next });
     };
+    const unavailable = async () => {
+      refused('unavailable');
+      // Nobody checked the password: the attempt is given back.
+      await deps.limiter.release(attempt);
+      return upstreamDown(reply);
+    };
+    async function auditFailure(reason: FailedLoginReason) {
+      // The web tier cannot tell whether the name is a user (the upstream may be remote): no name.
+      await deps.ctx.users.recordFailedLogin({ username, address, project, reason, named: null });
+    }
 
     if (!(await deps.esm.processLoginForm(keys, c, form, parsed.data.reason ?? 'LOGIN_FIRST'))) {
       // The module could not check the person because the upstream is down: say that, not "wrong password".
-      if (c.upstreamUnavailable) {
-        refused('unavailable');
-        return upstreamDown(reply);
-      }
+      if (c.upstreamUnavailable) return unavailable();
+      await auditFailure('invalid-credentials');
       return failed(401);
     }
     const creds = { login: form.getLogin(), password: form.getPassword() };
@@ -93,12 +104,16 @@ export function registerLoginRoutes(app: FastifyInstance, deps: WebDeps): void {
     try {
       held = await deps.sessions.open({ ...creds, project: form.getProject() }, address, { userAgent: request.headers['user-agent'] });
     } catch (error) {
-      if (error instanceof UpstreamError && error.failure !== 'UNAVAILABLE') return failed(error.failure === 'RATE_LIMITED' ? 429 : 401);
+      // The upstream audits and counts its own refusals; this tier only counts the attempt.
+      if (error instanceof UpstreamError && error.failure === 'RATE_LIMITED') {
+        await deps.limiter.release(attempt);
+        return failed(429);
+      }
+      if (error instanceof UpstreamError && error.failure !== 'UNAVAILABLE') return failed(401);
       request.log.warn({ err: error }, 'web sign-in: the upstream is unavailable');
-      refused('unavailable');
-      return upstreamDown(reply);
+      return unavailable();
     }
-    await deps.limiter.succeeded(username, address);
+    await deps.limiter.succeeded(attempt);
 
     // A sign-in while signed in ends the old web session first: one browser, one web session.
     const previous = await loadWeb(deps, request);
