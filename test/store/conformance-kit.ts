@@ -8,16 +8,17 @@ import { SessionEvents } from '../../src/core/session-events.ts';
 import { SessionService } from '../../src/core/session-service.ts';
 import { LocalInvalidationBus } from '../../src/core/invalidation-bus.ts';
 import type { Store } from '../../src/core/ports/store.ts';
+import type { WithRateLimiters } from '../../src/store/rate-limiters.ts';
 import type { AuditRecord } from '../../src/core/types.ts';
 import { UserDirectory } from '../../src/core/users.ts';
 
 /** What a store's test file hands the conformance suite for each test: a fresh, empty store. */
 export interface ConformanceStore {
-  store: Store;
+  store: Store & WithRateLimiters;
   /** Closes the store and removes everything the test wrote. */
   cleanup(): Promise<void>;
   /** Opens another instance on the same data, as a restarted node would (crash safety). */
-  reopen?(): Promise<Store>;
+  reopen?(): Promise<Store & WithRateLimiters>;
   /** The store's raw contents (files, rows, keys) as text, searched for secret IDs. */
   rawDump?(): Promise<string>;
   /**
