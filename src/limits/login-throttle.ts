@@ -20,11 +20,11 @@ export interface LoginLimits {
  * attempt takes a point from its pair's budget and its address's budget before the password is
  * checked; a right password gives the address point back and forgets the pair's count.
  *
- * A lockout is a key of its own, not the pair's count: a right password that was admitted
+ * A lockout is a counter of its own, not the pair's count: a right password that was admitted
  * before the limit was reached clears the count, never a lockout that other attempts started
  * meanwhile. Once the count goes over the limit, the lockout is set first and the count
- * cleared after, and every admitted attempt looks for a lockout after it has counted itself,
- * so no attempt slips in between.
+ * cleared after, and every attempt looks for a lockout again after it has counted itself, so
+ * none slips in between. Exactly one refusal per lockout says it started it (it is audited).
  *
  * `scope` keeps one caller's counts apart from another's (the API and the web tier each count
  * their own attempts, as a web sign-in through the in-process upstream is also an API login).
@@ -58,21 +58,29 @@ export class StoreLoginThrottle implements LoginThrottle {
     if (!byAddress.allowed) {
       return refusal('rate-limited', byAddress.res.msBeforeNext, byAddress.res.consumedPoints === this.limits.maxFailuresPerAddress + 1);
     }
+    // Refused below before any password check: not a failure of the address.
+    const giveBackAddress = () => this.run(() => this.addresses.reward(address, 1));
+
+    const locked = await this.lockedFor(pair);
+    if (locked > 0) {
+      await giveBackAddress();
+      return refusal('locked-out', locked, false);
+    }
 
     const byPair = await this.count(this.attempts, pair);
     if (!byPair.allowed) {
-      await this.run(() => this.lockouts.block(pair, this.limits.lockoutSeconds));
+      const started = await this.lock(pair);
       await this.run(() => this.attempts.delete(pair));
-      // Refused before any password check: not a failure of the address.
-      await this.run(() => this.addresses.reward(address, 1));
-      return refusal('locked-out', this.limits.lockoutSeconds * 1000, byPair.res.consumedPoints === this.limits.maxFailures + 1);
+      await giveBackAddress();
+      return refusal('locked-out', this.limits.lockoutSeconds * 1000, started);
     }
 
-    const lockout = await this.run(() => this.lockouts.get(pair));
-    if (lockout) {
+    // Counted; now a lockout that another attempt started meanwhile still refuses this one.
+    const lockedNow = await this.lockedFor(pair);
+    if (lockedNow > 0) {
       await this.run(() => this.attempts.reward(pair, 1));
-      await this.run(() => this.addresses.reward(address, 1));
-      return refusal('locked-out', lockout.msBeforeNext, false);
+      await giveBackAddress();
+      return refusal('locked-out', lockedNow, false);
     }
     return { admitted: true };
   }
@@ -90,6 +98,21 @@ export class StoreLoginThrottle implements LoginThrottle {
   async consumeLogin(userId: string): Promise<number> {
     const counted = await this.count(this.logins, userId);
     return counted.allowed ? 0 : seconds(counted.res.msBeforeNext);
+  }
+
+  /**
+   * Starts the pair's lockout; answers whether this call started it. The lockout is a counter of
+   * its own (one point): the first count sets it, with its end fixed then; later counts find it.
+   */
+  private async lock(pair: string): Promise<boolean> {
+    const counted = await this.count(this.lockouts, pair);
+    return counted.allowed && counted.res.consumedPoints === 1;
+  }
+
+  /** Milliseconds the pair stays locked out, or 0. */
+  private async lockedFor(pair: string): Promise<number> {
+    const res = await this.run(() => this.lockouts.get(pair));
+    return res && res.consumedPoints >= 1 ? Math.max(1, res.msBeforeNext) : 0;
   }
 
   /** Takes a point; a rejection (over the limit) is an answer, anything else the store failing. */
