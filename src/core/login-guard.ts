@@ -25,19 +25,22 @@ export class LoginGuard {
       throw new SessiondError('LOGIN_RATE_EXCEEDED', undefined, { retryAfterSeconds: admission.retryAfterSeconds, loginLimit: admission.limit });
     }
 
+    const { ticket } = admission;
     let result: CredentialCheck;
     try {
       result = await check();
     } catch (error) {
       // Not a wrong password: the store failed. The attempt is not held against the caller.
-      await this.throttle.release(attempt).catch(() => undefined);
+      await this.throttle.release(attempt, ticket).catch(() => undefined);
       throw error;
     }
     if (!result.user) {
+      const { lockoutStarted } = await this.throttle.failed(attempt, ticket);
       await this.users.recordFailedLogin({ ...attempt, reason: 'invalid-credentials', named: result.named });
+      if (lockoutStarted) await this.users.recordFailedLogin({ ...attempt, reason: 'locked-out', named: result.named });
       throw new SessiondError('INVALID_LOGIN');
     }
-    await this.throttle.succeeded(attempt);
+    await this.throttle.succeeded(attempt, ticket);
     return result.user;
   }
 

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import { usernameKey } from '../core/input-rules.ts';
-import type { LoginAdmission, LoginAttempt, LoginThrottle } from '../core/login-throttle.ts';
+import type { LoginAdmission, LoginAttempt, LoginThrottle, LoginTicket } from '../core/login-throttle.ts';
 import type { StoreRateLimiters } from '../store/rate-limiters.ts';
 
 export interface LoginLimits {
@@ -14,25 +14,38 @@ export interface LoginLimits {
   perUserPerHour: number;
 }
 
+/** How long a client is asked to wait when its pair's budget is held by checks still running. */
+const BUSY_RETRY_MS = 1000;
+
 /**
  * The login limits, counted in the configured store (rate-limiter-flexible's limiter for it),
  * so every node on the store shares them and a restart keeps them. Reserve, then settle: an
- * attempt takes a point from its pair's budget and its address's budget before the password is
- * checked; a right password gives the address point back and forgets the pair's count.
+ * attempt takes a point from its (username, address) pair's budget and from its address's
+ * budget before the password is checked; a failure keeps both, a right password gives the
+ * address point back and forgets the pair's count, a check that could not be made gives both back.
  *
- * A lockout is a counter of its own, not the pair's count: a right password that was admitted
- * before the limit was reached clears the count, never a lockout that other attempts started
- * meanwhile. Once the count goes over the limit, the lockout is set first and the count
- * cleared after, and every attempt looks for a lockout again after it has counted itself, so
- * none slips in between. Exactly one refusal per lockout says it started it (it is audited).
+ * A pair whose budget is full refuses further attempts (429) until points come back. What the
+ * refused attempts were is unknown (their passwords were never checked), so a full budget alone
+ * locks nobody out: a burst of right passwords gets some 429s and no lockout. The lockout starts
+ * when a wrong password settles while the budget is full of failures and checks in flight, or
+ * after attempts were refused while it was being checked (guesses outran the budget). It is a
+ * counter of its own, not the pair's count, so a right password that was admitted before never
+ * lifts it, and exactly one settle says it started it (that one is audited).
  *
  * `scope` keeps one caller's counts apart from another's (the API and the web tier each count
  * their own attempts, as a web sign-in through the in-process upstream is also an API login).
  */
 export class StoreLoginThrottle implements LoginThrottle {
+  /** Per pair: attempts in flight and failures, in the failure window. */
   private readonly attempts: RateLimiterAbstract;
+  /** Per pair: attempts refused because the budget was full, in the failure window. */
+  private readonly overflows: RateLimiterAbstract;
+  /** Per pair: one point while locked out. */
   private readonly lockouts: RateLimiterAbstract;
+  /** Per address: attempts in flight and failures, across usernames, in the failure window. */
   private readonly addresses: RateLimiterAbstract;
+  /** Per address: one point once the address was refused in a window (its first refusal is audited). */
+  private readonly limitedAddresses: RateLimiterAbstract;
   private readonly logins: RateLimiterAbstract;
 
   constructor(
@@ -40,13 +53,12 @@ export class StoreLoginThrottle implements LoginThrottle {
     private readonly limits: LoginLimits,
     scope: string,
   ) {
-    this.attempts = limiters.create({ name: `${scope}-pair`, points: limits.maxFailures, durationSeconds: limits.failureWindowSeconds });
+    const window = limits.failureWindowSeconds;
+    this.attempts = limiters.create({ name: `${scope}-pair`, points: limits.maxFailures, durationSeconds: window });
+    this.overflows = limiters.create({ name: `${scope}-pair-overflow`, points: Number.MAX_SAFE_INTEGER, durationSeconds: window });
     this.lockouts = limiters.create({ name: `${scope}-lockout`, points: 1, durationSeconds: limits.lockoutSeconds });
-    this.addresses = limiters.create({
-      name: `${scope}-address`,
-      points: limits.maxFailuresPerAddress,
-      durationSeconds: limits.failureWindowSeconds,
-    });
+    this.addresses = limiters.create({ name: `${scope}-address`, points: limits.maxFailuresPerAddress, durationSeconds: window });
+    this.limitedAddresses = limiters.create({ name: `${scope}-address-limited`, points: 1, durationSeconds: window });
     this.logins = limiters.create({ name: `${scope}-user-logins`, points: limits.perUserPerHour, durationSeconds: 3600 });
   }
 
@@ -56,7 +68,10 @@ export class StoreLoginThrottle implements LoginThrottle {
 
     const byAddress = await this.count(this.addresses, address);
     if (!byAddress.allowed) {
-      return refusal('rate-limited', byAddress.res.msBeforeNext, byAddress.res.consumedPoints === this.limits.maxFailuresPerAddress + 1);
+      // Refused attempts do not stay counted: the budget holds failures and checks in flight only.
+      await this.run(() => this.addresses.reward(address, 1));
+      const first = await this.count(this.limitedAddresses, address);
+      return refusal('rate-limited', byAddress.res.msBeforeNext, first.allowed);
     }
     // Refused below before any password check: not a failure of the address.
     const giveBackAddress = () => this.run(() => this.addresses.reward(address, 1));
@@ -67,30 +82,43 @@ export class StoreLoginThrottle implements LoginThrottle {
       return refusal('locked-out', locked, false);
     }
 
+    // Read before counting: a refusal from now on, while this attempt is checked, is one it sees.
+    const overflowsSeen = await this.pointsOf(this.overflows, pair);
     const byPair = await this.count(this.attempts, pair);
     if (!byPair.allowed) {
-      const started = await this.lock(pair);
-      await this.run(() => this.attempts.delete(pair));
+      await this.run(() => this.attempts.reward(pair, 1));
+      await this.count(this.overflows, pair);
       await giveBackAddress();
-      return refusal('locked-out', this.limits.lockoutSeconds * 1000, started);
+      return refusal('rate-limited', BUSY_RETRY_MS, false);
     }
 
-    // Counted; now a lockout that another attempt started meanwhile still refuses this one.
+    // Counted; a lockout that started meanwhile still refuses this attempt.
     const lockedNow = await this.lockedFor(pair);
     if (lockedNow > 0) {
       await this.run(() => this.attempts.reward(pair, 1));
       await giveBackAddress();
       return refusal('locked-out', lockedNow, false);
     }
-    return { admitted: true };
+    return { admitted: true, ticket: { overflowsSeen } };
   }
 
-  async succeeded(attempt: LoginAttempt): Promise<void> {
+  async failed(attempt: LoginAttempt, ticket: LoginTicket): Promise<{ lockoutStarted: boolean }> {
+    const pair = pairKey(attempt);
+    const full = (await this.pointsOf(this.attempts, pair)) >= this.limits.maxFailures;
+    const outrun = (await this.pointsOf(this.overflows, pair)) > (ticket.overflowsSeen ?? 0);
+    if (!full && !outrun) return { lockoutStarted: false };
+    // Set first, then the count cleared: an attempt counted after the clear finds the lockout.
+    const lock = await this.count(this.lockouts, pair);
+    await this.run(() => this.attempts.delete(pair));
+    return { lockoutStarted: lock.allowed && lock.res.consumedPoints === 1 };
+  }
+
+  async succeeded(attempt: LoginAttempt, _ticket?: LoginTicket): Promise<void> {
     await this.run(() => this.attempts.delete(pairKey(attempt)));
     await this.run(() => this.addresses.reward(addressKey(attempt.address), 1));
   }
 
-  async release(attempt: LoginAttempt): Promise<void> {
+  async release(attempt: LoginAttempt, _ticket?: LoginTicket): Promise<void> {
     await this.run(() => this.attempts.reward(pairKey(attempt), 1));
     await this.run(() => this.addresses.reward(addressKey(attempt.address), 1));
   }
@@ -100,19 +128,16 @@ export class StoreLoginThrottle implements LoginThrottle {
     return counted.allowed ? 0 : seconds(counted.res.msBeforeNext);
   }
 
-  /**
-   * Starts the pair's lockout; answers whether this call started it. The lockout is a counter of
-   * its own (one point): the first count sets it, with its end fixed then; later counts find it.
-   */
-  private async lock(pair: string): Promise<boolean> {
-    const counted = await this.count(this.lockouts, pair);
-    return counted.allowed && counted.res.consumedPoints === 1;
-  }
-
   /** Milliseconds the pair stays locked out, or 0. */
   private async lockedFor(pair: string): Promise<number> {
     const res = await this.run(() => this.lockouts.get(pair));
     return res && res.consumedPoints >= 1 ? Math.max(1, res.msBeforeNext) : 0;
+  }
+
+  /** The points a key holds in its current window (0 when it has none). */
+  private async pointsOf(limiter: RateLimiterAbstract, key: string): Promise<number> {
+    const res = await this.run(() => limiter.get(key));
+    return res ? res.consumedPoints : 0;
   }
 
   /** Takes a point; a rejection (over the limit) is an answer, anything else the store failing. */

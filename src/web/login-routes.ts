@@ -72,20 +72,28 @@ export function registerLoginRoutes(app: FastifyInstance, deps: WebDeps): void {
       return showForm(reply, 429, { message: LOGIN_FAILED_MESSAGE, username, project, next });
     }
 
+    const { ticket } = admission;
     const vars: Record<string, string> = {};
     const { keys, c } = keysAndContainer(deps, request, reply, vars);
     const form = new LoginFormValues(username, password, project);
-    const failed = async (status: 401 | 429) => {
-      refused(status === 429 ? 'rate_limited' : 'invalid_credentials');
+    const answerFailure = async (status: 401 | 429) => {
       const answer = await deps.esm.handlesAuthenticationRequest(keys, c, 'INVALID_CREDENTIALS');
       const handled = await followAnswer(deps, reply, answer, { keys, c, vars, originalUrl: next ?? `${WEB_PATH}/`, project });
       if (handled) return handled;
       return showForm(reply, status, { message: LOGIN_FAILED_MESSAGE, username, project, next });
     };
+    /** The password was wrong (by the module or the upstream): the attempt stays counted. */
+    const wrong = async (audit: boolean) => {
+      refused('invalid_credentials');
+      const { lockoutStarted } = await deps.limiter.failed(attempt, ticket);
+      if (audit) await auditFailure('invalid-credentials');
+      if (lockoutStarted) await auditFailure('locked-out');
+      return answerFailure(401);
+    };
     const unavailable = async () => {
       refused('unavailable');
       // Nobody checked the password: the attempt is given back.
-      await deps.limiter.release(attempt);
+      await deps.limiter.release(attempt, ticket);
       return upstreamDown(reply);
     };
     async function auditFailure(reason: FailedLoginReason) {
@@ -96,24 +104,25 @@ export function registerLoginRoutes(app: FastifyInstance, deps: WebDeps): void {
     if (!(await deps.esm.processLoginForm(keys, c, form, parsed.data.reason ?? 'LOGIN_FIRST'))) {
       // The module could not check the person because the upstream is down: say that, not "wrong password".
       if (c.upstreamUnavailable) return unavailable();
-      await auditFailure('invalid-credentials');
-      return failed(401);
+      return wrong(true);
     }
     const creds = { login: form.getLogin(), password: form.getPassword() };
     let held;
     try {
       held = await deps.sessions.open({ ...creds, project: form.getProject() }, address, { userAgent: request.headers['user-agent'] });
     } catch (error) {
-      // The upstream audits and counts its own refusals; this tier only counts the attempt.
       if (error instanceof UpstreamError && error.failure === 'RATE_LIMITED') {
-        await deps.limiter.release(attempt);
-        return failed(429);
+        // The upstream refused before checking the password: nothing to hold against this attempt.
+        refused('rate_limited');
+        await deps.limiter.release(attempt, ticket);
+        return answerFailure(429);
       }
-      if (error instanceof UpstreamError && error.failure !== 'UNAVAILABLE') return failed(401);
+      // The upstream audits its own refusals; this tier counts the attempt.
+      if (error instanceof UpstreamError && error.failure !== 'UNAVAILABLE') return wrong(false);
       request.log.warn({ err: error }, 'web sign-in: the upstream is unavailable');
       return unavailable();
     }
-    await deps.limiter.succeeded(attempt);
+    await deps.limiter.succeeded(attempt, ticket);
 
     // A sign-in while signed in ends the old web session first: one browser, one web session.
     const previous = await loadWeb(deps, request);

@@ -69,6 +69,14 @@ describe('login under attack', () => {
     assert.equal((await loginFrom(t.url, '203.0.113.2', 'rhea', 'wrong-password-1')).status, 429, 'and no fresh budget for guesses');
   });
 
+  test('30 right passwords at once for one user: some wait (429), none is locked out after', async () => {
+    const answers = await Promise.all(Array.from({ length: 30 }, () => loginFrom(t.url, '203.0.113.5', 'quinn', 'quinn-password-1')));
+    const counts = statuses(answers);
+    assert.equal((counts[200] ?? 0) + (counts[429] ?? 0), 30, JSON.stringify(counts));
+    assert.ok((counts[200] ?? 0) >= 10, `at least the budget signs in: ${JSON.stringify(counts)}`);
+    assert.equal((await loginFrom(t.url, '203.0.113.5', 'quinn', 'quinn-password-1')).status, 200);
+  });
+
   test('usernames in any case: ALICE cannot be added beside alice; ALICE signs in as alice; failures as Alice lock out alice', async () => {
     const duplicate = await api(t.url, 'POST', '/api/v1/admin/users', { sessionId: admin, body: { username: 'ALICE', password: 'alice-password-2' } });
     assert.equal(duplicate.status, 409);

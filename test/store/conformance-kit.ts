@@ -1,6 +1,6 @@
 import { ManualClock } from '../../src/core/clock.ts';
 import { ExpiryPolicies } from '../../src/core/expiry.ts';
-import { unlimitedLoginThrottle, type LoginAdmission, type LoginAttempt, type LoginThrottle } from '../../src/core/login-throttle.ts';
+import { unlimitedLoginThrottle, type LoginAttempt, type LoginThrottle } from '../../src/core/login-throttle.ts';
 import { Accounts } from '../../src/core/accounts.ts';
 import { OwnSessions } from '../../src/core/own-sessions.ts';
 import { SessionCache } from '../../src/core/session-cache.ts';
@@ -101,29 +101,16 @@ export function buildService(store: Store, cache = new SessionCache({ maxAgeMs: 
 
 export type Fixture = ReturnType<typeof buildService>;
 
-/** A login throttle that never refuses and remembers each attempt it admitted and how it was settled. */
+/** A login throttle that never refuses and remembers each attempt it was told failed. */
 export class RecordingThrottle implements LoginThrottle {
-  readonly admitted: LoginAttempt[] = [];
-  readonly settled: Array<LoginAttempt & { outcome: 'succeeded' | 'released' }> = [];
+  readonly failures: LoginAttempt[] = [];
+  admit = unlimitedLoginThrottle.admit;
+  succeeded = unlimitedLoginThrottle.succeeded;
+  release = unlimitedLoginThrottle.release;
   consumeLogin = unlimitedLoginThrottle.consumeLogin;
-  async admit(attempt: LoginAttempt): Promise<LoginAdmission> {
-    this.admitted.push({ username: attempt.username, address: attempt.address });
-    return { admitted: true };
-  }
-  async succeeded(attempt: LoginAttempt): Promise<void> {
-    this.settled.push({ username: attempt.username, address: attempt.address, outcome: 'succeeded' });
-  }
-  async release(attempt: LoginAttempt): Promise<void> {
-    this.settled.push({ username: attempt.username, address: attempt.address, outcome: 'released' });
-  }
-  /** Admitted attempts never settled: the failures the throttle holds against their pairs. */
-  get failures(): LoginAttempt[] {
-    const open = [...this.admitted];
-    for (const s of this.settled) {
-      const i = open.findIndex((a) => a.username === s.username && a.address === s.address);
-      if (i >= 0) open.splice(i, 1);
-    }
-    return open;
+  async failed(attempt: LoginAttempt): Promise<{ lockoutStarted: boolean }> {
+    this.failures.push({ username: attempt.username, address: attempt.address });
+    return { lockoutStarted: false };
   }
 }
 

@@ -64,31 +64,64 @@ export function runLimitConformance(name: string, open: OpenStore): void {
   });
 
   describe(`${name} login counters`, () => {
-    test('N attempts at once use N of the budget: of 20 for one pair, exactly the limit are admitted; one refusal says it reached the limit', () =>
+    test('N attempts at once use N of the budget: of 20 for one pair, exactly the limit are checked; their failures start one lockout', () =>
       withStore(open, async (_f, opened) => {
         const throttle = throttleOn(opened.store.rateLimiters, { maxFailuresPerAddress: 100 });
-        const answers = await Promise.all(Array.from({ length: 20 }, () => throttle.admit({ username: 'Oscar', address: '198.51.100.1' })));
-        assert.equal(answers.filter((a) => a.admitted).length, 3);
-        const refusals = answers.map(refused).filter((r) => r !== null);
-        assert.ok(refusals.every((r) => r.limit === 'locked-out'));
-        assert.equal(refusals.filter((r) => r.reachedLimit).length, 1);
+        const oscar = { username: 'Oscar', address: '198.51.100.1' };
+        const answers = await Promise.all(Array.from({ length: 20 }, () => throttle.admit(oscar)));
+        const admitted = answers.flatMap((a) => (a.admitted ? [a.ticket] : []));
+        assert.equal(admitted.length, 3);
+        assert.ok(answers.every((a) => a.admitted || (a.limit === 'rate-limited' && !a.reachedLimit)), 'the rest wait; no lockout yet');
+        const settled = await Promise.all(admitted.map((ticket) => throttle.failed(oscar, ticket)));
+        assert.equal(settled.filter((s) => s.lockoutStarted).length, 1, 'one settle says it started the lockout');
         // The same name in another case is the same pair; another address is not.
         assert.deepEqual(refused(await throttle.admit({ username: 'oscar', address: '198.51.100.1' })), { limit: 'locked-out', reachedLimit: false });
         assert.equal((await throttle.admit({ username: 'oscar', address: '198.51.100.2' })).admitted, true);
       }));
 
-    test('a right password forgets the count of its pair, but never a lockout other attempts started meanwhile', () =>
+    test('one by one, the failure that fills the budget starts the lockout; a right password before it forgets the count', () =>
       withStore(open, async (_f, opened) => {
         const throttle = throttleOn(opened.store.rateLimiters, { maxFailuresPerAddress: 100 });
         const pat = { username: 'pat', address: '198.51.100.3' };
-        for (let i = 0; i < 2; i++) assert.equal((await throttle.admit(pat)).admitted, true);
-        await throttle.succeeded(pat);
-        for (let i = 0; i < 2; i++) assert.equal((await throttle.admit(pat)).admitted, true, 'a fresh budget after a right password');
+        const fail = async () => {
+          const a = await throttle.admit(pat);
+          assert.ok(a.admitted);
+          return (await throttle.failed(pat, a.ticket)).lockoutStarted;
+        };
+        assert.deepEqual([await fail(), await fail()], [false, false]);
+        const right = await throttle.admit(pat);
+        assert.ok(right.admitted);
+        await throttle.succeeded(pat, right.ticket);
+        assert.deepEqual([await fail(), await fail(), await fail()], [false, false, true], 'a fresh budget after the right password');
+        assert.equal(refused(await throttle.admit(pat))?.limit, 'locked-out');
+      }));
 
-        assert.equal((await throttle.admit(pat)).admitted, true, 'the right password: admitted, its check still running');
-        assert.equal(refused(await throttle.admit(pat))?.limit, 'locked-out', 'meanwhile a guess reaches the limit');
-        await throttle.succeeded(pat);
-        assert.equal(refused(await throttle.admit(pat))?.limit, 'locked-out', 'the lockout stays after the right password settles');
+    test('wrong and right passwords at once: the right one settling first does not stop the lockout the wrong ones earned', () =>
+      withStore(open, async (_f, opened) => {
+        const throttle = throttleOn(opened.store.rateLimiters, { maxFailuresPerAddress: 100 });
+        const rhea = { username: 'rhea', address: '198.51.100.7' };
+        const admitted = await Promise.all([throttle.admit(rhea), throttle.admit(rhea), throttle.admit(rhea)]);
+        const [w1, w2, right] = admitted.map((a) => (a.admitted ? a.ticket : assert.fail('admitted')));
+        for (let i = 0; i < 5; i++) assert.equal(refused(await throttle.admit(rhea))?.limit, 'rate-limited', 'the budget is held');
+        await throttle.succeeded(rhea, right!);
+        assert.equal((await throttle.failed(rhea, w1!)).lockoutStarted, true, 'guesses outran the budget while it was checked');
+        assert.equal((await throttle.failed(rhea, w2!)).lockoutStarted, false);
+        assert.equal(refused(await throttle.admit(rhea))?.limit, 'locked-out');
+      }));
+
+    test('a burst of right passwords gets some refusals and no lockout', () =>
+      withStore(open, async (_f, opened) => {
+        const throttle = throttleOn(opened.store.rateLimiters, { maxFailuresPerAddress: 100 });
+        const svc = { username: 'svc', address: '198.51.100.8' };
+        const answers = await Promise.all(Array.from({ length: 10 }, () => throttle.admit(svc)));
+        assert.equal(answers.filter((a) => a.admitted).length, 3);
+        for (const a of answers) if (a.admitted) await throttle.succeeded(svc, a.ticket);
+        const later = await throttle.admit(svc);
+        assert.equal(later.admitted, true, 'not locked out');
+        // A mistake after the burst is one failure, not a lockout.
+        assert.ok(later.admitted);
+        assert.equal((await throttle.failed(svc, later.ticket)).lockoutStarted, false);
+        assert.equal((await throttle.admit(svc)).admitted, true);
       }));
 
     test('the address budget counts failures across usernames; a right password or an undecided check gives its point back', () =>
@@ -96,12 +129,19 @@ export function runLimitConformance(name: string, open: OpenStore): void {
         const throttle = throttleOn(opened.store.rateLimiters, { maxFailuresPerAddress: 5 });
         const address = '198.51.100.4';
         const good = { username: 'quinn', address };
-        assert.equal((await throttle.admit(good)).admitted, true);
-        await throttle.succeeded(good);
+        const g = await throttle.admit(good);
+        assert.ok(g.admitted);
+        await throttle.succeeded(good, g.ticket);
         const lost = { username: 'rita', address };
-        assert.equal((await throttle.admit(lost)).admitted, true);
-        await throttle.release(lost);
-        for (let i = 0; i < 5; i++) assert.equal((await throttle.admit({ username: `spray${i}`, address })).admitted, true);
+        const l = await throttle.admit(lost);
+        assert.ok(l.admitted);
+        await throttle.release(lost, l.ticket);
+        for (let i = 0; i < 5; i++) {
+          const spray = { username: `spray${i}`, address };
+          const a = await throttle.admit(spray);
+          assert.ok(a.admitted, `spray ${i}`);
+          await throttle.failed(spray, a.ticket);
+        }
         assert.deepEqual(refused(await throttle.admit({ username: 'spray5', address })), { limit: 'rate-limited', reachedLimit: true });
         assert.deepEqual(refused(await throttle.admit(good)), { limit: 'rate-limited', reachedLimit: false });
         assert.equal((await throttle.admit({ username: 'spray6', address: '198.51.100.5' })).admitted, true, 'another address is not limited');
@@ -112,11 +152,19 @@ export function runLimitConformance(name: string, open: OpenStore): void {
       try {
         if (!opened.reopen) return t.skip(`${name} keeps counters in this process only`);
         const pair = { username: 'sam', address: '198.51.100.6' };
-        for (let i = 0; i < 3; i++) assert.equal((await throttleOn(opened.store.rateLimiters).admit(pair)).admitted, true);
+        const first = throttleOn(opened.store.rateLimiters);
+        for (let i = 0; i < 2; i++) {
+          const a = await first.admit(pair);
+          assert.ok(a.admitted);
+          await first.failed(pair, a.ticket);
+        }
         await opened.store.rateLimiters.sweep(Date.now());
         const other = await opened.reopen();
         try {
-          assert.equal(refused(await throttleOn(other.rateLimiters).admit(pair))?.limit, 'locked-out', 'the other node sees the count');
+          const second = throttleOn(other.rateLimiters);
+          const a = await second.admit(pair);
+          assert.ok(a.admitted);
+          assert.equal((await second.failed(pair, a.ticket)).lockoutStarted, true, 'the other node counted on from 2');
         } finally {
           await other.close();
         }
