@@ -1,6 +1,8 @@
 import { SessiondError } from '../../core/errors.ts';
 import type { Store } from '../../core/ports/store.ts';
+import type { WithRateLimiters } from '../rate-limiters.ts';
 import { MemoryAuditLog } from './memory-audit-log.ts';
+import { memoryRateLimiters } from './memory-rate-limiters.ts';
 import { MemorySessionRecords } from './memory-session-records.ts';
 import { MemoryUsers } from './memory-users.ts';
 import { MemoryWebSessions } from './memory-web-sessions.ts';
@@ -9,7 +11,7 @@ import { MemoryWebSessions } from './memory-web-sessions.ts';
  * The in-memory store: the reference implementation of the ports, fast enough for core's own
  * tests. Nothing survives the process; a closed store answers SERVICE_UNAVAILABLE like any other.
  */
-export interface MemoryStore extends Store {
+export interface MemoryStore extends Store, WithRateLimiters {
   /** Everything the store holds, as JSON: what a dump of its contents would show (tests search it for secrets). */
   dump(): string;
 }
@@ -26,6 +28,7 @@ export function openMemoryStore(): MemoryStore {
     users,
     audit,
     webSessions,
+    rateLimiters: memoryRateLimiters(),
     dump: () =>
       JSON.stringify({ sessions: sessions.snapshot(), users: users.snapshot(), audit: audit.snapshot(), webSessions: webSessions.snapshot() }),
     async ping() {
