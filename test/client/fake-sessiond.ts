@@ -20,6 +20,8 @@ export interface FakeSessiond {
   refuseEvents: number | undefined;
   /** While set, GET /api/v1/session waits for it before answering. */
   holdChecks: Promise<void> | undefined;
+  /** The first frame of each stream; sessiond's sets the resume point (`: connected\nid: N\n\n`). */
+  openingFrame: string;
   /** How far ahead of now GET /api/v1/session puts a live session's expiresAt; default an hour. */
   expiresInMs: number;
   /** Sends one SSE frame to every open subscriber. */
@@ -46,6 +48,7 @@ export async function startFakeSessiond(): Promise<FakeSessiond> {
     refuseEvents: undefined,
     holdChecks: undefined,
     expiresInMs: 3_600_000,
+    openingFrame: ': connected\n\n',
     send(frame) {
       for (const res of subscribers) res.write(frame);
     },
@@ -91,7 +94,7 @@ export async function startFakeSessiond(): Promise<FakeSessiond> {
       const last = req.headers['last-event-id'];
       fake.subscriptions.push(typeof last === 'string' ? last : undefined);
       res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store' });
-      res.write(': connected\n\n');
+      res.write(fake.openingFrame);
       subscribers.add(res);
       res.on('close', () => subscribers.delete(res));
       for (const w of waiters.splice(0)) {

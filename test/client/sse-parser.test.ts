@@ -39,6 +39,15 @@ describe('the event-stream parser the validator reads sessiond with', () => {
     assert.deepEqual(parse([...STREAM]).events, EXPECTED);
   });
 
+  test("a block with an id and no data only sets the resume point (sessiond's opening frame)", () => {
+    const positions: string[] = [];
+    const events: SseEvent[] = [];
+    const parser = new SseParser((e) => events.push(e), () => {}, (id) => positions.push(id));
+    parser.push(': connected\nid: 41\n\n: hb\n\nid: 42\nevent: session.created\ndata: {}\n\n');
+    assert.deepEqual(positions, ['41']);
+    assert.deepEqual(events, [{ id: '42', event: 'session.created', data: '{}' }]);
+  });
+
   test('an event cut off before its blank line is not given', () => {
     assert.deepEqual(parse(['id: 4\nevent: session.ended\ndata: {}\n']).events, []);
   });

@@ -36,6 +36,7 @@ describe('SessionValidator rules (against a stand-in server)', () => {
     fake.refuseEvents = undefined;
     fake.holdChecks = undefined;
     fake.expiresInMs = 3_600_000;
+    fake.openingFrame = ': connected\n\n';
     fake.dropSubscribers();
   });
 
@@ -66,7 +67,7 @@ describe('SessionValidator rules (against a stand-in server)', () => {
     assert.equal(checksOf(id), 1, 'the server was asked once');
     assert.deepEqual(
       { ...v.stats(), serverChecks: undefined },
-      { connected: true, cacheActive: true, lastSeq: 0, cachedSessions: 1, cacheHits: 100, serverChecks: undefined, cacheDrops: 0 },
+      { connected: true, cacheActive: true, lastSeq: null, cachedSessions: 1, cacheHits: 100, serverChecks: undefined, cacheDrops: 0 },
     );
   });
 
@@ -180,6 +181,21 @@ describe('SessionValidator rules (against a stand-in server)', () => {
     await until('seq 4', () => v.stats().lastSeq === 4);
     assert.equal(v.stats().cachedSessions, 0);
     assert.equal(v.stats().cacheDrops, 1);
+  });
+
+  test("the stream's opening frame sets the resume point: a reconnect resumes after it, and a later skipped seq drops the cache", async () => {
+    fake.openingFrame = ': connected\nid: 5\n\n';
+    const v = await started();
+    await until('position read', () => v.stats().lastSeq === 5);
+    await v.check(liveSession());
+    fake.dropSubscribers();
+    await fake.waitForSubscription(subscriptions + 1);
+    assert.equal(fake.subscriptions.at(-1), '5');
+    await until('reconnected', () => v.stats().connected);
+    assert.equal(v.stats().cachedSessions, 1, 'resumed where it was: nothing dropped');
+    fake.send(fake.created(7, newId()));
+    await until('seq 7', () => v.stats().lastSeq === 7);
+    assert.equal(v.stats().cachedSessions, 0);
   });
 
   test('an end event without its seq or its ID hash drops the cache (it may name any session)', async () => {

@@ -14,6 +14,8 @@ export interface EventStreamListener {
   lastEventId(): string | undefined;
   opened(): void;
   event(event: SseEvent): void;
+  /** A frame that only sets the resume point (sessiond opens each stream with one). */
+  position(id: string): void;
   /** The connection failed or ended; another attempt follows unless stop() was called. */
   lost(error: SessiondApiError): void;
 }
@@ -120,7 +122,11 @@ export class EventStream {
       lastData = Date.now();
       onOpen();
       this.listener.opened();
-      const parser = new SseParser((event) => this.listener.event(event));
+      const parser = new SseParser(
+        (event) => this.listener.event(event),
+        () => {},
+        (id) => this.listener.position(id),
+      );
       const decoder = new TextDecoder();
       const reader = res.body.getReader();
       try {

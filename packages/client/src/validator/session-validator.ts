@@ -42,8 +42,8 @@ export interface SessionValidatorStats {
   connected: boolean;
   /** Whether the cache answers now (the stream is open, or was lost less than maxStalenessMs ago). */
   cacheActive: boolean;
-  /** The last event seq seen; 0 before any. */
-  lastSeq: number;
+  /** The seq the validator has read the log up to (the resume point); null before the stream told it. */
+  lastSeq: number | null;
   cachedSessions: number;
   cacheHits: number;
   serverChecks: number;
@@ -90,7 +90,8 @@ export class SessionValidator {
   private cacheActive = false;
   private everOpened = false;
   private closed = false;
-  private lastSeq = 0;
+  /** How far the log has been read; undefined until the stream says (its first frame does). */
+  private lastSeq: number | undefined;
   private stalenessTimer: ReturnType<typeof setTimeout> | undefined;
   private touchTimer: ReturnType<typeof setInterval> | undefined;
   private starting: { promise: Promise<void>; resolve: () => void; reject: (error: Error) => void; settled: boolean } | undefined;
@@ -126,9 +127,10 @@ export class SessionValidator {
         maxReconnectDelayMs: positive('maxReconnectDelayMs', options.maxReconnectDelayMs, 5000),
       },
       {
-        lastEventId: () => (this.lastSeq > 0 ? String(this.lastSeq) : undefined),
+        lastEventId: () => (this.lastSeq === undefined ? undefined : String(this.lastSeq)),
         opened: () => this.streamOpened(),
         event: (event) => this.streamEvent(event),
+        position: (id) => this.streamPosition(id),
         lost: (error) => this.streamLost(error),
       },
     );
@@ -194,7 +196,7 @@ export class SessionValidator {
     return {
       connected: this.connected,
       cacheActive: this.cacheActive,
-      lastSeq: this.lastSeq,
+      lastSeq: this.lastSeq ?? null,
       cachedSessions: this.cache.size,
       cacheHits: this.cacheHits,
       serverChecks: this.serverChecks,
@@ -294,7 +296,7 @@ export class SessionValidator {
 
   private streamOpened(): void {
     // Resuming needs a position; without one, ends while the stream was down are unknown.
-    if (this.everOpened && this.lastSeq === 0) this.dropCache();
+    if (this.everOpened && this.lastSeq === undefined) this.dropCache();
     this.everOpened = true;
     this.connected = true;
     clearTimeout(this.stalenessTimer);
@@ -329,7 +331,7 @@ export class SessionValidator {
     if (event.event === 'reset') {
       const latest = parseJson(event.data, 'seq');
       this.dropCache();
-      this.lastSeq = typeof latest === 'number' && Number.isSafeInteger(latest) && latest >= 0 ? latest : 0;
+      this.lastSeq = typeof latest === 'number' && Number.isSafeInteger(latest) && latest >= 0 ? latest : undefined;
       return;
     }
     if (event.event !== 'session.ended' && event.event !== 'session.created') return;
@@ -339,8 +341,8 @@ export class SessionValidator {
       this.dropCache();
       return;
     }
-    if (seq <= this.lastSeq) return; // seen before (a resume that overlapped)
-    if (this.lastSeq > 0 && seq !== this.lastSeq + 1) this.dropCache();
+    if (this.lastSeq !== undefined && seq <= this.lastSeq) return; // seen before (a resume that overlapped)
+    if (this.lastSeq !== undefined && seq !== this.lastSeq + 1) this.dropCache();
     this.lastSeq = seq;
     if (event.event !== 'session.ended') return;
     const idHash = parseJson(event.data, 'idHash');
@@ -353,6 +355,18 @@ export class SessionValidator {
     const mark = this.pending.get(idHash);
     if (mark) mark.ended = true;
     this.cache.deleteHash(idHash);
+  }
+
+  /** The stream's opening frame: where it starts. Anywhere but where it was asked to resume, events were skipped. */
+  private streamPosition(id: string): void {
+    const seq = Number(id);
+    if (id === '' || !Number.isSafeInteger(seq) || seq < 0) {
+      this.dropCache();
+      this.lastSeq = undefined;
+      return;
+    }
+    if (this.lastSeq !== undefined && seq !== this.lastSeq) this.dropCache();
+    this.lastSeq = seq;
   }
 
   private dropCache(): void {

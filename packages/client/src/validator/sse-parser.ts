@@ -15,12 +15,16 @@ export class SseParser {
   private id: string | undefined;
   private event = '';
   private data: string[] = [];
+  /** Whether the block being read had an `id:` line. */
+  private idSeen = false;
   /** A chunk that ended in CR: a following LF belongs to the same line break. */
   private skipLf = false;
 
   constructor(
     private readonly onEvent: (event: SseEvent) => void,
     private readonly onComment: (text: string) => void = () => {},
+    /** A block with an `id:` and no data: it only moves the resume point (sessiond's first frame). */
+    private readonly onPosition: (id: string) => void = () => {},
   ) {}
 
   push(chunk: string): void {
@@ -51,12 +55,17 @@ export class SseParser {
     if (value.startsWith(' ')) value = value.slice(1);
     if (field === 'data') this.data.push(value);
     else if (field === 'event') this.event = value;
-    else if (field === 'id' && !value.includes('\0')) this.id = value;
+    else if (field === 'id' && !value.includes('\0')) {
+      this.id = value;
+      this.idSeen = true;
+    }
     // `retry:` and unknown fields are ignored: the validator keeps its own reconnect timing.
   }
 
   private dispatch(): void {
     if (this.data.length > 0) this.onEvent({ id: this.id, event: this.event || 'message', data: this.data.join('\n') });
+    else if (this.idSeen && this.id !== undefined) this.onPosition(this.id);
+    this.idSeen = false;
     // The last event ID persists across events (as in EventSource); type and data do not.
     this.event = '';
     this.data = [];
