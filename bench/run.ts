@@ -15,6 +15,7 @@ import { login } from './scenarios/login.ts';
 import { otherStores } from './scenarios/other-stores.ts';
 import { bareFastify, betterAuth, expressRedis, fastifySession } from './scenarios/peers.ts';
 import { sizeLabel, validateSqlite } from './scenarios/validate-sqlite.ts';
+import { validatorScenario } from './scenarios/validator.ts';
 import { webPool } from './scenarios/web-pool.ts';
 import { evaluateTargets } from './targets.ts';
 
@@ -78,6 +79,7 @@ const scenarios: Scenario[] = [
   { id: 'fastify-session', label: '@fastify/session (memory)', group: 'validation', run: fastifySession },
   { id: 'express-session-redis', label: 'express-session + connect-redis', group: 'validation', run: expressRedis },
   { id: 'better-auth', label: 'better-auth get-session', group: 'validation', run: betterAuth },
+  { id: 'validator', label: 'SessionValidator, JWT verification and revocation latency', group: 'validator', run: validatorScenario },
   { id: 'invalidate', label: 'invalidateSessions (REST, SOAP)', group: 'invalidate', run: invalidateSessions },
   { id: 'soap-xml-cost', label: 'SOAP XML parse + serialize alone', group: 'invalidate', run: soapXmlCost },
   { id: 'login', label: 'login and password hash', group: 'login', run: login },
