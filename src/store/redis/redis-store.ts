@@ -1,5 +1,6 @@
 import type { Store } from '../../core/ports/store.ts';
 import { RedisAudit } from './redis-audit.ts';
+import { RedisEventLog } from './redis-event-log.ts';
 import { guarded, type RedisClient } from './redis-connection.ts';
 import type { RedisKeys } from './redis-keys.ts';
 import { RedisSessionRecords } from './redis-session-records.ts';
@@ -36,6 +37,7 @@ export class RedisStore implements Store {
   readonly sessions: RedisSessionRecords;
   readonly users: RedisUsers;
   readonly audit: RedisAudit;
+  readonly events: RedisEventLog;
   readonly webSessions: RedisWebSessions;
 
   constructor(
@@ -45,7 +47,8 @@ export class RedisStore implements Store {
   ) {
     this.kind = keys.buckets === 1 ? 'redis' : 'redis-cluster';
     this.audit = new RedisAudit(client, keys, [options.auditMaxEntries, options.handleAuditMaxEntries, options.handleAuditRetentionMs]);
-    this.sessions = new RedisSessionRecords(client, keys, this.audit, options);
+    this.events = new RedisEventLog(client, keys);
+    this.sessions = new RedisSessionRecords(client, keys, this.audit, this.events, options);
     this.users = new RedisUsers(client, keys);
     this.webSessions = new RedisWebSessions(client, keys, options.expiryGraceMs);
   }
@@ -60,6 +63,7 @@ export class RedisStore implements Store {
   }
 
   async close(): Promise<void> {
+    this.events.stop();
     try {
       await this.client.quit();
     } catch {
