@@ -21,7 +21,7 @@ import type { SessiondContext, ShutdownTask } from './http/context.ts';
 import { registerRequestIds, requestIdOptions } from './http/request-id.ts';
 import { registerRequestMetrics } from './http/request-metrics.ts';
 import { registerNoStore } from './http/no-store.ts';
-import { MemoryLoginThrottle } from './limits/login-throttle.ts';
+import { StoreLoginThrottle } from './limits/login-throttle.ts';
 import { createLogger } from './observability/logger.ts';
 import { Metrics } from './observability/metrics.ts';
 import { StoreOutages } from './observability/store-outages.ts';
@@ -57,7 +57,9 @@ export async function createCore(config: Config, options: SessiondOptions = {}) 
   const policies = new ExpiryPolicies(config.expiry, new Map(Object.entries(config.projects)));
   const users = new UserDirectory(store.users, store.audit, clock, events, config.passwords);
   const cache = new SessionCache(config.cache);
-  const throttle = options.throttle ?? new MemoryLoginThrottle(config.login);
+  // The limits count in the store, so every node on it shares them; API and web count apart.
+  const throttle = options.throttle ?? new StoreLoginThrottle(store.rateLimiters, config.login, 'api');
+  const webLoginThrottle = options.throttle ?? new StoreLoginThrottle(store.rateLimiters, config.login, 'web');
   const service = new SessionService({ store, bus, cache, clock, policies, users, throttle, events });
   const ownSessions = new OwnSessions(service);
   const accounts = new Accounts(users, service, ownSessions, throttle);
@@ -66,7 +68,7 @@ export async function createCore(config: Config, options: SessiondOptions = {}) 
     metrics.recordEvent(event);
     logger.info({ event: event.event, handle: event.handle, project: event.project, reason: event.reason, actor: event.actor }, 'session event');
   });
-  return { clock, logger, store, bus, events, metrics, users, cache, service, ownSessions, accounts };
+  return { clock, logger, store, bus, events, metrics, users, cache, service, ownSessions, accounts, webLoginThrottle };
 }
 
 /**
@@ -94,6 +96,7 @@ export async function createSessiond(config: Config, options: SessiondOptions = 
     users,
     accounts: core.accounts,
     ownSessions: core.ownSessions,
+    webLoginThrottle: core.webLoginThrottle,
     events: core.events,
     metrics,
     logger,
@@ -151,6 +154,9 @@ export async function createSessiond(config: Config, options: SessiondOptions = 
     store.webSessions
       .sweepExpired(core.clock.now(), 1000)
       .catch((error: unknown) => logger.warn({ err: error }, 'expired web-session sweep failed; will retry'));
+    store.rateLimiters
+      .sweep(core.clock.now())
+      .catch((error: unknown) => logger.warn({ err: error }, 'login-counter sweep failed; will retry'));
   }, config.sweepIntervalMs);
   sweeper.unref();
 

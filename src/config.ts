@@ -55,6 +55,8 @@ const envSchema = z.object({
   SESSIOND_TOUCH_INTERVAL_SECONDS: nonNegative(60),
   SESSIOND_PROJECTS: projectsJson,
   SESSIOND_LOGIN_MAX_FAILURES: seconds(10),
+  // Failed logins from one address across every username, per failure window (issue 16).
+  SESSIOND_LOGIN_MAX_FAILURES_PER_ADDRESS: seconds(100),
   SESSIOND_LOGIN_FAILURE_WINDOW_SECONDS: seconds(15 * 60),
   SESSIOND_LOGIN_LOCKOUT_SECONDS: seconds(15 * 60),
   SESSIOND_LOGINS_PER_USER_PER_HOUR: seconds(3600),
@@ -108,7 +110,8 @@ export interface Config {
   organizationId: string;
   expiry: { idleTimeoutMs: number; absoluteLifetimeMs: number; touchIntervalMs: number };
   projects: Record<string, { idleTimeoutMs?: number; absoluteLifetimeMs?: number }>;
-  login: { maxFailures: number; failureWindowSeconds: number; lockoutSeconds: number; perUserPerHour: number };
+  /** Login limits, counted in the store: per (username, address) pair, per address, per user per hour. */
+  login: { maxFailures: number; maxFailuresPerAddress: number; failureWindowSeconds: number; lockoutSeconds: number; perUserPerHour: number };
   cache: { maxAgeMs: number; maxEntries: number };
   sweepIntervalMs: number;
   /** 0: audit records are kept forever. */
@@ -231,6 +234,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     ),
     login: {
       maxFailures: e.SESSIOND_LOGIN_MAX_FAILURES,
+      maxFailuresPerAddress: e.SESSIOND_LOGIN_MAX_FAILURES_PER_ADDRESS,
       failureWindowSeconds: e.SESSIOND_LOGIN_FAILURE_WINDOW_SECONDS,
       lockoutSeconds: e.SESSIOND_LOGIN_LOCKOUT_SECONDS,
       perUserPerHour: e.SESSIOND_LOGINS_PER_USER_PER_HOUR,

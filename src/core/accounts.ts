@@ -1,4 +1,5 @@
 import { SessiondError } from './errors.ts';
+import { LoginGuard } from './login-guard.ts';
 import type { LoginThrottle } from './login-throttle.ts';
 import type { OwnSessions } from './own-sessions.ts';
 import { verifyPassword } from './password.ts';
@@ -12,12 +13,16 @@ import type { UserDirectory } from './users.ts';
  * action is audited with its actor; each one that takes access away ends the user's sessions.
  */
 export class Accounts {
+  private readonly guard: LoginGuard;
+
   constructor(
     private readonly users: UserDirectory,
     private readonly service: SessionService,
     private readonly own: OwnSessions,
-    private readonly throttle: LoginThrottle,
-  ) {}
+    throttle: LoginThrottle,
+  ) {
+    this.guard = new LoginGuard(throttle, users);
+  }
 
   /** Stops the user from signing in and ends their sessions; answers how many ended. */
   async deactivate(username: string, actor: string): Promise<{ ended: number }> {
@@ -58,13 +63,10 @@ export class Accounts {
     input: { currentPassword: string; newPassword: string; address: string },
   ): Promise<{ endedOtherSessions: number }> {
     const { username } = caller.user;
-    const waitSeconds = await this.throttle.lockedOutFor(username, input.address);
-    if (waitSeconds > 0) throw new SessiondError('LOGIN_RATE_EXCEEDED', undefined, { retryAfterSeconds: waitSeconds });
-    if (!(await verifyPassword(input.currentPassword, caller.user.passwordHash))) {
-      await this.throttle.recordFailure(username, input.address);
-      throw new SessiondError('INVALID_LOGIN');
-    }
-    await this.throttle.clearFailures(username, input.address);
+    await this.guard.check({ username, address: input.address, project: null }, async () => ({
+      user: (await verifyPassword(input.currentPassword, caller.user.passwordHash)) ? caller.user : null,
+      named: caller.user,
+    }));
     await this.users.setPassword(username, input.newPassword, caller.session.handle, 'user.password-changed');
     return { endedOtherSessions: await this.own.endOthers(caller.session, 'password-changed') };
   }

@@ -18,6 +18,15 @@ export function recordedUserAgent(header: unknown): string | null {
   return [...text].slice(0, USER_AGENT_MAX_LENGTH).join('');
 }
 
+/**
+ * The form usernames are compared in: `alice` and `ALICE` are one name, for uniqueness, lookup
+ * and the login limits. Only ASCII letters fold (usernames are ASCII), so every store's SQL
+ * `lower()` and this agree, and no other character (such as the Kelvin sign) folds into a name.
+ */
+export function usernameKey(username: string): string {
+  return username.replace(/[A-Z]+/g, (letters) => letters.toLowerCase());
+}
+
 export function assertUsername(username: string): void {
   if (!USERNAME_PATTERN.test(username)) {
     throw new SessiondError(

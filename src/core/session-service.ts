@@ -3,6 +3,7 @@ import { SessiondError } from './errors.ts';
 import { expiresAt, isExpired, needsTouch, type ExpiryPolicies } from './expiry.ts';
 import { assertProject, DEFAULT_PROJECT, recordedUserAgent } from './input-rules.ts';
 import { buildInvalidateResults, type InvalidateSessionsResult } from './invalidate.ts';
+import { LoginGuard } from './login-guard.ts';
 import type { LoginThrottle } from './login-throttle.ts';
 import { hashSecretId, isWellFormedHandle, isWellFormedSessionId, newHandle, newSessionId } from './secret-id.ts';
 import type { SessionCache } from './session-cache.ts';
@@ -48,31 +49,23 @@ export interface LoginOutcome {
  * I/O of its own: it takes a store, a bus, a clock and a throttle.
  */
 export class SessionService {
+  /** Password checks under the login limits; Accounts checks a current password through the same one. */
+  readonly guard: LoginGuard;
+
   constructor(private readonly deps: SessionServiceDeps) {
+    this.guard = new LoginGuard(deps.throttle, deps.users);
     deps.bus.subscribe((hashes) => deps.cache.evict(hashes));
     deps.bus.onGap?.(() => deps.cache.clear());
   }
 
   async login(input: LoginInput): Promise<LoginOutcome> {
-    const { throttle, users, clock, policies, store, events } = this.deps;
+    const { users, clock, policies, store, events } = this.deps;
     const project = input.project ?? DEFAULT_PROJECT;
     assertProject(project);
 
-    const waitSeconds = await throttle.lockedOutFor(input.username, input.address);
-    if (waitSeconds > 0) throw new SessiondError('LOGIN_RATE_EXCEEDED', undefined, { retryAfterSeconds: waitSeconds });
-
-    const user = await users.verifyCredentials(input.username, input.password);
-    if (!user) {
-      await throttle.recordFailure(input.username, input.address);
-      throw new SessiondError('INVALID_LOGIN');
-    }
-    await throttle.clearFailures(input.username, input.address);
-    const overLimitSeconds = await throttle.consumeLogin(user.userId);
-    if (overLimitSeconds > 0) {
-      throw new SessiondError('LOGIN_RATE_EXCEEDED', 'Too many logins for this user; try again later.', {
-        retryAfterSeconds: overLimitSeconds,
-      });
-    }
+    const attempt = { username: input.username, address: input.address, project };
+    const user = await this.guard.check(attempt, () => users.checkCredentials(input.username, input.password));
+    await this.guard.consumeLogin(attempt, user);
 
     const policy = policies.for(project);
     const now = clock.now();

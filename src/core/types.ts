@@ -66,6 +66,7 @@ export const AUDIT_EVENT_NAMES = [
   'user.deleted',
   'user.password-reset',
   'user.password-changed',
+  'login.failed',
 ] as const;
 
 export type AuditEventName = (typeof AUDIT_EVENT_NAMES)[number];
@@ -79,7 +80,7 @@ export interface AuditRecord {
   project: string | null;
   /** Why a session ended, or other short detail; never a secret. */
   reason: string | null;
-  /** Handle of the session that asked for it, or `cli`, `sweeper`, `system`. */
+  /** Handle of the session that asked for it, or `cli`, `sweeper`, `system`; for `login.failed`, the client's address. */
   actor: string | null;
 }
 

@@ -8,6 +8,15 @@ import type { Users } from './ports/users.ts';
 import type { AuditLog } from './ports/audit-log.ts';
 import type { AuditEventName, UserRecord, UserSummary } from './types.ts';
 
+/** What one password check found: the user when it may sign in, and the user the name names either way. */
+export interface CredentialCheck {
+  user: UserRecord | null;
+  named: UserRecord | null;
+}
+
+/** Why a login failed, as its audit record says it (bounded: the metric of audit events counts by it). */
+export type FailedLoginReason = 'invalid-credentials' | 'locked-out' | 'rate-limited';
+
 /** The user directory: who may sign in, with what password, and who is an admin. */
 export class UserDirectory {
   constructor(
@@ -61,7 +70,7 @@ export class UserDirectory {
 
   async setActive(username: string, active: boolean, actor: string | null = null): Promise<void> {
     const user = await this.mustFind(username);
-    if (!(await this.users.setActive(username, active))) throw notFound(username);
+    if (!(await this.users.setActive(user.username, active))) throw notFound(username);
     await this.record(active ? 'user.activated' : 'user.deactivated', user, actor, null);
   }
 
@@ -69,7 +78,7 @@ export class UserDirectory {
   async setPassword(username: string, password: string, actor: string | null, event: 'user.password-reset' | 'user.password-changed'): Promise<void> {
     assertNewPassword(password);
     const user = await this.mustFind(username);
-    if (!(await this.users.setPasswordHash(username, await hashPassword(password, this.passwords)))) throw notFound(username);
+    if (!(await this.users.setPasswordHash(user.username, await hashPassword(password, this.passwords)))) throw notFound(username);
     await this.record(event, user, actor, null);
   }
 
@@ -80,7 +89,7 @@ export class UserDirectory {
       ...(change.permissions !== undefined ? { permissions: [...new Set(change.permissions)].sort() } : {}),
     };
     const user = await this.mustFind(username);
-    if (!(await this.users.update(username, normalized))) throw notFound(username);
+    if (!(await this.users.update(user.username, normalized))) throw notFound(username);
     const reason = [
       ...(normalized.admin !== undefined ? [`admin=${normalized.admin}`] : []),
       ...(normalized.permissions !== undefined ? [`permissions=${normalized.permissions.join(',')}`] : []),
@@ -92,7 +101,7 @@ export class UserDirectory {
 
   async delete(username: string, actor: string | null): Promise<void> {
     const user = await this.mustFind(username);
-    if (!(await this.users.delete(username))) throw notFound(username);
+    if (!(await this.users.delete(user.username))) throw notFound(username);
     await this.record('user.deleted', user, actor, null);
   }
 
@@ -108,6 +117,7 @@ export class UserDirectory {
     this.events.emit(audit);
   }
 
+  /** The user a name names, in any letter case (see the Users port for names that differ only in case). */
   findByUsername(username: string): Promise<UserRecord | null> {
     return this.users.find(username);
   }
@@ -117,11 +127,34 @@ export class UserDirectory {
    * users are checked against a dummy hash so every wrong answer takes about the same time.
    */
   async verifyCredentials(username: string, password: string): Promise<UserRecord | null> {
-    const user = await this.users.find(username);
-    const ok = await verifyPassword(password, user?.passwordHash ?? (await dummyPasswordHash(this.passwords)));
-    if (!user || !ok || !user.active) return null;
-    if (needsRehash(user.passwordHash, this.passwords)) await this.rehash(user, password);
-    return user;
+    return (await this.checkCredentials(username, password)).user;
+  }
+
+  /** As verifyCredentials, also answering the user the name names whether or not the password was right. */
+  async checkCredentials(username: string, password: string): Promise<CredentialCheck> {
+    const named = await this.users.find(username);
+    const ok = await verifyPassword(password, named?.passwordHash ?? (await dummyPasswordHash(this.passwords)));
+    if (!named || !ok || !named.active) return { user: null, named };
+    if (needsRehash(named.passwordHash, this.passwords)) await this.rehash(named, password);
+    return { user: named, named };
+  }
+
+  /**
+   * Audits a failed login (`login.failed`): the reason, the client's address as actor, and the
+   * name as typed only when it names a real user (a mistyped name may be someone's password).
+   */
+  async recordFailedLogin(input: { username: string; address: string; project: string | null; reason: FailedLoginReason; named: UserRecord | null }): Promise<void> {
+    const audit = {
+      at: this.clock.now(),
+      event: 'login.failed' as const,
+      handle: null,
+      userId: input.named?.userId ?? null,
+      project: input.project,
+      reason: input.named ? `${input.reason} username=${input.username}` : input.reason,
+      actor: input.address === '' ? null : input.address,
+    };
+    await this.audit.append([audit]);
+    this.events.emit(audit);
   }
 
   /**

@@ -8,6 +8,7 @@ import type { Store } from '../core/ports/store.ts';
 import type { UserDirectory } from '../core/users.ts';
 import type { Accounts } from '../core/accounts.ts';
 import type { OwnSessions } from '../core/own-sessions.ts';
+import type { LoginThrottle } from '../core/login-throttle.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { StoreOutages } from '../observability/store-outages.ts';
 import type { EventFeed } from '../events/event-feed.ts';
@@ -24,6 +25,8 @@ export interface SessiondContext {
   accounts: Accounts;
   /** The caller's own sessions (self-service). */
   ownSessions: OwnSessions;
+  /** The login limits of web sign-ins (the same limits as the API's, counted apart). */
+  webLoginThrottle: LoginThrottle;
   events: SessionEvents;
   metrics: Metrics;
   logger: Logger;

@@ -1,67 +1,184 @@
-import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
-import type { LoginThrottle } from '../core/login-throttle.ts';
+import { createHash } from 'node:crypto';
+import { RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import { usernameKey } from '../core/input-rules.ts';
+import type { LoginAdmission, LoginAttempt, LoginThrottle, LoginTicket } from '../core/login-throttle.ts';
+import type { StoreRateLimiters } from '../store/rate-limiters.ts';
 
 export interface LoginLimits {
+  /** Attempts per (username, address) pair in a window; the next one starts the lockout. */
   maxFailures: number;
+  /** Failed attempts per address, across usernames, in a window. */
+  maxFailuresPerAddress: number;
   failureWindowSeconds: number;
   lockoutSeconds: number;
   perUserPerHour: number;
 }
 
+/** How long a client is asked to wait when its pair's budget is held by checks still running. */
+const BUSY_RETRY_MS = 1000;
+
 /**
- * Login limits counted in this process with rate-limiter-flexible: failures per
- * (username, address) pair with a lockout, and successful logins per user per hour.
+ * The login limits, counted in the configured store (rate-limiter-flexible's limiter for it),
+ * so every node on the store shares them and a restart keeps them. Reserve, then settle: an
+ * attempt takes a point from its (username, address) pair's budget and from its address's
+ * budget before the password is checked; a failure keeps both, a right password gives the
+ * address point back and forgets the pair's count, a check that could not be made gives both back.
+ *
+ * A pair whose budget is full refuses further attempts (429) until points come back. What the
+ * refused attempts were is unknown (their passwords were never checked), so a full budget alone
+ * locks nobody out: a burst of right passwords gets some 429s and no lockout. The lockout starts
+ * when a wrong password settles while the budget is full of failures and checks in flight, or
+ * after attempts were refused while it was being checked (guesses outran the budget). It is a
+ * counter of its own, not the pair's count, so a right password that was admitted before never
+ * lifts it, and exactly one settle says it started it (that one is audited).
+ *
+ * `scope` keeps one caller's counts apart from another's (the API and the web tier each count
+ * their own attempts, as a web sign-in through the in-process upstream is also an API login).
  */
-export class MemoryLoginThrottle implements LoginThrottle {
-  private readonly failures: RateLimiterMemory;
-  private readonly logins: RateLimiterMemory;
-  private readonly lockoutSeconds: number;
+export class StoreLoginThrottle implements LoginThrottle {
+  /** Per pair: attempts in flight and failures, in the failure window. */
+  private readonly attempts: RateLimiterAbstract;
+  /** Per pair: attempts refused because the budget was full, in the failure window. */
+  private readonly overflows: RateLimiterAbstract;
+  /** Per pair: one point while locked out. */
+  private readonly lockouts: RateLimiterAbstract;
+  /** Per address: attempts in flight and failures, across usernames, in the failure window. */
+  private readonly addresses: RateLimiterAbstract;
+  /** Per address: one point once the address was refused in a window (its first refusal is audited). */
+  private readonly limitedAddresses: RateLimiterAbstract;
+  private readonly logins: RateLimiterAbstract;
 
-  constructor(limits: LoginLimits) {
-    this.lockoutSeconds = limits.lockoutSeconds;
-    this.failures = new RateLimiterMemory({
-      keyPrefix: 'login-fail',
-      points: limits.maxFailures,
-      duration: limits.failureWindowSeconds,
-      blockDuration: limits.lockoutSeconds,
-    });
-    this.logins = new RateLimiterMemory({ keyPrefix: 'login-ok', points: limits.perUserPerHour, duration: 3600 });
+  constructor(
+    private readonly limiters: StoreRateLimiters,
+    private readonly limits: LoginLimits,
+    scope: string,
+  ) {
+    const window = limits.failureWindowSeconds;
+    this.attempts = limiters.create({ name: `${scope}-pair`, points: limits.maxFailures, durationSeconds: window });
+    this.overflows = limiters.create({ name: `${scope}-pair-overflow`, points: Number.MAX_SAFE_INTEGER, durationSeconds: window });
+    this.lockouts = limiters.create({ name: `${scope}-lockout`, points: 1, durationSeconds: limits.lockoutSeconds });
+    this.addresses = limiters.create({ name: `${scope}-address`, points: limits.maxFailuresPerAddress, durationSeconds: window });
+    this.limitedAddresses = limiters.create({ name: `${scope}-address-limited`, points: 1, durationSeconds: window });
+    this.logins = limiters.create({ name: `${scope}-user-logins`, points: limits.perUserPerHour, durationSeconds: 3600 });
   }
 
-  private static pair(username: string, address: string): string {
-    return `${username.toLowerCase()}\u0000${address}`;
-  }
+  async admit(attempt: LoginAttempt): Promise<LoginAdmission> {
+    const pair = pairKey(attempt);
+    const address = addressKey(attempt.address);
 
-  async lockedOutFor(username: string, address: string): Promise<number> {
-    const res = await this.failures.get(MemoryLoginThrottle.pair(username, address));
-    if (!res || res.remainingPoints > 0) return 0;
-    return Math.max(1, Math.ceil(res.msBeforeNext / 1000));
-  }
-
-  async recordFailure(username: string, address: string): Promise<void> {
-    const key = MemoryLoginThrottle.pair(username, address);
-    try {
-      const res = await this.failures.consume(key);
-      // The last allowed failure starts the lockout at once: later attempts are refused before
-      // they are counted, so the limiter's own block (on the attempt after the last) never comes.
-      if (res.remainingPoints === 0) await this.failures.block(key, this.lockoutSeconds);
-    } catch (rejection) {
-      if (!(rejection instanceof RateLimiterRes)) throw rejection;
-      // Over the limit: the pair is already blocked; lockedOutFor reports it.
+    const byAddress = await this.count(this.addresses, address);
+    if (!byAddress.allowed) {
+      // Refused attempts do not stay counted: the budget holds failures and checks in flight only.
+      await this.run(() => this.addresses.reward(address, 1));
+      const first = await this.count(this.limitedAddresses, address);
+      return refusal('rate-limited', byAddress.res.msBeforeNext, first.allowed);
     }
+    // Refused below before any password check: not a failure of the address.
+    const giveBackAddress = () => this.run(() => this.addresses.reward(address, 1));
+
+    const locked = await this.lockedFor(pair);
+    if (locked > 0) {
+      await giveBackAddress();
+      return refusal('locked-out', locked, false);
+    }
+
+    // Read before counting: a refusal from now on, while this attempt is checked, is one it sees.
+    const overflowsSeen = await this.pointsOf(this.overflows, pair);
+    const byPair = await this.count(this.attempts, pair);
+    if (!byPair.allowed) {
+      await this.run(() => this.attempts.reward(pair, 1));
+      await this.count(this.overflows, pair);
+      await giveBackAddress();
+      return refusal('rate-limited', BUSY_RETRY_MS, false);
+    }
+
+    // Counted; a lockout that started meanwhile still refuses this attempt.
+    const lockedNow = await this.lockedFor(pair);
+    if (lockedNow > 0) {
+      await this.run(() => this.attempts.reward(pair, 1));
+      await giveBackAddress();
+      return refusal('locked-out', lockedNow, false);
+    }
+    return { admitted: true, ticket: { overflowsSeen } };
   }
 
-  async clearFailures(username: string, address: string): Promise<void> {
-    await this.failures.delete(MemoryLoginThrottle.pair(username, address));
+  async failed(attempt: LoginAttempt, ticket: LoginTicket): Promise<{ lockoutStarted: boolean }> {
+    const pair = pairKey(attempt);
+    const full = (await this.pointsOf(this.attempts, pair)) >= this.limits.maxFailures;
+    const outrun = (await this.pointsOf(this.overflows, pair)) > (ticket.overflowsSeen ?? 0);
+    if (!full && !outrun) return { lockoutStarted: false };
+    // Set first, then the count cleared: an attempt counted after the clear finds the lockout.
+    const lock = await this.count(this.lockouts, pair);
+    await this.run(() => this.attempts.delete(pair));
+    return { lockoutStarted: lock.allowed && lock.res.consumedPoints === 1 };
+  }
+
+  async succeeded(attempt: LoginAttempt, _ticket?: LoginTicket): Promise<void> {
+    await this.run(() => this.attempts.delete(pairKey(attempt)));
+    await this.run(() => this.addresses.reward(addressKey(attempt.address), 1));
+  }
+
+  async release(attempt: LoginAttempt, _ticket?: LoginTicket): Promise<void> {
+    await this.run(() => this.attempts.reward(pairKey(attempt), 1));
+    await this.run(() => this.addresses.reward(addressKey(attempt.address), 1));
   }
 
   async consumeLogin(userId: string): Promise<number> {
+    const counted = await this.count(this.logins, userId);
+    return counted.allowed ? 0 : seconds(counted.res.msBeforeNext);
+  }
+
+  /** Milliseconds the pair stays locked out, or 0. */
+  private async lockedFor(pair: string): Promise<number> {
+    const res = await this.run(() => this.lockouts.get(pair));
+    return res && res.consumedPoints >= 1 ? Math.max(1, res.msBeforeNext) : 0;
+  }
+
+  /** The points a key holds in its current window (0 when it has none). */
+  private async pointsOf(limiter: RateLimiterAbstract, key: string): Promise<number> {
+    const res = await this.run(() => limiter.get(key));
+    return res ? res.consumedPoints : 0;
+  }
+
+  /** Takes a point; a rejection (over the limit) is an answer, anything else the store failing. */
+  private async count(limiter: RateLimiterAbstract, key: string): Promise<{ allowed: boolean; res: RateLimiterRes }> {
     try {
-      await this.logins.consume(userId);
-      return 0;
+      return { allowed: true, res: await limiter.consume(key) };
     } catch (rejection) {
-      if (!(rejection instanceof RateLimiterRes)) throw rejection;
-      return Math.max(1, Math.ceil(rejection.msBeforeNext / 1000));
+      if (rejection instanceof RateLimiterRes) return { allowed: false, res: rejection };
+      throw this.limiters.translate(rejection);
     }
   }
+
+  private async run<T>(operation: () => Promise<T>): Promise<T> {
+    try {
+      return await operation();
+    } catch (error) {
+      throw this.limiters.translate(error);
+    }
+  }
+}
+
+function refusal(limit: 'locked-out' | 'rate-limited', msBeforeNext: number, reachedLimit: boolean): LoginAdmission {
+  return { admitted: false, limit, retryAfterSeconds: seconds(msBeforeNext), reachedLimit };
+}
+
+function seconds(ms: number): number {
+  return Math.max(1, Math.ceil(ms / 1000));
+}
+
+/**
+ * Counter keys are hashes: bounded in length and free of any character a store treats
+ * specially, and a password typed into the username field is not kept in the store as typed.
+ */
+function digest(text: string): string {
+  return createHash('sha256').update(text).digest('base64url').slice(0, 32);
+}
+
+function pairKey(attempt: LoginAttempt): string {
+  return digest(`${usernameKey(attempt.username)}\u0000${attempt.address}`);
+}
+
+function addressKey(address: string): string {
+  return digest(address);
 }

@@ -1,5 +1,6 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { AUDIT_EVENT_NAMES, type AuditEventName, type AuditRecord } from '../core/types.ts';
+import type { LoginLimit } from '../core/errors.ts';
 import type { StatusCode } from '../core/status-codes.ts';
 
 /**
@@ -27,16 +28,23 @@ export const EVENT_REASONS = [
   'dead',
   'shutdown',
   'failed',
+  'invalid-credentials',
+  'locked-out',
+  'rate-limited',
 ] as const;
 const REASONS: ReadonlySet<string> = new Set(EVENT_REASONS);
 
 export type LoginApi = 'rest' | 'soap' | 'web';
-export type LoginFailureReason = 'invalid_credentials' | 'rate_limited' | 'invalid_request' | 'unavailable';
+export type LoginFailureReason = 'invalid_credentials' | 'locked_out' | 'rate_limited' | 'invalid_request' | 'unavailable';
 
-/** A refused login's reason class, from the status code it was answered with. */
-export function loginFailureReason(code: StatusCode): LoginFailureReason {
+/**
+ * A refused login's reason class, from what it was answered with: `locked_out` when its
+ * (username, address) pair is locked out, `rate_limited` for the per-address and per-user limits.
+ */
+export function loginFailureReason(failure: { code: StatusCode; loginLimit?: LoginLimit | undefined }): LoginFailureReason {
+  const { code } = failure;
   if (code === 'INVALID_LOGIN') return 'invalid_credentials';
-  if (code === 'LOGIN_RATE_EXCEEDED') return 'rate_limited';
+  if (code === 'LOGIN_RATE_EXCEEDED') return failure.loginLimit === 'locked-out' ? 'locked_out' : 'rate_limited';
   if (code === 'SERVICE_UNAVAILABLE' || code === 'UNKNOWN_EXCEPTION') return 'unavailable';
   return 'invalid_request';
 }
@@ -59,7 +67,7 @@ export class Metrics {
   });
   readonly loginFailures = new Counter({
     name: 'sessiond_login_failures_total',
-    help: 'Refused logins by API (rest, soap, web) and reason (invalid_credentials, rate_limited, invalid_request, unavailable)',
+    help: 'Refused logins by API (rest, soap, web) and reason (invalid_credentials, locked_out, rate_limited, invalid_request, unavailable)',
     labelNames: ['api', 'reason'] as const,
     registers: [this.registry],
   });

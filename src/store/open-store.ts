@@ -1,13 +1,14 @@
 import type { StoreUrl } from '../config.ts';
 import { LocalInvalidationBus, type InvalidationBus } from '../core/invalidation-bus.ts';
 import type { Store } from '../core/ports/store.ts';
+import type { WithRateLimiters } from './rate-limiters.ts';
 import { openSqliteStore } from './sqlite/sqlite-store.ts';
 import { PostgresInvalidationBus } from './postgres/postgres-bus.ts';
 import { openPostgresStore } from './postgres/postgres-store.ts';
 import { openRedis } from './redis/open-redis.ts';
 
 export interface OpenedStore {
-  store: Store;
+  store: Store & WithRateLimiters;
   bus: InvalidationBus;
 }
 

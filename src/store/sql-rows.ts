@@ -84,6 +84,14 @@ export function toUser(row: UserRow): UserRecord {
   };
 }
 
+/**
+ * Of the rows whose name is `username` in some letter case, the one `find` answers: the exact
+ * name, else the only one (names older users share only in case are ambiguous: none).
+ */
+export function pickUser(rows: ReadonlyArray<UserRow>, username: string): UserRow | null {
+  return rows.find((r) => r.username === username) ?? (rows.length === 1 ? rows[0]! : null);
+}
+
 /** A user as lists show it: never the password hash. */
 export function toUserSummary(row: UserRow): UserSummary {
   const { passwordHash: _hidden, ...summary } = toUser(row);

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { PASSWORD_MAX_LENGTH } from '../core/input-rules.ts';
 import { LoginFormValues } from '../esm/login-form.ts';
 import type { AuthenticationReason } from '../esm/types.ts';
+import type { FailedLoginReason } from '../core/users.ts';
 import type { LoginFailureReason } from '../observability/metrics.ts';
 import { WEB_PATH } from './container-services.ts';
 import { endWebSession } from './end-web-session.ts';
@@ -61,45 +62,68 @@ export function registerLoginRoutes(app: FastifyInstance, deps: WebDeps): void {
     const { username, password, project } = parsed.data;
     const next = safeNext(parsed.data.next);
     const address = request.ip;
+    const attempt = { username, address };
 
-    const wait = await deps.limiter.waitSeconds(username, address);
-    if (wait > 0) {
-      refused('rate_limited');
-      void reply.header('retry-after', String(wait));
+    // Counted before the module or the upstream sees the password (the API's limits, in the store).
+    const admission = await deps.limiter.admit(attempt);
+    if (!admission.admitted) {
+      refused(admission.limit === 'locked-out' ? 'locked_out' : 'rate_limited');
+      if (admission.reachedLimit) await auditFailure(admission.limit);
+      void reply.header('retry-after', String(admission.retryAfterSeconds));
       return showForm(request, reply, 429, { message: LOGIN_FAILED_MESSAGE, username, project, next });
     }
 
+    const { ticket } = admission;
     const vars: Record<string, string> = {};
     const { keys, c } = keysAndContainer(deps, request, reply, vars);
     const form = new LoginFormValues(username, password, project);
-    const failed = async (status: 401 | 429) => {
-      refused(status === 429 ? 'rate_limited' : 'invalid_credentials');
-      await deps.limiter.failed(username, address);
+    const answerFailure = async (status: 401 | 429) => {
       const answer = await deps.esm.handlesAuthenticationRequest(keys, c, 'INVALID_CREDENTIALS');
       const handled = await followAnswer(deps, reply, answer, { keys, c, vars, originalUrl: next ?? `${WEB_PATH}/`, project });
       if (handled) return handled;
       return showForm(request, reply, status, { message: LOGIN_FAILED_MESSAGE, username, project, next });
     };
+    /** The password was wrong (by the module or the upstream): the attempt stays counted. */
+    const wrong = async (audit: boolean) => {
+      refused('invalid_credentials');
+      const { lockoutStarted } = await deps.limiter.failed(attempt, ticket);
+      if (audit) await auditFailure('invalid-credentials');
+      if (lockoutStarted) await auditFailure('locked-out');
+      return answerFailure(401);
+    };
+    const unavailable = async () => {
+      refused('unavailable');
+      // Nobody checked the password: the attempt is given back.
+      await deps.limiter.release(attempt, ticket);
+      return upstreamDown(reply);
+    };
+    async function auditFailure(reason: FailedLoginReason) {
+      // The web tier cannot tell whether the name is a user (the upstream may be remote): no name.
+      await deps.ctx.users.recordFailedLogin({ username, address, project, reason, named: null });
+    }
 
     if (!(await deps.esm.processLoginForm(keys, c, form, parsed.data.reason ?? 'LOGIN_FIRST'))) {
       // The module could not check the person because the upstream is down: say that, not "wrong password".
-      if (c.upstreamUnavailable) {
-        refused('unavailable');
-        return upstreamDown(reply);
-      }
-      return failed(401);
+      if (c.upstreamUnavailable) return unavailable();
+      return wrong(true);
     }
     const creds = { login: form.getLogin(), password: form.getPassword() };
     let held;
     try {
       held = await deps.sessions.open({ ...creds, project: form.getProject() }, address, { userAgent: request.headers['user-agent'] });
     } catch (error) {
-      if (error instanceof UpstreamError && error.failure !== 'UNAVAILABLE') return failed(error.failure === 'RATE_LIMITED' ? 429 : 401);
+      if (error instanceof UpstreamError && error.failure === 'RATE_LIMITED') {
+        // The upstream refused before checking the password: nothing to hold against this attempt.
+        refused('rate_limited');
+        await deps.limiter.release(attempt, ticket);
+        return answerFailure(429);
+      }
+      // The upstream audits its own refusals; this tier counts the attempt.
+      if (error instanceof UpstreamError && error.failure !== 'UNAVAILABLE') return wrong(false);
       request.log.warn({ err: error }, 'web sign-in: the upstream is unavailable');
-      refused('unavailable');
-      return upstreamDown(reply);
+      return unavailable();
     }
-    await deps.limiter.succeeded(username, address);
+    await deps.limiter.succeeded(attempt, ticket);
 
     // A sign-in while signed in ends the old web session first: one browser, one web session.
     const previous = await loadWeb(deps, request);

@@ -1,4 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { LoginThrottle } from '../core/login-throttle.ts';
 import type { AuditEventName } from '../core/types.ts';
 import type { SafeEsm } from '../esm/safe-esm.ts';
 import type { AuthenticationAnswer, AuthenticationReason, RequestKeys } from '../esm/types.ts';
@@ -7,7 +8,6 @@ import { requestKeysOf, WEB_COOKIE, WEB_PATH, WebContainer } from './container-s
 import { errorPage, sendPage } from './pages.ts';
 import type { ServerSessions } from './server-sessions.ts';
 import { UpstreamError } from './upstream.ts';
-import type { WebLoginLimiter } from './web-login-limiter.ts';
 import { WebSessions, type HeldSession, type LoadedWebSession } from './web-sessions.ts';
 
 /** Everything the web routes share, built once by the web tier. */
@@ -16,7 +16,8 @@ export interface WebDeps {
   esm: SafeEsm;
   sessions: ServerSessions;
   webSessions: WebSessions;
-  limiter: WebLoginLimiter;
+  /** The login limits (ctx.webLoginThrottle): the API's limits, counted for web sign-ins. */
+  limiter: LoginThrottle;
   secureCookies: boolean;
 }
 

@@ -21,7 +21,6 @@ import { RemoteUpstream } from './remote-upstream.ts';
 import { ServerSessions } from './server-sessions.ts';
 import type { Upstream } from './upstream.ts';
 import type { WebDeps } from './web-context.ts';
-import { WebLoginLimiter } from './web-login-limiter.ts';
 import { WebSessions } from './web-sessions.ts';
 
 export interface WebTier {
@@ -58,7 +57,7 @@ export async function createWebTier(ctx: SessiondContext): Promise<WebTier> {
     esm,
     sessions,
     webSessions: new WebSessions(ctx.store.webSessions, ctx.clock, { idleTimeoutMs: config.web.idleTimeoutMs, absoluteLifetimeMs: config.web.absoluteLifetimeMs }),
-    limiter: new WebLoginLimiter(config.login),
+    limiter: ctx.webLoginThrottle,
     secureCookies: config.web.secureCookies,
   };
   if (config.web.esmPath) ctx.logger.info({ esm: config.web.esmPath, upstream: upstream.name }, 'web tier: external security module loaded');

@@ -31,7 +31,7 @@ describe('server start-up', () => {
     assert.equal(config.host, '127.0.0.1');
     assert.deepEqual(config.store, { kind: 'sqlite', path: './data/sessiond.db' });
     assert.deepEqual(config.expiry, { idleTimeoutMs: 2 * 3600_000, absoluteLifetimeMs: 24 * 3600_000, touchIntervalMs: 60_000 });
-    assert.deepEqual(config.login, { maxFailures: 10, failureWindowSeconds: 900, lockoutSeconds: 900, perUserPerHour: 3600 });
+    assert.deepEqual(config.login, { maxFailures: 10, maxFailuresPerAddress: 100, failureWindowSeconds: 900, lockoutSeconds: 900, perUserPerHour: 3600 });
     assert.equal(config.adminPassword, undefined);
   });
 

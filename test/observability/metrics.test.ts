@@ -49,7 +49,15 @@ describe('/metrics', () => {
   test('100 web sign-ins and sign-outs (pooled, each a new user) leave exactly as many series as one; no label names a user, handle or URL', async () => {
     const w = await setupWeb(
       // Released sessions go to the pool under keys naming each user: the labels must not.
-      { SESSIOND_ESM: RECORDING_ESM, SESSIOND_ESM_TAG: 'metrics', SESSIOND_ESM_CLOSE: 'false', SESSIOND_POOL_MAX: '1000', SESSIOND_LOGIN_MAX_FAILURES: '100' },
+      {
+        SESSIOND_ESM: RECORDING_ESM,
+        SESSIOND_ESM_TAG: 'metrics',
+        SESSIOND_ESM_CLOSE: 'false',
+        SESSIOND_POOL_MAX: '1000',
+        SESSIOND_LOGIN_MAX_FAILURES: '100',
+        // 300 refused logins from one address, on purpose.
+        SESSIOND_LOGIN_MAX_FAILURES_PER_ADDRESS: '1000',
+      },
       [],
     );
     try {

@@ -1,6 +1,6 @@
 import { ManualClock } from '../../src/core/clock.ts';
 import { ExpiryPolicies } from '../../src/core/expiry.ts';
-import { unlimitedLoginThrottle, type LoginThrottle } from '../../src/core/login-throttle.ts';
+import { unlimitedLoginThrottle, type LoginAttempt, type LoginThrottle } from '../../src/core/login-throttle.ts';
 import { Accounts } from '../../src/core/accounts.ts';
 import { OwnSessions } from '../../src/core/own-sessions.ts';
 import { SessionCache } from '../../src/core/session-cache.ts';
@@ -8,16 +8,17 @@ import { SessionEvents } from '../../src/core/session-events.ts';
 import { SessionService } from '../../src/core/session-service.ts';
 import { LocalInvalidationBus } from '../../src/core/invalidation-bus.ts';
 import type { Store } from '../../src/core/ports/store.ts';
+import type { WithRateLimiters } from '../../src/store/rate-limiters.ts';
 import type { AuditRecord } from '../../src/core/types.ts';
 import { UserDirectory } from '../../src/core/users.ts';
 
 /** What a store's test file hands the conformance suite for each test: a fresh, empty store. */
 export interface ConformanceStore {
-  store: Store;
+  store: Store & WithRateLimiters;
   /** Closes the store and removes everything the test wrote. */
   cleanup(): Promise<void>;
   /** Opens another instance on the same data, as a restarted node would (crash safety). */
-  reopen?(): Promise<Store>;
+  reopen?(): Promise<Store & WithRateLimiters>;
   /** The store's raw contents (files, rows, keys) as text, searched for secret IDs. */
   rawDump?(): Promise<string>;
   /**
@@ -100,14 +101,16 @@ export function buildService(store: Store, cache = new SessionCache({ maxAgeMs: 
 
 export type Fixture = ReturnType<typeof buildService>;
 
-/** A login throttle that never refuses and remembers each failure it was told of. */
+/** A login throttle that never refuses and remembers each attempt it was told failed. */
 export class RecordingThrottle implements LoginThrottle {
-  readonly failures: Array<{ username: string; address: string }> = [];
-  lockedOutFor = unlimitedLoginThrottle.lockedOutFor;
-  clearFailures = unlimitedLoginThrottle.clearFailures;
+  readonly failures: LoginAttempt[] = [];
+  admit = unlimitedLoginThrottle.admit;
+  succeeded = unlimitedLoginThrottle.succeeded;
+  release = unlimitedLoginThrottle.release;
   consumeLogin = unlimitedLoginThrottle.consumeLogin;
-  async recordFailure(username: string, address: string): Promise<void> {
-    this.failures.push({ username, address });
+  async failed(attempt: LoginAttempt): Promise<{ lockoutStarted: boolean }> {
+    this.failures.push({ username: attempt.username, address: attempt.address });
+    return { lockoutStarted: false };
   }
 }
 

@@ -195,7 +195,54 @@ describe('PostgreSQL store: what several nodes on one database rely on', { skip 
         await store.close();
       }
       const { rows } = await sql(old.url, 'SELECT version FROM sessiond_schema_migrations ORDER BY version');
-      assert.deepEqual(rows.map((r: { version: number }) => r.version), [1, 3, 6, 7]);
+      assert.deepEqual(rows.map((r: { version: number }) => r.version), [1, 3, 4, 5, 6, 7]);
+    } finally {
+      await old.drop();
+    }
+  });
+
+  test('a database whose users share names in another case upgrades: each keeps its row and exact name, an ambiguous case finds nobody, new names in any of those cases are refused', async () => {
+    const old = await createThrowawayDatabase();
+    try {
+      const client = new pg.Client({ connectionString: old.url });
+      await client.connect();
+      try {
+        await client.query('CREATE TABLE sessiond_schema_migrations (version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)');
+        // Schema 6 without 5, as main had it: migration 5 then runs after 6.
+        for (const m of POSTGRES_MIGRATIONS.filter((m) => m.version !== 5)) {
+          await client.query(m.sql);
+          await client.query('INSERT INTO sessiond_schema_migrations (version, applied_at) VALUES ($1, 1)', [m.version]);
+        }
+        for (const [id, name, at] of [
+          ['005000000000000C01', 'carol', 1000],
+          ['005000000000000C02', 'Carol', 2000],
+          ['005000000000000C03', 'CAROL', 3000],
+          ['005000000000000D01', 'Dave', 1000],
+        ] as const) {
+          await client.query('INSERT INTO users (user_id, username, password_hash, admin, active, created_at) VALUES ($1, $2, $3, false, true, $4)', [id, name, 'scrypt$x', at]);
+        }
+      } finally {
+        await client.end();
+      }
+      const store = await openPostgresStore(old.url, TEST_POSTGRES_OPTIONS);
+      try {
+        assert.deepEqual((await store.users.list()).map((u) => u.username), ['CAROL', 'Carol', 'Dave', 'carol']);
+        assert.equal((await store.users.find('carol'))?.userId, '005000000000000C01');
+        assert.equal((await store.users.find('Carol'))?.userId, '005000000000000C02');
+        assert.equal((await store.users.find('CAROL'))?.userId, '005000000000000C03');
+        assert.equal(await store.users.find('cArOl'), null, 'no exact match among several: nobody');
+        assert.equal((await store.users.find('dave'))?.username, 'Dave');
+        const user = (username: string) => ({ userId: `005000000000000N${username.length}`, username, passwordHash: 'h', admin: false, active: true, createdAt: 5000, permissions: [] });
+        await assert.rejects(store.users.create(user('caROL')), { code: 'DUPLICATE_USERNAME' });
+        await assert.rejects(store.users.create(user('DAVE')), { code: 'DUPLICATE_USERNAME' });
+        // The one the unique index holds goes: the others still refuse the name.
+        assert.equal(await store.users.delete('carol'), true);
+        await assert.rejects(store.users.create(user('caROL')), { code: 'DUPLICATE_USERNAME' });
+      } finally {
+        await store.close();
+      }
+      const { rows } = await sql(old.url, 'SELECT username FROM users WHERE legacy_case_duplicate ORDER BY username');
+      assert.deepEqual(rows.map((r: { username: string }) => r.username), ['CAROL', 'Carol'], 'all but the oldest are marked');
     } finally {
       await old.drop();
     }

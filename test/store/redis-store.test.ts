@@ -214,4 +214,37 @@ describe('redis store', { skip }, () => {
       }
     }
   });
+
+  test('users written before names were folded are indexed at open: any case finds a single one, names shared only in case are ambiguous and refused anew', async () => {
+    const prefix = testPrefix('fold');
+    prefixes.push(prefix);
+    const raw = await rawClient(target);
+    try {
+      // The layout before issue 16: a hash per user and the name index, no folded sets.
+      for (const [name, id] of [
+        ['Erin', '005000000000000E01'],
+        ['ERIN', '005000000000000E02'],
+        ['frank', '005000000000000F01'],
+      ] as const) {
+        await raw.hset(`${prefix}{users}:u:${name}`, 'id', id, 'pw', 'scrypt$x', 'ad', '0', 'ac', '1', 'c', '1000', 'pm', '[]');
+        await raw.zadd(`${prefix}{users}:all`, 0, name);
+      }
+    } finally {
+      await raw.quit();
+    }
+    const store = await openRedisStore(target, { prefix });
+    try {
+      assert.equal((await store.users.find('FRANK'))?.userId, '005000000000000F01');
+      assert.equal((await store.users.find('Erin'))?.userId, '005000000000000E01');
+      assert.equal((await store.users.find('ERIN'))?.userId, '005000000000000E02');
+      assert.equal(await store.users.find('erin'), null, 'no exact match among several: nobody');
+      const user = (username: string) => ({ userId: '005000000000000N01', username, passwordHash: 'h', admin: false, active: true, createdAt: 5000, permissions: [] });
+      await assert.rejects(store.users.create(user('erin')), { code: 'DUPLICATE_USERNAME' });
+      await assert.rejects(store.users.create(user('Frank')), { code: 'DUPLICATE_USERNAME' });
+      assert.equal(await store.users.delete('Erin'), true);
+      assert.equal((await store.users.find('erin'))?.username, 'ERIN', 'one left: any case finds it');
+    } finally {
+      await store.close();
+    }
+  });
 });

@@ -130,7 +130,50 @@ describe('sqlite store file', () => {
     const raw = new Database(path, { readonly: true });
     try {
       const versions = raw.prepare('SELECT version FROM schema_migrations ORDER BY version').all() as Array<{ version: number }>;
-      assert.deepEqual(versions.map((v) => v.version), [1, 2, 3, 6, 7]);
+      assert.deepEqual(versions.map((v) => v.version), [1, 2, 3, 4, 5, 6, 7]);
+    } finally {
+      raw.close();
+    }
+  });
+
+  test('a file whose users share names in another case upgrades: each keeps its row and exact name, an ambiguous case finds nobody, new names in any of those cases are refused', async () => {
+    const path = join(dir, 'case-duplicates.db');
+    const old = new Database(path);
+    old.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)');
+    // Schema 6 without 5, as main had it: migration 5 then runs after 6.
+    for (const m of SQLITE_MIGRATIONS.filter((m) => m.version !== 5)) {
+      old.exec(m.sql);
+      old.prepare('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)').run(m.version, 1);
+    }
+    const add = old.prepare('INSERT INTO users (user_id, username, password_hash, admin, active, created_at) VALUES (?, ?, ?, 0, 1, ?)');
+    add.run('005000000000000C01', 'carol', 'scrypt$1', 1000);
+    add.run('005000000000000C02', 'Carol', 'scrypt$2', 2000);
+    add.run('005000000000000C03', 'CAROL', 'scrypt$3', 3000);
+    add.run('005000000000000D01', 'Dave', 'scrypt$4', 1000);
+    old.close();
+
+    const store = openSqliteStore(path);
+    try {
+      assert.deepEqual((await store.users.list()).map((u) => u.username), ['CAROL', 'Carol', 'Dave', 'carol']);
+      assert.equal((await store.users.find('carol'))?.userId, '005000000000000C01');
+      assert.equal((await store.users.find('Carol'))?.userId, '005000000000000C02');
+      assert.equal((await store.users.find('CAROL'))?.userId, '005000000000000C03');
+      assert.equal(await store.users.find('cArOl'), null, 'no exact match among several: nobody');
+      assert.equal((await store.users.find('dave'))?.username, 'Dave');
+      const user = (username: string) => ({ userId: `005000000000000N${username.length}`, username, passwordHash: 'h', admin: false, active: true, createdAt: 5000, permissions: [] });
+      await assert.rejects(store.users.create(user('caROL')), { code: 'DUPLICATE_USERNAME' });
+      await assert.rejects(store.users.create(user('DAVE')), { code: 'DUPLICATE_USERNAME' });
+      // The one the unique index holds goes: the others still refuse the name.
+      assert.equal(await store.users.delete('carol'), true);
+      await assert.rejects(store.users.create(user('caROL')), { code: 'DUPLICATE_USERNAME' });
+      assert.equal((await store.users.find('cArOl')), null);
+    } finally {
+      await store.close();
+    }
+    const raw = new Database(path, { readonly: true });
+    try {
+      const marked = raw.prepare('SELECT username FROM users WHERE legacy_case_duplicate = 1 ORDER BY username').all() as Array<{ username: string }>;
+      assert.deepEqual(marked.map((r) => r.username), ['CAROL', 'Carol'], 'all but the oldest are marked');
     } finally {
       raw.close();
     }

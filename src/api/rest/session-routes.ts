@@ -88,7 +88,7 @@ export function registerSessionRoutes(app: FastifyInstance, ctx: SessiondContext
   app.route({
     // Every refused login is counted, including bodies refused before the handler runs.
     onError: (_request, _reply, error, done) => {
-      ctx.metrics.loginFailed('rest', loginFailureReason(toSessiondError(error).code));
+      ctx.metrics.loginFailed('rest', loginFailureReason(toSessiondError(error)));
       done();
     },
     ...contractRoute(auth, login, async (request) => {

@@ -68,7 +68,7 @@ export function soapApi(ctx: SessiondContext) {
           userAgent: request.headers['user-agent'],
         });
       } catch (error) {
-        if (call.operation === 'login') ctx.metrics.loginFailed('soap', loginFailureReason(toSessiondError(error).code));
+        if (call.operation === 'login') ctx.metrics.loginFailed('soap', loginFailureReason(toSessiondError(error)));
         throw error;
       }
       return reply.type(XML).send(renderResponse(call.operation, content));

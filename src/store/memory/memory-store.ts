@@ -1,7 +1,9 @@
 import { SessiondError } from '../../core/errors.ts';
 import type { Store } from '../../core/ports/store.ts';
+import type { WithRateLimiters } from '../rate-limiters.ts';
 import { MemoryAuditLog } from './memory-audit-log.ts';
 import { MemoryEventLog } from './memory-event-log.ts';
+import { memoryRateLimiters } from './memory-rate-limiters.ts';
 import { MemorySessionRecords } from './memory-session-records.ts';
 import { MemoryUsers } from './memory-users.ts';
 import { MemoryWebSessions } from './memory-web-sessions.ts';
@@ -10,7 +12,7 @@ import { MemoryWebSessions } from './memory-web-sessions.ts';
  * The in-memory store: the reference implementation of the ports, fast enough for core's own
  * tests. Nothing survives the process; a closed store answers SERVICE_UNAVAILABLE like any other.
  */
-export interface MemoryStore extends Store {
+export interface MemoryStore extends Store, WithRateLimiters {
   /** Everything the store holds, as JSON: what a dump of its contents would show (tests search it for secrets). */
   dump(): string;
 }
@@ -29,6 +31,7 @@ export function openMemoryStore(): MemoryStore {
     audit,
     events,
     webSessions,
+    rateLimiters: memoryRateLimiters(),
     dump: () =>
       JSON.stringify({ sessions: sessions.snapshot(), users: users.snapshot(), audit: audit.snapshot(), events: events.snapshot(), webSessions: webSessions.snapshot() }),
     async ping() {

@@ -1,4 +1,5 @@
 import { SessiondError } from '../../core/errors.ts';
+import { usernameKey } from '../../core/input-rules.ts';
 import type { Users } from '../../core/ports/users.ts';
 import type { UserRecord, UserSummary } from '../../core/types.ts';
 
@@ -11,13 +12,21 @@ export class MemoryUsers implements Users {
   }
 
   async create(user: UserRecord): Promise<void> {
-    if (this.byName.has(user.username)) throw new SessiondError('DUPLICATE_USERNAME');
+    if (this.sameName(user.username).length > 0) throw new SessiondError('DUPLICATE_USERNAME');
     this.byName.set(user.username, { ...user });
   }
 
   async find(username: string): Promise<UserRecord | null> {
-    const user = this.byName.get(username);
-    return user ? { ...user } : null;
+    const exact = this.byName.get(username);
+    if (exact) return { ...exact };
+    const folded = this.sameName(username);
+    return folded.length === 1 ? { ...folded[0]! } : null;
+  }
+
+  /** Users whose name is this one in any letter case. */
+  private sameName(username: string): UserRecord[] {
+    const key = usernameKey(username);
+    return [...this.byName.values()].filter((u) => usernameKey(u.username) === key);
   }
 
   async list(): Promise<UserSummary[]> {

@@ -86,6 +86,31 @@ export const POSTGRES_MIGRATIONS: ReadonlyArray<{ version: number; sql: string }
     `,
   },
   {
+    // Issue 16. Usernames are one name in any letter case: a unique index on lower(username).
+    // Users from before who already share a name in another case keep their rows; every such
+    // user but the oldest is marked a legacy duplicate and left out of the unique index, so the
+    // index can be built, and new names that match any of them are refused by the insert itself.
+    // Login counters: the table rate-limiter-flexible's RateLimiterPostgres uses (made here, not
+    // by the library, so it exists before any node counts), shared by every node.
+    version: 5,
+    sql: `
+      ALTER TABLE users ADD COLUMN legacy_case_duplicate BOOLEAN NOT NULL DEFAULT false;
+      UPDATE users SET legacy_case_duplicate = true WHERE EXISTS (
+        SELECT 1 FROM users AS older
+        WHERE lower(older.username) = lower(users.username)
+          AND (older.created_at, older.user_id) < (users.created_at, users.user_id)
+      );
+      CREATE UNIQUE INDEX users_by_folded_name ON users (lower(username)) WHERE NOT legacy_case_duplicate;
+      CREATE INDEX users_by_lower_name ON users (lower(username));
+      CREATE TABLE login_limits (
+        key TEXT COLLATE "C" PRIMARY KEY,
+        points INTEGER NOT NULL DEFAULT 0,
+        expire BIGINT
+      );
+      CREATE INDEX login_limits_by_expire ON login_limits (expire);
+    `,
+  },
+  {
     // Where a session came from: the client's address and User-Agent at login (issue 17);
     // sessions from before have neither.
     version: 6,

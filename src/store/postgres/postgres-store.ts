@@ -5,7 +5,9 @@ import { migrate } from './migrations.ts';
 import { asStoreError } from './pg-errors.ts';
 import { PostgresEventLog } from './postgres-event-log.ts';
 import { PostgresAuditLog } from './postgres-audit-log.ts';
+import type { WithRateLimiters } from '../rate-limiters.ts';
 import { PostgresDb } from './postgres-db.ts';
+import { postgresRateLimiters } from './postgres-rate-limiters.ts';
 import { PostgresSessionRecords } from './postgres-session-records.ts';
 import { PostgresUsers } from './postgres-users.ts';
 import { PostgresWebSessions } from './postgres-web-sessions.ts';
@@ -35,7 +37,7 @@ export interface PostgresStoreOptions {
  * and sweeps that only one node runs at a time. Lost connections fail closed (503) and the pool
  * reconnects on the next request.
  */
-export async function openPostgresStore(url: string, options: PostgresStoreOptions): Promise<Store> {
+export async function openPostgresStore(url: string, options: PostgresStoreOptions): Promise<Store & WithRateLimiters> {
   const timeoutMs = options.timeoutMs ?? 5000;
   const pool = new pg.Pool({
     connectionString: url,
@@ -69,6 +71,7 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
     audit: new PostgresAuditLog(db),
     events: new PostgresEventLog(db),
     webSessions: new PostgresWebSessions(db),
+    rateLimiters: postgresRateLimiters(pool),
     async ping() {
       await db.query('SELECT 1');
     },

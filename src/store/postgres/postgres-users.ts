@@ -1,27 +1,36 @@
 import { SessiondError } from '../../core/errors.ts';
 import type { Users } from '../../core/ports/users.ts';
 import type { UserRecord, UserSummary } from '../../core/types.ts';
-import { toUser, toUserSummary, type UserRow } from '../sql-rows.ts';
+import { usernameKey } from '../../core/input-rules.ts';
+import { pickUser, toUser, toUserSummary, type UserRow } from '../sql-rows.ts';
 import type { PostgresDb } from './postgres-db.ts';
 
 export class PostgresUsers implements Users {
   constructor(private readonly db: PostgresDb) {}
 
   async create(user: UserRecord): Promise<void> {
+    let inserted: number;
     try {
-      await this.db.query(
-        'INSERT INTO users (user_id, username, password_hash, admin, active, created_at, permissions) VALUES ($1, $2, $3, $4, $5, $6, $7)',
-        [user.userId, user.username, user.passwordHash, user.admin, user.active, user.createdAt, user.permissions],
+      // The unique index on lower(username) refuses a second name in another case; the NOT EXISTS
+      // also covers names that older users share only in case (left out of that index by migration 5).
+      const result = await this.db.query(
+        `INSERT INTO users (user_id, username, password_hash, admin, active, created_at, permissions)
+         SELECT $1::text, $2::text, $3::text, $4::boolean, $5::boolean, $6::bigint, $7::text[]
+         WHERE NOT EXISTS (SELECT 1 FROM users WHERE lower(username) = $8)`,
+        [user.userId, user.username, user.passwordHash, user.admin, user.active, user.createdAt, user.permissions, usernameKey(user.username)],
       );
+      inserted = result.rowCount ?? 0;
     } catch (error) {
       if ((error as { code?: unknown }).code === '23505') throw new SessiondError('DUPLICATE_USERNAME');
       throw error;
     }
+    if (inserted === 0) throw new SessiondError('DUPLICATE_USERNAME');
   }
 
   async find(username: string): Promise<UserRecord | null> {
-    const { rows } = await this.db.query<UserRow>('SELECT * FROM users WHERE username = $1', [username]);
-    return rows[0] ? toUser(rows[0]) : null;
+    const { rows } = await this.db.query<UserRow>('SELECT * FROM users WHERE lower(username) = $1', [usernameKey(username)]);
+    const row = pickUser(rows, username);
+    return row ? toUser(row) : null;
   }
 
   async list(): Promise<UserSummary[]> {

@@ -37,5 +37,12 @@ export async function openRedisStore(target: RedisTarget, options: OpenRedisOpti
   const keys = new RedisKeys(prefix, target.kind === 'redis-cluster' ? CLUSTER_BUCKETS : 1);
   const client = createClient(target, timeouts);
   await connectClient(client, target);
-  return new RedisStore(client, keys, { ...DEFAULT_REDIS_STORE_OPTIONS, ...storeOptions });
+  const store = new RedisStore(client, keys, { ...DEFAULT_REDIS_STORE_OPTIONS, ...storeOptions });
+  try {
+    await store.users.indexFoldedNames();
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+  return store;
 }

@@ -77,6 +77,21 @@ export class RedisKeys {
     return `${this.prefix}{users}:all`;
   }
 
+  /** The names (in their stored case) whose case-folded form is `folded`: a set in the users' slot. */
+  foldedUsername(folded: string): string {
+    return `${this.prefix}{users}:f:${folded}`;
+  }
+
+  /** Set once every user written before names were folded is in its folded set. */
+  foldedUsernamesIndexed(): string {
+    return `${this.prefix}{users}:f-indexed`;
+  }
+
+  /** Where rate-limiter-flexible keeps one limiter's counters (its own key ends `:<counter key>`). */
+  rateLimiter(name: string): string {
+    return `${this.prefix}limits:${name}`;
+  }
+
   /** Cluster mode only: the audit sequence that orders records across buckets. */
   auditSequence(): string {
     return `${this.prefix}{seq}:audit`;

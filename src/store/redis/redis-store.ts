@@ -1,8 +1,10 @@
 import type { Store } from '../../core/ports/store.ts';
+import type { StoreRateLimiters, WithRateLimiters } from '../rate-limiters.ts';
 import { RedisAudit } from './redis-audit.ts';
 import { RedisEventLog } from './redis-event-log.ts';
 import { guarded, type RedisClient } from './redis-connection.ts';
 import type { RedisKeys } from './redis-keys.ts';
+import { redisRateLimiters } from './redis-rate-limiters.ts';
 import { RedisSessionRecords } from './redis-session-records.ts';
 import { RedisUsers } from './redis-users.ts';
 import { RedisWebSessions } from './redis-web-sessions.ts';
@@ -32,13 +34,14 @@ export const DEFAULT_REDIS_STORE_OPTIONS: RedisStoreOptions = {
 };
 
 /** The Redis ports over one client (standalone or Cluster), bundled as a Store. */
-export class RedisStore implements Store {
+export class RedisStore implements Store, WithRateLimiters {
   readonly kind: 'redis' | 'redis-cluster';
   readonly sessions: RedisSessionRecords;
   readonly users: RedisUsers;
   readonly audit: RedisAudit;
   readonly events: RedisEventLog;
   readonly webSessions: RedisWebSessions;
+  readonly rateLimiters: StoreRateLimiters;
 
   constructor(
     private readonly client: RedisClient,
@@ -51,6 +54,7 @@ export class RedisStore implements Store {
     this.sessions = new RedisSessionRecords(client, keys, this.audit, this.events, options);
     this.users = new RedisUsers(client, keys);
     this.webSessions = new RedisWebSessions(client, keys, options.expiryGraceMs);
+    this.rateLimiters = redisRateLimiters(client, keys);
   }
 
   /** The command connection, which the invalidation bus publishes on. */

@@ -3,12 +3,14 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Store } from '../../core/ports/store.ts';
 import { guardPort } from '../port-guard.ts';
+import type { WithRateLimiters } from '../rate-limiters.ts';
 import { SQLITE_MIGRATIONS } from './migrations.ts';
 import { SqliteAuditLog } from './sqlite-audit-log.ts';
 import { SqliteEventLog } from './sqlite-event-log.ts';
 import { asSqliteFailure } from './sqlite-failures.ts';
 import { SqliteSessionRecords } from './sqlite-session-records.ts';
 import { SqliteUsers } from './sqlite-users.ts';
+import { sqliteRateLimiters } from './sqlite-rate-limiters.ts';
 import { SqliteWebSessions } from './sqlite-web-sessions.ts';
 
 export { FOREIGN_WRITE_LOOK_MS } from './sqlite-session-records.ts';
@@ -19,7 +21,7 @@ export { FOREIGN_WRITE_LOOK_MS } from './sqlite-session-records.ts';
  * within the busy timeout or a closed database answers SERVICE_UNAVAILABLE, as PostgreSQL and
  * Redis do when they cannot be reached.
  */
-export function openSqliteStore(path: string, options: { busyTimeoutMs?: number } = {}): Store {
+export function openSqliteStore(path: string, options: { busyTimeoutMs?: number } = {}): Store & WithRateLimiters {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   const db = new Database(path);
   db.pragma('journal_mode = WAL');
@@ -38,6 +40,7 @@ export function openSqliteStore(path: string, options: { busyTimeoutMs?: number 
     audit: guardPort(audit, asSqliteFailure),
     events: guardPort(events, asSqliteFailure),
     webSessions: guardPort(new SqliteWebSessions(db), asSqliteFailure),
+    rateLimiters: sqliteRateLimiters(db),
     async ping() {
       try {
         db.prepare('SELECT 1').get();

@@ -2,15 +2,20 @@ import Database from 'better-sqlite3';
 import { SessiondError } from '../../core/errors.ts';
 import type { Users } from '../../core/ports/users.ts';
 import type { UserRecord, UserSummary } from '../../core/types.ts';
-import { toUser, toUserSummary, type UserRow } from '../sql-rows.ts';
+import { usernameKey } from '../../core/input-rules.ts';
+import { pickUser, toUser, toUserSummary, type UserRow } from '../sql-rows.ts';
 
 export class SqliteUsers implements Users {
   private readonly stmt;
 
   constructor(db: Database.Database) {
     this.stmt = {
-      insert: db.prepare('INSERT INTO users (user_id, username, password_hash, admin, active, created_at, permissions) VALUES (?, ?, ?, ?, ?, ?, ?)'),
-      byName: db.prepare<[string], UserRow>('SELECT * FROM users WHERE username = ?'),
+      // One statement, so the check and the insert cannot be split by another writer.
+      insert: db.prepare(
+        `INSERT INTO users (user_id, username, password_hash, admin, active, created_at, permissions)
+         SELECT ?, ?, ?, ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM users WHERE lower(username) = ?)`,
+      ),
+      byFoldedName: db.prepare<[string], UserRow>('SELECT * FROM users WHERE lower(username) = ?'),
       list: db.prepare<[], UserRow>('SELECT * FROM users ORDER BY username'),
       setActive: db.prepare('UPDATE users SET active = ? WHERE username = ?'),
       setHash: db.prepare('UPDATE users SET password_hash = ? WHERE username = ? AND (? IS NULL OR password_hash = ?)'),
@@ -22,16 +27,27 @@ export class SqliteUsers implements Users {
   }
 
   async create(user: UserRecord): Promise<void> {
+    let inserted: number;
     try {
-      this.stmt.insert.run(user.userId, user.username, user.passwordHash, user.admin ? 1 : 0, user.active ? 1 : 0, user.createdAt, JSON.stringify(user.permissions));
+      inserted = this.stmt.insert.run(
+        user.userId,
+        user.username,
+        user.passwordHash,
+        user.admin ? 1 : 0,
+        user.active ? 1 : 0,
+        user.createdAt,
+        JSON.stringify(user.permissions),
+        usernameKey(user.username),
+      ).changes;
     } catch (error) {
       if (error instanceof Database.SqliteError && error.code.startsWith('SQLITE_CONSTRAINT')) throw new SessiondError('DUPLICATE_USERNAME');
       throw error;
     }
+    if (inserted === 0) throw new SessiondError('DUPLICATE_USERNAME');
   }
 
   async find(username: string): Promise<UserRecord | null> {
-    const row = this.stmt.byName.get(username);
+    const row = pickUser(this.stmt.byFoldedName.all(usernameKey(username)), username);
     return row ? toUser(row) : null;
   }
 
