@@ -1,6 +1,6 @@
 import { sessionEndedAudit } from './audit.ts';
 import { isExpired } from './expiry.ts';
-import type { AuditRecord, EndContext, SessionCursor, SessionListFilter, SessionPage, SessionRecord } from './types.ts';
+import type { AuditRecord, EndContext, SessionCursor, SessionEventDraft, SessionListFilter, SessionPage, SessionRecord } from './types.ts';
 
 /**
  * The rules every store follows when it changes sessions, each written once. SQL and memory
@@ -93,4 +93,25 @@ export function pageOf(ordered: ReadonlyArray<SessionRecord>, limit: number): Se
   const sessions = ordered.slice(0, limit);
   const last = sessions[sessions.length - 1];
   return { sessions, next: ordered.length > limit && last ? { createdAt: last.createdAt, handle: last.handle } : null };
+}
+
+/**
+ * The event-log entries of a change, one per session audit record (`audits[i]` is about
+ * `sessions[i]`, as settleEnds, settleUserEnds and sweepAudits build them): written in the same
+ * transaction as the change and its audit records.
+ */
+export function sessionEvents(sessions: ReadonlyArray<SessionRecord>, audits: ReadonlyArray<AuditRecord>): SessionEventDraft[] {
+  return audits.map((audit, i) => {
+    const session = sessions[i]!;
+    return {
+      type: audit.event === 'session.created' ? 'session.created' : 'session.ended',
+      at: audit.at,
+      handle: session.handle,
+      idHash: session.idHash,
+      userId: session.userId,
+      username: session.username,
+      project: session.project,
+      reason: audit.event === 'session.created' ? null : audit.reason,
+    };
+  });
 }
