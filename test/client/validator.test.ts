@@ -165,31 +165,48 @@ describe('SessionValidator against a real sessiond', () => {
     assert.equal(v.stats().serverChecks, n, 'cached again');
   });
 
-  test('a reset (the server behind the URL has no record of where the validator was) drops the whole cache', async () => {
-    const other = await startTestServer();
+  test('events pruned while the validator was away: the stream answers reset, the cache is dropped, and an end it never saw is refused', async () => {
+    const short = await startTestServer({ SESSIOND_EVENTS_RETENTION_SECONDS: '1', SESSIOND_SWEEP_INTERVAL_SECONDS: '1' });
     try {
-      const gate = await startHttpGate(server.url);
+      const shortAdmin = (await login(short.url, 'admin', ADMIN_PASSWORD)).sessionId;
+      for (const [username, password, permissions] of [
+        ['app', APP_PASSWORD, ['events']],
+        ['kim', KIM_PASSWORD, []],
+      ] as const) {
+        const res = await api(short.url, 'POST', '/api/v1/admin/users', { sessionId: shortAdmin, body: { username, password, permissions } });
+        assert.equal(res.status, 201);
+      }
+      const gate = await startHttpGate(short.url);
       gates.push(gate);
-      const v = await startedValidator({ serverUrl: gate.url, maxStalenessMs: 60_000 });
-      const id = await kimSession();
-      assert.ok(await v.check(id));
-      assert.ok((v.stats().lastSeq ?? 0) > 2, 'this server has written events');
-      // The same URL now leads to a fresh server, whose log is shorter than the validator's position.
-      const otherAdmin = (await login(other.url, 'admin', ADMIN_PASSWORD)).sessionId;
-      const res = await api(other.url, 'POST', '/api/v1/admin/users', {
-        sessionId: otherAdmin,
-        body: { username: 'app', password: APP_PASSWORD, permissions: ['events'] },
-      });
-      assert.equal(res.status, 201);
+      // A generous staleness bound, so the cache is still there when the stream comes back.
+      const v = new SessionValidator({ serverUrl: gate.url, sessionId: (await login(short.url, 'app', APP_PASSWORD)).sessionId, maxStalenessMs: 60_000 });
+      validators.push(v);
+      await v.start();
+      const ended = (await login(short.url, 'kim', KIM_PASSWORD)).sessionId;
+      const live = (await login(short.url, 'kim', KIM_PASSWORD)).sessionId;
+      assert.ok(await v.check(ended));
+      assert.ok(await v.check(live));
+      await until('the logins read', () => v.stats().lastSeq !== null && v.stats().lastSeq! >= 4);
+      const position = v.stats().lastSeq!;
       const drops = v.stats().cacheDrops;
-      gate.upstream = other.url;
+
       gate.eventsDown();
+      assert.equal((await api(short.url, 'POST', '/api/v1/logout', { sessionId: ended })).status, 200);
+      await until(
+        'the end event pruned',
+        async () => {
+          const { oldest } = await short.server.ctx.store.events.bounds();
+          return oldest === null || oldest > position + 1;
+        },
+        20_000,
+      );
       gate.eventsUp();
-      await until('the reset', () => v.stats().cacheDrops > drops || !v.stats().connected);
-      // (The other server does not know the validator's session; what matters is the cache.)
-      assert.equal(v.stats().cachedSessions, 0);
+      await until('the reset read', () => v.stats().cacheDrops > drops);
+      assert.equal(v.stats().connected, true);
+      assert.equal(await v.check(ended), null, 'the end it never saw is refused: the server was asked');
+      assert.ok(await v.check(live));
     } finally {
-      await other.close();
+      await short.close();
     }
   });
 
