@@ -67,6 +67,7 @@ export class EventStream {
       }
       if (this.stopped) return;
       this.listener.lost(lost);
+      if (this.stopped) return; // the listener gave up (a refusal before the first open)
       if (!opened) failures++;
       await this.sleep(this.delay(failures));
     }
