@@ -125,7 +125,7 @@ export function runMultiNodeSuite(name: string, setup: () => Promise<MultiNodeSt
       const streams = await Promise.all(urls.map((url) => openSse(`${url}/api/v1/events`, { authorization: `Bearer ${reader}` })));
       try {
         for (const s of streams) await s.until('connected', (x) => x.frames.length >= 1);
-        const made = [];
+        const made: string[] = [];
         for (const url of urls) made.push(await loginOn(url));
         // Each session is ended on another node than the one that made it.
         for (let i = 0; i < made.length; i++) {
