@@ -10,6 +10,7 @@ import { printReport, writeReport } from './report.ts';
 import type { Group, Row } from './results.ts';
 import type { BenchContext } from './scenarios/context.ts';
 import { invalidateSessions } from './scenarios/invalidate.ts';
+import { soapHostile } from './scenarios/soap-hostile.ts';
 import { soapXmlCost } from './scenarios/soap-xml-cost.ts';
 import { login } from './scenarios/login.ts';
 import { otherStores } from './scenarios/other-stores.ts';
@@ -82,6 +83,7 @@ const scenarios: Scenario[] = [
   { id: 'validator', label: 'SessionValidator, JWT verification and revocation latency', group: 'validator', run: validatorScenario },
   { id: 'invalidate', label: 'invalidateSessions (REST, SOAP)', group: 'invalidate', run: invalidateSessions },
   { id: 'soap-xml-cost', label: 'SOAP XML parse + serialize alone', group: 'invalidate', run: soapXmlCost },
+  { id: 'soap-hostile', label: 'session checks while a hostile SOAP envelope is sent', group: 'validation', run: soapHostile },
   { id: 'login', label: 'login and password hash', group: 'login', run: login },
   { id: 'web-pool', label: 'web tier pooled vs fresh open', group: 'web', run: webPool },
 ];

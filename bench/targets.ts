@@ -54,6 +54,19 @@ export function evaluateTargets(rows: readonly Row[], mode: Mode): TargetResult[
     judge(`Revocation p99 ≤ 50 ms (${where})`, row?.p99Ms, (n) => n <= 50, ms, reason && 'reason' in reason ? reason.reason : 'validator scenario did not run');
   }
 
+  // Issue 16: an unauthenticated SOAP sender must not take the node's session checks away.
+  for (const connections of [1, 4]) {
+    const attacked = measured(rows, `soap-hostile-${connections}`);
+    const reason = rows.find((r) => r.id === 'soap-hostile' && r.status !== 'ok');
+    judge(
+      `Validation while ${connections} connection${connections === 1 ? '' : 's'} send${connections === 1 ? 's' : ''} the hostile SOAP envelope every 130 ms: ≥ 0.80 × unattacked rate`,
+      attacked?.extra?.ratio,
+      (n) => n >= 0.8,
+      x,
+      reason && 'reason' in reason ? reason.reason : 'soap-hostile scenario did not run',
+    );
+  }
+
   const web = measured(rows, 'web-pooled-open');
   const webReason = rows.find((r) => r.id === 'web-pooled-open' && r.status !== 'ok');
   judge('Pooled web project open ≥ 20 × faster than a fresh upstream login', web?.extra?.speedup, (n) => n >= 20, x, webReason && 'reason' in webReason ? webReason.reason : 'web scenario did not run');
