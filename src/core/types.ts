@@ -93,11 +93,18 @@ export interface EndContext {
 
 export interface SessionListFilter {
   username?: string;
+  /** Usernames starting with this, in any letter case (see usernameKey). */
+  usernamePrefix?: string;
   project?: string;
   limit: number;
-  /** Opaque keyset cursor from a previous page. */
+  /** The page after this cursor (a page's `next`). */
   after?: SessionCursor;
+  /** The page just before this cursor (a page's `previous`); never together with `after`. */
+  before?: SessionCursor;
 }
+
+/** What a session count looks at: the filter's matches, without a page's limit or cursors. */
+export type SessionCountFilter = Pick<SessionListFilter, 'username' | 'usernamePrefix' | 'project'>;
 
 export interface SessionCursor {
   createdAt: number;
@@ -105,8 +112,12 @@ export interface SessionCursor {
 }
 
 export interface SessionPage {
+  /** In listing order, whichever way the page was read. */
   sessions: SessionRecord[];
+  /** Pass as `after` for the page after this one; null when there is none. */
   next: SessionCursor | null;
+  /** Pass as `before` for the page before this one; null on the first page. */
+  previous: SessionCursor | null;
 }
 
 /** A web tier session: hashed ID, timeouts, and a blob the web tier encrypts itself. */

@@ -5,6 +5,7 @@ import { INVALID_SESSION_ID_PER_ID_MESSAGE } from '../../src/core/status-codes.t
 import { runAccountConformance } from './conformance-accounts.ts';
 import { runDataConformance } from './conformance-data.ts';
 import { runLimitConformance } from './conformance-limits.ts';
+import { runListingConformance } from './conformance-listing.ts';
 import { runRuleConformance } from './conformance-rules.ts';
 import { MINUTE, rejectsWith, withStore, type ConformanceOptions, type OpenStore } from './conformance-kit.ts';
 
@@ -360,5 +361,6 @@ export function runStoreConformance(name: string, open: OpenStore, opts: Conform
     runRuleConformance(open);
     runAccountConformance(open);
     runLimitConformance(name, open);
+    runListingConformance(open);
   });
 }
