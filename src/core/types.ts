@@ -84,6 +84,33 @@ export interface AuditRecord {
   actor: string | null;
 }
 
+/**
+ * Which audit records to list, newest first: those about one session handle, one user, one
+ * kind of event, older than a page's `next` position. Every store answers what core's
+ * matchesAudit and auditPageOf answer.
+ */
+export interface AuditQuery {
+  limit: number;
+  handle?: string;
+  userId?: string;
+  event?: AuditEventName;
+  /** Only records older than this position (a page's `next`). */
+  before?: number;
+}
+
+/** A record's position in its store's audit trail: later records have higher ones. Opaque to callers. */
+export interface AuditEntry {
+  position: number;
+  record: AuditRecord;
+}
+
+export interface AuditPage {
+  /** Newest first. */
+  records: AuditRecord[];
+  /** Pass as `before` for the older records; null when there are none. */
+  next: number | null;
+}
+
 /** What a store is told when sessions end, so it can write the audit rows in the same transaction. */
 export interface EndContext {
   reason: EndReason;

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { hashSecretId, newHandle, newSessionId } from '../../src/core/secret-id.ts';
 import { compareListing, compareReading, isListed, matchesFilter, pageOf } from '../../src/core/session-rules.ts';
-import type { SessionCountFilter, SessionCursor, SessionListFilter, SessionPage, SessionRecord } from '../../src/core/types.ts';
+import type { AuditEventName, AuditQuery, AuditRecord, SessionCountFilter, SessionCursor, SessionListFilter, SessionPage, SessionRecord } from '../../src/core/types.ts';
 import { MINUTE, withStore, type Fixture, type OpenStore } from './conformance-kit.ts';
 
 /**
@@ -75,7 +75,75 @@ export function runListingConformance(open: OpenStore): void {
         assert.equal(await f.store.sessions.count({}, now + 60 * MINUTE), 0, 'an hour later every one has expired');
       }));
   });
+
+  describe('audit for the console', () => {
+    test('pages of the audit trail, newest first, by user, handle and event, each record once', () =>
+      withStore(open, async (f) => {
+        const records: AuditRecord[] = [];
+        for (let i = 0; i < 30; i++) {
+          f.clock.advance(1000);
+          records.push({
+            at: f.clock.now(),
+            event: AUDIT_EVENTS[i % AUDIT_EVENTS.length]!,
+            handle: i % 4 === 3 ? null : `h_${i % 3}`,
+            userId: i % 5 === 0 ? null : `005000000000000U${i % 2}`,
+            project: 'default',
+            reason: `r${i}`,
+            actor: 'h_admin',
+          });
+        }
+        // In batches, as stores are written: a session change writes its records with it.
+        for (let i = 0; i < records.length; i += 7) await f.store.audit.append(records.slice(i, i + 7));
+        const newestFirst = [...records].reverse();
+        const queries: Array<Omit<AuditQuery, 'limit' | 'before'>> = [
+          {},
+          { userId: '005000000000000U1' },
+          { event: 'user.updated' },
+          { handle: 'h_1' },
+          { handle: 'h_2', userId: '005000000000000U0', event: 'session.ended' },
+          { event: 'login.failed' },
+        ];
+        for (const query of queries) {
+          const what = JSON.stringify(query);
+          const expected = newestFirst.filter(
+            (r) =>
+              (query.handle === undefined || r.handle === query.handle) &&
+              (query.userId === undefined || r.userId === query.userId) &&
+              (query.event === undefined || r.event === query.event),
+          );
+          const seen: AuditRecord[] = [];
+          let before: number | undefined;
+          let pages = 0;
+          for (;;) {
+            const page = await f.store.audit.page({ ...query, limit: 4, ...(before !== undefined ? { before } : {}) });
+            seen.push(...page.records);
+            pages += 1;
+            if (page.next === null || pages > 20) break;
+            assert.equal(page.records.length, 4, `${what}: only the last page is short`);
+            before = page.next;
+          }
+          assert.deepEqual(seen.map((r) => r.reason), expected.map((r) => r.reason), what);
+          assert.deepEqual(seen, expected, `${what}: records come back whole`);
+          assert.equal(pages, Math.max(1, Math.ceil(expected.length / 4)), `${what}: no empty page at the end`);
+        }
+      }));
+
+    test("records written while an admin pages do not repeat or hide older ones; a session's own records are found by its user", () =>
+      withStore(open, async (f) => {
+        const uma = await f.user('uma');
+        const made = [];
+        for (let i = 0; i < 5; i++) made.push((await uma.login()).session);
+        const first = await f.store.audit.page({ limit: 3, userId: uma.userId, event: 'session.created' });
+        assert.deepEqual(first.records.map((r) => r.handle), made.slice(2).reverse().map((s) => s.handle));
+        await uma.login(); // a newer record arrives between two pages
+        const second = await f.store.audit.page({ limit: 3, userId: uma.userId, event: 'session.created', before: first.next! });
+        assert.deepEqual(second.records.map((r) => r.handle), made.slice(0, 2).reverse().map((s) => s.handle));
+        assert.equal(second.next, null);
+      }));
+  });
 }
+
+const AUDIT_EVENTS: AuditEventName[] = ['session.created', 'session.ended', 'user.updated', 'login.failed', 'pool.evicted'];
 
 const NAMES = ['Alice', 'alina', 'bob', 'al_x', 'alfx', 'ALBERT'];
 const PROJECTS = ['default', 'crm', 'short'];

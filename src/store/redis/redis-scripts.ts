@@ -294,6 +294,38 @@ end
 return removed
 `;
 
+/**
+ * One bucket's audit records newest first, from an audit list (the bucket's, or one handle's),
+ * as core's matchesAudit: of one user and one event when asked, older than a sequence number.
+ * Reads from list position `offset` and stops after `maxScan` entries so a long list cannot
+ * block Redis; the caller continues from the returned position. New records pushed at the head
+ * meanwhile only make it read some entries twice, which the caller drops by their sequence.
+ * ARGV: before ('' for none), want, userId or '', event or '', offset, maxScan
+ * Answers {exhausted '1'/'0', next offset, entry...}.
+ */
+export const AUDIT_PAGE = `
+local key = KEYS[1]
+local before = tonumber(ARGV[1])
+local want, user_id, event, offset, max_scan = tonumber(ARGV[2]), ARGV[3], ARGV[4], tonumber(ARGV[5]), tonumber(ARGV[6])
+local out, scanned, exhausted = {}, 0, '0'
+while #out < want and scanned < max_scan do
+  local entries = redis.call('LRANGE', key, offset, offset + 99)
+  if #entries == 0 then exhausted = '1' break end
+  for _, e in ipairs(entries) do
+    offset = offset + 1
+    scanned = scanned + 1
+    local r = cjson.decode(e)
+    if (before == nil or r[1] < before) and (user_id == '' or r[5] == user_id) and (event == '' or r[3] == event) then
+      out[#out + 1] = e
+      if #out >= want then break end
+    end
+  end
+end
+local reply = {exhausted, tostring(offset)}
+for _, e in ipairs(out) do reply[#reply + 1] = e end
+return reply
+`;
+
 export const SESSION_SCRIPTS = {
   sdInsertSession: INSERT_SESSION,
   sdTouchSession: TOUCH_SESSION,
