@@ -14,7 +14,7 @@ export async function screenshot(page: Page, name: string): Promise<void> {
 }
 
 export async function openConsole(browser: Browser, url: string): Promise<Page> {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 820 } });
+  const page = await browser.newPage({ viewport: { width: 1440, height: 860 } });
   await page.goto(`${url}/admin`);
   return page;
 }
