@@ -10,6 +10,8 @@ export const SCREENSHOTS = fileURLToPath(new URL('../../../docs/screenshots/', i
 
 export async function screenshot(page: Page, name: string): Promise<void> {
   mkdirSync(SCREENSHOTS, { recursive: true });
+  // Focus may have scrolled a long table into view; the picture shows the page from its top.
+  await page.evaluate(() => window.scrollTo(0, 0));
   await page.screenshot({ path: `${SCREENSHOTS}${name}.png` });
 }
 
