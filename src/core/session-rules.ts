@@ -1,7 +1,7 @@
 import { sessionEndedAudit } from './audit.ts';
 import { isExpired } from './expiry.ts';
 import { usernameKey } from './input-rules.ts';
-import type { AuditRecord, EndContext, SessionCountFilter, SessionCursor, SessionListFilter, SessionPage, SessionRecord } from './types.ts';
+import type { AuditRecord, EndContext, SessionCountFilter, SessionCursor, SessionEventDraft, SessionListFilter, SessionPage, SessionRecord } from './types.ts';
 
 /**
  * The rules every store follows when it changes sessions, each written once. SQL and memory
@@ -127,4 +127,25 @@ export function pageOf(read: ReadonlyArray<SessionRecord>, filter: Pick<SessionL
  */
 export function compareReading(filter: Pick<SessionListFilter, 'before'>): (a: SessionCursor, b: SessionCursor) => number {
   return readsBackward(filter) ? (a, b) => compareListing(b, a) : compareListing;
+}
+
+/**
+ * The event-log entries of a change, one per session audit record (`audits[i]` is about
+ * `sessions[i]`, as settleEnds, settleUserEnds and sweepAudits build them): written in the same
+ * transaction as the change and its audit records.
+ */
+export function sessionEvents(sessions: ReadonlyArray<SessionRecord>, audits: ReadonlyArray<AuditRecord>): SessionEventDraft[] {
+  return audits.map((audit, i) => {
+    const session = sessions[i]!;
+    return {
+      type: audit.event === 'session.created' ? 'session.created' : 'session.ended',
+      at: audit.at,
+      handle: session.handle,
+      idHash: session.idHash,
+      userId: session.userId,
+      username: session.username,
+      project: session.project,
+      reason: audit.event === 'session.created' ? null : audit.reason,
+    };
+  });
 }

@@ -111,6 +111,29 @@ export interface AuditPage {
   next: number | null;
 }
 
+/** The kinds of entry in the event log (issue 14): what subscribers, webhooks and validators learn. */
+export const SESSION_EVENT_TYPES = ['session.created', 'session.ended'] as const;
+export type SessionEventType = (typeof SESSION_EVENT_TYPES)[number];
+
+/** An event as a store writes it, beside the change it records; the store gives it its seq. */
+export interface SessionEventDraft {
+  type: SessionEventType;
+  at: number;
+  handle: string;
+  /** The stored hash of the session ID (base64url SHA-256): how a validator matches its cache; never the ID. */
+  idHash: string;
+  userId: string;
+  username: string;
+  project: string;
+  /** Why a session ended (an EndReason); null for session.created. */
+  reason: string | null;
+}
+
+/** An event in the log: `seq` increases store-wide, in the order the changes committed. */
+export interface SessionEventRecord extends SessionEventDraft {
+  seq: number;
+}
+
 /** What a store is told when sessions end, so it can write the audit rows in the same transaction. */
 export interface EndContext {
   reason: EndReason;

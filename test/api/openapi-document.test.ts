@@ -44,6 +44,7 @@ describe('the OpenAPI document', () => {
       'GET /api/v1/admin/pool',
       'GET /api/v1/admin/sessions',
       'GET /api/v1/admin/users',
+      'GET /api/v1/events',
       'GET /api/v1/me/sessions',
       'GET /api/v1/session',
       'GET /api/v1/timestamp',

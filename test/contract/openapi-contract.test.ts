@@ -250,6 +250,29 @@ describe('OpenAPI contract: documented requests and errors against a running ser
       assert.equal(refused.status, 409);
     }
     assert.equal((await send(server.url, 'GET', '/api/v1/session', { sessionId: admin })).status, 200, 'the last admin is still signed in');
+
+    // The event stream: a resume point that is not a seq.
+    await send(server.url, 'GET', '/api/v1/events', { sessionId: admin, path: '/api/v1/events?after=yesterday' });
+  });
+
+  test('the event stream answers as documented: 200 text/event-stream with its request ID', async () => {
+    const operation = doc.paths['/api/v1/events']!.get!;
+    const controller = new AbortController();
+    const res = await fetch(`${server.url}/api/v1/events?after=0`, { headers: { authorization: `Bearer ${admin}` }, signal: controller.signal });
+    try {
+      assert.equal(res.status, 200);
+      const documented = operation.responses['200']!;
+      assert.ok(documented.headers?.['X-Request-Id']);
+      assert.match(res.headers.get('x-request-id') ?? '', /^[A-Za-z0-9._:-]{1,128}$/);
+      const mediaType = (res.headers.get('content-type') ?? '').split(';')[0]!.trim();
+      assert.equal(mediaType, 'text/event-stream');
+      assert.ok(documented.content?.[mediaType], 'the media type is documented');
+      const first = await res.body!.getReader().read();
+      assert.match(new TextDecoder().decode(first.value), /^: connected\nid: \d+\n\n/);
+      observed.add('GET /api/v1/events 200');
+    } finally {
+      controller.abort();
+    }
   });
 
   test('the errors every route of its kind answers', async () => {

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { PROJECT_PATTERN, USERNAME_PATTERN } from '../../core/input-rules.ts';
+import { PERMISSION_PATTERN, PROJECT_PATTERN, USERNAME_PATTERN } from '../../core/input-rules.ts';
 import { SessiondError } from '../../core/errors.ts';
 import { MAX_IDS_PER_CALL } from '../../core/status-codes.ts';
 import { AUDIT_EVENT_NAMES } from '../../core/types.ts';
@@ -22,7 +22,18 @@ const createUser = {
   summary: 'Add a user',
   tag: 'Admin',
   access: 'admin',
-  body: z.object({ username, password: z.string(), admin: z.boolean().optional() }).strict(),
+  body: z
+    .object({
+      username,
+      password: z.string(),
+      admin: z.boolean().optional(),
+      permissions: z
+        .array(z.string().regex(PERMISSION_PATTERN, 'a permission name such as events'))
+        .max(64)
+        .optional()
+        .describe('What the user may do beyond their own sessions: `events` lets its sessions read GET /api/v1/events'),
+    })
+    .strict(),
   status: 201,
   answer: z.object({ userId: z.string(), username: z.string() }).strict(),
   errors: ['DUPLICATE_USERNAME'],

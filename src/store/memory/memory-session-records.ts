@@ -2,9 +2,10 @@ import { sessionCreatedAudit } from '../../core/audit.ts';
 import { SessiondError } from '../../core/errors.ts';
 import { expiresAt, isExpired } from '../../core/expiry.ts';
 import type { SessionRecords } from '../../core/ports/session-records.ts';
-import { compareListing, compareReading, isListed, laterTimers, matchesFilter, pageOf, settleEnds, settleUserEnds, sweepAudits } from '../../core/session-rules.ts';
-import type { EndContext, SessionCountFilter, SessionListFilter, SessionPage, SessionRecord } from '../../core/types.ts';
+import { compareListing, compareReading, isListed, laterTimers, matchesFilter, pageOf, sessionEvents, settleEnds, settleUserEnds, sweepAudits } from '../../core/session-rules.ts';
+import type { AuditRecord, EndContext, SessionCountFilter, SessionListFilter, SessionPage, SessionRecord } from '../../core/types.ts';
 import type { MemoryAuditLog } from './memory-audit-log.ts';
+import type { MemoryEventLog } from './memory-event-log.ts';
 
 /**
  * Sessions in memory: the reference the other stores are held to. Each method runs to the end
@@ -15,7 +16,16 @@ export class MemorySessionRecords implements SessionRecords {
   private readonly byHash = new Map<string, SessionRecord>();
   private readonly hashOfHandle = new Map<string, string>();
 
-  constructor(private readonly audit: MemoryAuditLog) {}
+  constructor(
+    private readonly audit: MemoryAuditLog,
+    private readonly events: MemoryEventLog,
+  ) {}
+
+  /** A change's audit records and its events, together, as one transaction writes them. */
+  private record(sessions: ReadonlyArray<SessionRecord>, audits: ReadonlyArray<AuditRecord>): void {
+    this.audit.write(audits);
+    this.events.write(sessionEvents(sessions, audits));
+  }
 
   async insert(session: SessionRecord): Promise<void> {
     if (this.byHash.has(session.idHash) || this.hashOfHandle.has(session.handle)) {
@@ -23,7 +33,7 @@ export class MemorySessionRecords implements SessionRecords {
     }
     this.byHash.set(session.idHash, { ...session });
     this.hashOfHandle.set(session.handle, session.idHash);
-    this.audit.write([sessionCreatedAudit(session)]);
+    this.record([session], [sessionCreatedAudit(session)]);
   }
 
   async findByHash(idHash: string): Promise<SessionRecord | null> {
@@ -48,7 +58,7 @@ export class MemorySessionRecords implements SessionRecords {
     const sessions = [...this.byHash.values()].filter((s) => s.userId === userId).sort(compareListing);
     const { audits, live } = settleUserEnds(sessions, ctx);
     this.remove(sessions);
-    this.audit.write(audits);
+    this.record(sessions, audits);
     return live.map((s) => ({ ...s }));
   }
 
@@ -69,7 +79,7 @@ export class MemorySessionRecords implements SessionRecords {
       .sort((a, b) => expiresAt(a) - expiresAt(b))
       .slice(0, limit);
     this.remove(expired);
-    this.audit.write(sweepAudits(expired, now));
+    this.record(expired, sweepAudits(expired, now));
     return expired.map((s) => ({ ...s }));
   }
 
@@ -80,7 +90,7 @@ export class MemorySessionRecords implements SessionRecords {
   ): Array<SessionRecord | null> {
     const settled = settleEnds(keys, find, ctx);
     this.remove(settled.ended);
-    this.audit.write(settled.audits);
+    this.record(settled.ended, settled.audits);
     return settled.answers.map((s) => (s ? { ...s } : null));
   }
 

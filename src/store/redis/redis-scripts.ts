@@ -59,6 +59,18 @@ local function push_audit(base, caps, seq, at, event, handle, user_id, project, 
     redis.call('PEXPIRE', hk, caps[3])
   end
 end
+-- The event log (issue 14). With one bucket (seq_arg '', standalone) the event goes straight into
+-- the log, the stream base..'events' with IDs '0-<seq>'; in Cluster mode this slot cannot reach
+-- the log's, so it goes into the bucket's outbox stream, which RELAY_EVENTS moves into the log in
+-- order, exactly once. Entry field 'e': [seq, at, type, handle, idHash, userId, username, project, reason].
+local function push_event(base, seq_arg, at, etype, id, f, reason)
+  if seq_arg == '' then
+    local seq = redis.call('INCR', base .. 'evseq')
+    redis.call('XADD', base .. 'events', '0-' .. seq, 'e', cjson.encode({seq, at, etype, f[1], id, f[2], f[3], f[4], nullable(reason)}))
+  else
+    redis.call('XADD', base .. 'outbox', '*', 'e', cjson.encode({0, at, etype, f[1], id, f[2], f[3], f[4], nullable(reason)}))
+  end
+end
 -- Removes a session and every index entry that points at it.
 local function remove_session(base, id, f, handle_key_too)
   redis.call('DEL', base .. 's:' .. id)
@@ -89,6 +101,7 @@ local m = listing_member(id, f)
 for _, k in ipairs(index_keys(base, f)) do redis.call('ZADD', k, 0, m) end
 if ARGV[16] == '1' then redis.call('SET', base .. 'h:' .. f[1], id, 'PX', ARGV[17]) end
 push_audit(base, caps, seq, tonumber(f[5]), 'session.created', f[1], f[2], f[4], nil, nil)
+push_event(base, ARGV[12], tonumber(f[5]), 'session.created', id, f, nil)
 return 1
 `;
 
@@ -155,6 +168,7 @@ for j, id in ipairs(ids) do
     remove_session(base, id, f, ARGV[10] == '1')
     local expired = now >= expires_at(f)
     push_audit(base, caps, seq + j - 1, now, 'session.ended', f[1], f[2], f[4], expired and 'expired' or reason, actor)
+    push_event(base, ARGV[6], now, 'session.ended', id, f, expired and 'expired' or reason)
     out[j] = (expired and 'X' or 'E') .. answer(id, f)
   else
     out[j] = ''
@@ -182,6 +196,7 @@ for j, m in ipairs(members) do
   local f = {r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9]}
   remove_session(base, id, f, ARGV[8] == '1')
   push_audit(base, caps, seq + j - 1, now, 'session.ended', f[1], f[2], f[4], 'expired', 'sweeper')
+  push_event(base, ARGV[4], now, 'session.ended', id, f, 'expired')
 end
 return members
 `;
@@ -324,6 +339,39 @@ end
 local reply = {exhausted, tostring(offset)}
 for _, e in ipairs(out) do reply[#reply + 1] = e end
 return reply
+`;
+
+/**
+ * Cluster mode: moves one bucket's outbox entries into the event log (its own slot), giving each
+ * the next seq. Exactly once and in order per bucket, however many nodes relay at once: the log's
+ * slot remembers the last outbox ID taken from each bucket and skips anything not after it.
+ * KEYS[1]: the log stream. ARGV: seq key, relayed-positions hash, bucket, then (outbox ID, entry JSON) pairs.
+ * Answers the last outbox ID taken from the bucket ('' when none ever was).
+ */
+export const RELAY_EVENTS = `
+local log, seq_key, relayed, bucket = KEYS[1], ARGV[1], ARGV[2], ARGV[3]
+local function parts(id)
+  local ms, n = string.match(id, '^(%d+)-(%d+)$')
+  return tonumber(ms), tonumber(n)
+end
+local function after(a, b)
+  if b == '' then return true end
+  local am, an = parts(a)
+  local bm, bn = parts(b)
+  return am > bm or (am == bm and an > bn)
+end
+local last = redis.call('HGET', relayed, bucket) or ''
+for j = 4, #ARGV, 2 do
+  local id, entry = ARGV[j], cjson.decode(ARGV[j + 1])
+  if after(id, last) then
+    local seq = redis.call('INCR', seq_key)
+    entry[1] = seq
+    redis.call('XADD', log, '0-' .. seq, 'e', cjson.encode(entry))
+    last = id
+  end
+end
+if last ~= '' then redis.call('HSET', relayed, bucket, last) end
+return last
 `;
 
 export const SESSION_SCRIPTS = {

@@ -5,6 +5,7 @@ import { usernameKey } from '../../core/input-rules.ts';
 import { compareReading, pageOf, readsBackward } from '../../core/session-rules.ts';
 import type { EndContext, SessionCountFilter, SessionListFilter, SessionPage, SessionRecord } from '../../core/types.ts';
 import type { RedisAudit } from './redis-audit.ts';
+import type { RedisEventLog } from './redis-event-log.ts';
 import { defineScripts, strings } from './redis-commands.ts';
 import { guarded, toStoreError, type RedisClient } from './redis-connection.ts';
 import { groupByBucket, listingAfter, listingBefore, type RedisKeys } from './redis-keys.ts';
@@ -35,6 +36,7 @@ export class RedisSessionRecords implements SessionRecords {
     private readonly client: RedisClient,
     private readonly keys: RedisKeys,
     private readonly audit: RedisAudit,
+    private readonly events: RedisEventLog,
     private readonly options: RedisStoreOptions,
   ) {
     this.scripts = defineScripts(client, SESSION_SCRIPTS);
@@ -51,6 +53,15 @@ export class RedisSessionRecords implements SessionRecords {
   private ttlFor(record: { lastSeenAt: number; idleExpiresAt: number; absoluteExpiresAt: number }): number {
     // Relative to the record's own clock, so skew between a node and the Redis server does not matter.
     return Math.max(1, expiresAt(record) - record.lastSeenAt + this.options.expiryGraceMs);
+  }
+
+  /**
+   * Cluster mode: moves the events a change just wrote from its buckets' outboxes into the log, so
+   * they are there when the call answers. Best effort: if this fails the change stands, and the
+   * periodic relay (every node, every half second) delivers its events.
+   */
+  private async relayEvents(bases: Iterable<string>): Promise<void> {
+    await this.events.relay(bases).catch(() => undefined);
   }
 
   /** Removes handle pointers of ended sessions that live in other slots (Cluster); best effort. */
@@ -83,6 +94,7 @@ export class RedisSessionRecords implements SessionRecords {
         }),
       );
     });
+    await this.relayEvents([base]);
   }
 
   async findByHash(idHash: string): Promise<SessionRecord | null> {
@@ -153,7 +165,7 @@ export class RedisSessionRecords implements SessionRecords {
         if (reply[0] === 'E') answers[positions[j]!] = session;
       });
     });
-    await this.dropHandles(endedHandles);
+    await Promise.all([this.dropHandles(endedHandles), this.relayEvents(buckets.map((b) => this.keys.base(b)))]);
     if (failure !== null) {
       const cause = toStoreError(failure);
       if (endedHandles.length === 0) throw cause;
@@ -208,7 +220,7 @@ export class RedisSessionRecords implements SessionRecords {
       handles.push(session.handle);
       if (reply[0] === 'E') ended.push(session);
     }
-    await this.dropHandles(handles);
+    await Promise.all([this.dropHandles(handles), this.relayEvents(bases)]);
     return ended;
   }
 
@@ -314,7 +326,7 @@ export class RedisSessionRecords implements SessionRecords {
       );
       removed.push(...reply.map(sessionFromJson));
     }
-    await this.dropHandles(removed.map((s) => s.handle));
+    await Promise.all([this.dropHandles(removed.map((s) => s.handle)), this.relayEvents(this.keys.allBases())]);
     return removed;
   }
 }
