@@ -6,6 +6,7 @@ import { runAccountConformance } from './conformance-accounts.ts';
 import { runDataConformance } from './conformance-data.ts';
 import { runEventConformance } from './conformance-events.ts';
 import { runLimitConformance } from './conformance-limits.ts';
+import { runListingConformance } from './conformance-listing.ts';
 import { runRuleConformance } from './conformance-rules.ts';
 import { MINUTE, rejectsWith, withStore, type ConformanceOptions, type OpenStore } from './conformance-kit.ts';
 
@@ -362,5 +363,6 @@ export function runStoreConformance(name: string, open: OpenStore, opts: Conform
     runAccountConformance(open);
     runEventConformance(open);
     runLimitConformance(name, open);
+    runListingConformance(open);
   });
 }

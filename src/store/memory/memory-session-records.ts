@@ -1,9 +1,9 @@
 import { sessionCreatedAudit } from '../../core/audit.ts';
 import { SessiondError } from '../../core/errors.ts';
-import { expiresAt } from '../../core/expiry.ts';
+import { expiresAt, isExpired } from '../../core/expiry.ts';
 import type { SessionRecords } from '../../core/ports/session-records.ts';
-import { compareListing, isListed, laterTimers, pageOf, sessionEvents, settleEnds, settleUserEnds, sweepAudits } from '../../core/session-rules.ts';
-import type { AuditRecord, EndContext, SessionListFilter, SessionPage, SessionRecord } from '../../core/types.ts';
+import { compareListing, compareReading, isListed, laterTimers, matchesFilter, pageOf, sessionEvents, settleEnds, settleUserEnds, sweepAudits } from '../../core/session-rules.ts';
+import type { AuditRecord, EndContext, SessionCountFilter, SessionListFilter, SessionPage, SessionRecord } from '../../core/types.ts';
 import type { MemoryAuditLog } from './memory-audit-log.ts';
 import type { MemoryEventLog } from './memory-event-log.ts';
 
@@ -63,8 +63,14 @@ export class MemorySessionRecords implements SessionRecords {
   }
 
   async list(filter: SessionListFilter, now: number): Promise<SessionPage> {
-    const listed = [...this.byHash.values()].filter((s) => isListed(s, filter, now)).sort(compareListing);
-    return pageOf(listed.slice(0, filter.limit + 1).map((s) => ({ ...s })), filter.limit);
+    const listed = [...this.byHash.values()].filter((s) => isListed(s, filter, now)).sort(compareReading(filter));
+    return pageOf(listed.slice(0, filter.limit + 1).map((s) => ({ ...s })), filter);
+  }
+
+  async count(filter: SessionCountFilter, now: number): Promise<number> {
+    let n = 0;
+    for (const s of this.byHash.values()) if (!isExpired(s, now) && matchesFilter(s, filter)) n += 1;
+    return n;
   }
 
   async sweepExpired(now: number, limit: number): Promise<SessionRecord[]> {

@@ -121,6 +121,14 @@ export const POSTGRES_MIGRATIONS: ReadonlyArray<{ version: number; sql: string }
     version: 7,
     sql: `CREATE INDEX audit_by_at ON audit (at);`,
   },
+  {
+    // The console filters the audit trail by user and by event (issue 17), newest first.
+    version: 9,
+    sql: `
+      CREATE INDEX audit_by_user ON audit (user_id, id);
+      CREATE INDEX audit_by_event ON audit (event, id);
+    `,
+  },
 ];
 
 /** Advisory lock keys (per database). Arbitrary constants, fixed forever. */

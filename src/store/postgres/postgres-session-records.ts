@@ -1,8 +1,8 @@
 import { sessionCreatedAudit } from '../../core/audit.ts';
 import type { SessionRecords } from '../../core/ports/session-records.ts';
 import { pageOf, sessionEvents, settleEnds, settleUserEnds, sweepAudits } from '../../core/session-rules.ts';
-import type { EndContext, SessionListFilter, SessionPage, SessionRecord } from '../../core/types.ts';
-import { listingQuery } from '../sql-listing.ts';
+import type { EndContext, SessionCountFilter, SessionListFilter, SessionPage, SessionRecord } from '../../core/types.ts';
+import { countQuery, listingQuery } from '../sql-listing.ts';
 import { SESSION_COLUMNS, toSession, type SessionRow } from '../sql-rows.ts';
 import { LOCK_EVENTS, LOCK_SWEEP_SESSIONS } from './migrations.ts';
 import { insertAudit, tryXactLock, type PostgresDb } from './postgres-db.ts';
@@ -88,7 +88,13 @@ export class PostgresSessionRecords implements SessionRecords {
   async list(filter: SessionListFilter, now: number): Promise<SessionPage> {
     const { sql, params } = listingQuery(SESSION_COLUMNS, filter, now, (n) => `$${n}`);
     const { rows } = await this.db.query<SessionRow>(sql, params);
-    return pageOf(rows.map(toSession), filter.limit);
+    return pageOf(rows.map(toSession), filter);
+  }
+
+  async count(filter: SessionCountFilter, now: number): Promise<number> {
+    const { sql, params } = countQuery(filter, now, (n) => `$${n}`);
+    const { rows } = await this.db.query<{ n: string }>(sql, params);
+    return Number(rows[0]?.n ?? 0);
   }
 
   /**

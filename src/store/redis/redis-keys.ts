@@ -118,6 +118,12 @@ export function listingAfter(createdAt: number, handle: string): string {
   return `(${String(createdAt).padStart(15, '0')}|${handle}|~`;
 }
 
+/** The lexicographic bound just before every member of (createdAt, handle), for reading downwards. */
+export function listingBefore(createdAt: number, handle: string): string {
+  // Every member of that pair continues past the final '|', so it sorts above this bound.
+  return `(${String(createdAt).padStart(15, '0')}|${handle}|`;
+}
+
 /** Positions of a batch grouped by the bucket their key lives in, in input order. */
 export function groupByBucket<T>(items: ReadonlyArray<T>, bucketOf: (item: T) => number | null): Map<number, number[]> {
   const groups = new Map<number, number[]>();

@@ -202,33 +202,67 @@ return members
 `;
 
 /**
- * One bucket's page of live sessions from a listing index, after an exclusive lexicographic
- * bound, filtered by project and username. Stops after `maxScan` index entries so a long run of
- * expired entries cannot block Redis; the caller continues from the returned bound.
- * ARGV (listSessionsArgs): base, indexName, after ('-' or '(member'), want, now, project or '', username or '', maxScan
- * Answers {exhausted '1'/'0', next bound, record...}.
+ * One bucket's page of live sessions from a listing index, beyond an exclusive lexicographic
+ * bound, filtered as core's matchesFilter: project, username, and a username prefix compared in
+ * lower case (the caller folds the prefix; Redis's string.lower folds ASCII letters only, as
+ * core's usernameKey does). Reads the index upwards ('asc', after the bound) or downwards
+ * ('desc', before it). Stops after `maxScan` index entries so a long run of expired entries
+ * cannot block Redis; the caller continues from the returned bound. With `want` 0 it counts the
+ * matches instead of answering them (a prefix count must look at every session).
+ * ARGV (listSessionsArgs): base, indexName, bound ('-', '+' or '(member'), want, now, project or '',
+ * username or '', maxScan, direction, folded prefix or ''
+ * Answers {exhausted '1'/'0', next bound, count, record...}.
  */
 export const LIST_SESSIONS = `${PRELUDE}
 local base, index, bound = ARGV[1], ARGV[1] .. ARGV[2], ARGV[3]
 local want, now, project, username, max_scan = tonumber(ARGV[4]), tonumber(ARGV[5]), ARGV[6], ARGV[7], tonumber(ARGV[8])
-local out, scanned, exhausted = {}, 0, '0'
-while #out < want and scanned < max_scan do
-  local members = redis.call('ZRANGEBYLEX', index, bound, '+', 'LIMIT', 0, 100)
+local desc, prefix = ARGV[9] == 'desc', ARGV[10]
+local counting = want == 0
+local out, count, scanned, exhausted = {}, 0, 0, '0'
+while (counting or #out < want) and scanned < max_scan do
+  local members
+  if desc then
+    members = redis.call('ZREVRANGEBYLEX', index, bound, '-', 'LIMIT', 0, 100)
+  else
+    members = redis.call('ZRANGEBYLEX', index, bound, '+', 'LIMIT', 0, 100)
+  end
   if #members == 0 then exhausted = '1' break end
   for _, m in ipairs(members) do
     scanned = scanned + 1
     bound = '(' .. m
     local id = string.match(m, '([^|]+)$')
     local f = read_session(base .. 's:' .. id)
-    if f[1] and now < expires_at(f) and (project == '' or f[4] == project) and (username == '' or f[3] == username) then
-      out[#out + 1] = answer(id, f)
-      if #out >= want then break end
+    if f[1] and now < expires_at(f) and (project == '' or f[4] == project) and (username == '' or f[3] == username)
+      and (prefix == '' or string.lower(string.sub(f[3], 1, #prefix)) == prefix) then
+      count = count + 1
+      if not counting then
+        out[#out + 1] = answer(id, f)
+        if #out >= want then break end
+      end
     end
   end
 end
-local reply = {exhausted, bound}
+local reply = {exhausted, bound, tostring(count)}
 for _, r in ipairs(out) do reply[#reply + 1] = r end
 return reply
+`;
+
+/**
+ * How many live sessions of one bucket a listing index holds, filtered by project and username:
+ * the index's size less the sessions in it that expired but are not swept yet, found in the
+ * expiry index (whose members carry username and project). Answers -1 when more than `maxScan`
+ * sessions wait for the sweep, so the caller counts by reading the index instead.
+ * ARGV: base, indexName, now, project or '', username or '', maxScan
+ */
+export const COUNT_SESSIONS = `
+local base, index, now, project, username, max_scan = ARGV[1], ARGV[1] .. ARGV[2], ARGV[3], ARGV[4], ARGV[5], tonumber(ARGV[6])
+if redis.call('ZCOUNT', base .. 'exp', '-inf', now) > max_scan then return -1 end
+local expired = 0
+for _, m in ipairs(redis.call('ZRANGEBYSCORE', base .. 'exp', '-inf', now)) do
+  local r = cjson.decode(m)
+  if (project == '' or r[5] == project) and (username == '' or r[4] == username) then expired = expired + 1 end
+end
+return redis.call('ZCARD', index) - expired
 `;
 
 /**
@@ -276,6 +310,38 @@ return removed
 `;
 
 /**
+ * One bucket's audit records newest first, from an audit list (the bucket's, or one handle's),
+ * as core's matchesAudit: of one user and one event when asked, older than a sequence number.
+ * Reads from list position `offset` and stops after `maxScan` entries so a long list cannot
+ * block Redis; the caller continues from the returned position. New records pushed at the head
+ * meanwhile only make it read some entries twice, which the caller drops by their sequence.
+ * ARGV: before ('' for none), want, userId or '', event or '', offset, maxScan
+ * Answers {exhausted '1'/'0', next offset, entry...}.
+ */
+export const AUDIT_PAGE = `
+local key = KEYS[1]
+local before = tonumber(ARGV[1])
+local want, user_id, event, offset, max_scan = tonumber(ARGV[2]), ARGV[3], ARGV[4], tonumber(ARGV[5]), tonumber(ARGV[6])
+local out, scanned, exhausted = {}, 0, '0'
+while #out < want and scanned < max_scan do
+  local entries = redis.call('LRANGE', key, offset, offset + 99)
+  if #entries == 0 then exhausted = '1' break end
+  for _, e in ipairs(entries) do
+    offset = offset + 1
+    scanned = scanned + 1
+    local r = cjson.decode(e)
+    if (before == nil or r[1] < before) and (user_id == '' or r[5] == user_id) and (event == '' or r[3] == event) then
+      out[#out + 1] = e
+      if #out >= want then break end
+    end
+  end
+end
+local reply = {exhausted, tostring(offset)}
+for _, e in ipairs(out) do reply[#reply + 1] = e end
+return reply
+`;
+
+/**
  * Cluster mode: moves one bucket's outbox entries into the event log (its own slot), giving each
  * the next seq. Exactly once and in order per bucket, however many nodes relay at once: the log's
  * slot remembers the last outbox ID taken from each bucket and skips anything not after it.
@@ -314,4 +380,5 @@ export const SESSION_SCRIPTS = {
   sdEndSessions: END_SESSIONS,
   sdSweepSessions: SWEEP_SESSIONS,
   sdListSessions: LIST_SESSIONS,
+  sdCountSessions: COUNT_SESSIONS,
 } as const;

@@ -2,8 +2,8 @@ import type Database from 'better-sqlite3';
 import { sessionCreatedAudit } from '../../core/audit.ts';
 import type { SessionRecords } from '../../core/ports/session-records.ts';
 import { pageOf, sessionEvents, settleEnds, settleUserEnds, sweepAudits } from '../../core/session-rules.ts';
-import type { AuditRecord, EndContext, SessionListFilter, SessionPage, SessionRecord } from '../../core/types.ts';
-import { listingQuery } from '../sql-listing.ts';
+import type { AuditRecord, EndContext, SessionCountFilter, SessionListFilter, SessionPage, SessionRecord } from '../../core/types.ts';
+import { countQuery, listingQuery } from '../sql-listing.ts';
 import { SESSION_COLUMNS, toSession, type SessionRow } from '../sql-rows.ts';
 import type { SqliteAuditLog } from './sqlite-audit-log.ts';
 import type { SqliteEventLog } from './sqlite-event-log.ts';
@@ -125,7 +125,12 @@ export class SqliteSessionRecords implements SessionRecords {
   async list(filter: SessionListFilter, now: number): Promise<SessionPage> {
     const { sql, params } = listingQuery(SESSION_COLUMNS, filter, now, () => '?', ['ended_at IS NULL']);
     const rows = this.db.prepare<Array<string | number>, SessionRow>(sql).all(...params);
-    return pageOf(rows.map(toSession), filter.limit);
+    return pageOf(rows.map(toSession), filter);
+  }
+
+  async count(filter: SessionCountFilter, now: number): Promise<number> {
+    const { sql, params } = countQuery(filter, now, () => '?', ['ended_at IS NULL']);
+    return this.db.prepare<Array<string | number>, { n: number }>(sql).get(...params)?.n ?? 0;
   }
 
   async sweepExpired(now: number, limit: number): Promise<SessionRecord[]> {
