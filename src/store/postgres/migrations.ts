@@ -121,6 +121,27 @@ export const POSTGRES_MIGRATIONS: ReadonlyArray<{ version: number; sql: string }
     version: 7,
     sql: `CREATE INDEX audit_by_at ON audit (at);`,
   },
+  {
+    // Webhooks (issue 14): registrations and each one's delivery cursor, backoff and lease.
+    version: 8,
+    sql: `
+      CREATE TABLE webhooks (
+        id TEXT PRIMARY KEY,
+        url TEXT NOT NULL,
+        secret TEXT NOT NULL,
+        events TEXT NOT NULL,
+        created_at BIGINT NOT NULL,
+        delivered_seq BIGINT NOT NULL,
+        failures INTEGER NOT NULL DEFAULT 0,
+        failing_since BIGINT,
+        next_attempt_at BIGINT NOT NULL DEFAULT 0,
+        last_error TEXT,
+        failed BOOLEAN NOT NULL DEFAULT false,
+        lease_holder TEXT NOT NULL DEFAULT '',
+        lease_until BIGINT NOT NULL DEFAULT 0
+      );
+    `,
+  },
 ];
 
 /** Advisory lock keys (per database). Arbitrary constants, fixed forever. */
