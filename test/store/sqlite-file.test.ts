@@ -130,7 +130,7 @@ describe('sqlite store file', () => {
     const raw = new Database(path, { readonly: true });
     try {
       const versions = raw.prepare('SELECT version FROM schema_migrations ORDER BY version').all() as Array<{ version: number }>;
-      assert.deepEqual(versions.map((v) => v.version), [1, 2, 3, 4, 5, 6, 7]);
+      assert.deepEqual(versions.map((v) => v.version), [1, 2, 3, 4, 5, 6, 7, 8]);
     } finally {
       raw.close();
     }

@@ -19,7 +19,9 @@ export class MemoryWebhooks implements Webhooks {
   }
 
   async list(): Promise<WebhookRecord[]> {
-    return [...this.hooks.values()].map((h) => copy(h.record));
+    return [...this.hooks.values()]
+      .map((h) => copy(h.record))
+      .sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : 1));
   }
 
   async delete(id: string): Promise<boolean> {
