@@ -39,10 +39,12 @@ describe('the OpenAPI document', () => {
     const operations = Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`));
     assert.deepEqual(operations.sort(), [
       'DELETE /api/v1/admin/users/{username}',
+      'DELETE /api/v1/admin/webhooks/{id}',
       'GET /api/v1/admin/audit',
       'GET /api/v1/admin/pool',
       'GET /api/v1/admin/sessions',
       'GET /api/v1/admin/users',
+      'GET /api/v1/admin/webhooks',
       'GET /api/v1/events',
       'GET /api/v1/me/sessions',
       'GET /api/v1/session',
@@ -59,6 +61,7 @@ describe('the OpenAPI document', () => {
       'POST /api/v1/admin/users/{username}/deactivate',
       'POST /api/v1/admin/users/{username}/password',
       'POST /api/v1/admin/users/{username}/sessions/invalidate',
+      'POST /api/v1/admin/webhooks',
       'POST /api/v1/login',
       'POST /api/v1/logout',
       'POST /api/v1/me/password',
