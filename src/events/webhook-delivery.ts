@@ -145,6 +145,9 @@ export class WebhookDelivery {
         state = delivered(page.at(-1)!.seq);
         more = page.length === this.settings.batchSize;
         if (batch.length > 0) this.metrics.webhookDeliveries.inc({ outcome: 'delivered' });
+      } else if (this.stopped) {
+        // Cut off by shutdown, not the receiver's fault: the batch goes out again later, without a backoff.
+        state = stateOf(hook);
       } else {
         state = this.failure(hook, problem);
         this.metrics.webhookDeliveries.inc({ outcome: state.failed ? 'gave_up' : 'failed' });
@@ -156,7 +159,7 @@ export class WebhookDelivery {
         this.logger.warn({ err: error, webhookId: id }, 'could not store a webhook delivery state; the batch will be sent again');
         return true;
       });
-      if (!kept) this.logger.warn({ webhookId: id }, 'a webhook lease expired during its delivery; another node may send the batch again');
+      if (!kept) this.logger.warn({ webhookId: id }, 'a webhook lease was lost during its delivery (it expired, or the webhook was deleted); the batch may be sent again');
     }
   }
 
