@@ -87,4 +87,31 @@ describe('admin console in a real browser', { skip }, () => {
     assert.match(csp, /frame-ancestors 'none'/);
     assert.doesNotMatch(csp, /unsafe-inline/);
   });
+
+  test('an admin adds a webhook (its secret shown once), sees its delivery state, and deletes it', async () => {
+    const page = await browser.newPage();
+    await signIn(page, 'admin', ADMIN_PASSWORD);
+    await page.waitForSelector('#console:not([hidden])');
+    await page.click('nav button[data-tab=webhooks]');
+    await page.fill('#create-webhook input[name=url]', 'http://127.0.0.1:9/console-hook');
+    await page.uncheck('#create-webhook input[name=created]');
+    await page.click('#create-webhook button[type=submit]');
+    await page.waitForSelector('#message.ok');
+    const secret = (await page.textContent('#webhook-secret code')) ?? '';
+    assert.match(secret, /^whsec_/);
+    const listed = await api<{ webhooks: Array<{ id: string; url: string; events: string[] }> }>(server.url, 'GET', '/api/v1/admin/webhooks', { sessionId: adminSessionId });
+    assert.deepEqual(listed.body.webhooks.map((w) => [w.url, w.events]), [['http://127.0.0.1:9/console-hook', ['session.ended']]]);
+    const row = page.locator('#webhooks tr');
+    assert.equal(await row.count(), 1);
+    assert.match((await row.textContent()) ?? '', /console-hook.*session\.ended/);
+
+    await page.click('nav button[data-tab=users]');
+    await page.click('nav button[data-tab=webhooks]');
+    assert.ok(!(await page.content()).includes(secret), 'the secret is not shown again');
+
+    await page.click(`#webhooks button[data-webhook="${listed.body.webhooks[0]!.id}"]`);
+    await page.waitForFunction(() => document.querySelectorAll('#webhooks tr').length === 0);
+    assert.deepEqual((await api<{ webhooks: unknown[] }>(server.url, 'GET', '/api/v1/admin/webhooks', { sessionId: adminSessionId })).body.webhooks, []);
+    await page.close();
+  });
 });

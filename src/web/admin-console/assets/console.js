@@ -172,7 +172,39 @@ async function loadPool() {
   }
 }
 
-const loaders = { sessions: () => loadSessions(false), users: loadUsers, audit: loadAudit, pool: loadPool };
+async function loadWebhooks() {
+  const { webhooks } = await api('GET', '/api/v1/admin/webhooks');
+  const body = $('#webhooks');
+  body.replaceChildren();
+  for (const w of webhooks) {
+    const row = document.createElement('tr');
+    cell(row, w.url);
+    cell(row, w.events.join(', '));
+    cell(row, String(w.delivery.lastDeliveredSeq));
+    cell(row, String(w.delivery.lag));
+    cell(row, String(w.delivery.failures));
+    cell(row, w.delivery.lastError);
+    cell(row, when(w.delivery.nextAttemptAt));
+    cell(row, w.delivery.failed ? 'failed' : w.delivery.failures > 0 ? 'retrying' : 'ok');
+    const remove = document.createElement('button');
+    remove.type = 'button';
+    remove.textContent = 'Delete';
+    remove.dataset.webhook = w.id;
+    remove.addEventListener('click', async () => {
+      try {
+        await api('DELETE', `/api/v1/admin/webhooks/${encodeURIComponent(w.id)}`);
+        await loadWebhooks();
+        say('Webhook deleted.', true);
+      } catch (error) {
+        fail(error);
+      }
+    });
+    cell(row, '').append(remove);
+    body.append(row);
+  }
+}
+
+const loaders = { sessions: () => loadSessions(false), users: loadUsers, audit: loadAudit, pool: loadPool, webhooks: loadWebhooks };
 
 function wire() {
   $('#sign-in').addEventListener('submit', async (event) => {
@@ -222,6 +254,24 @@ function wire() {
       fail(error);
     }
   });
+  $('#create-webhook').addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const form = new FormData(event.target);
+    const events = [];
+    if (form.get('created') === 'on') events.push('session.created');
+    if (form.get('ended') === 'on') events.push('session.ended');
+    try {
+      const created = await api('POST', '/api/v1/admin/webhooks', { url: form.get('url'), events });
+      event.target.reset();
+      // The secret is answered once; show it until the admin leaves the tab.
+      $('#webhook-secret code').textContent = created.secret;
+      $('#webhook-secret').hidden = false;
+      await loadWebhooks();
+      say('Webhook added.', true);
+    } catch (error) {
+      fail(error);
+    }
+  });
   for (const button of document.querySelectorAll('nav button')) {
     button.addEventListener('click', () => {
       for (const other of document.querySelectorAll('nav button')) {
@@ -229,6 +279,8 @@ function wire() {
         $(`#tab-${other.dataset.tab}`).hidden = other !== button;
       }
       say('');
+      $('#webhook-secret').hidden = true;
+      $('#webhook-secret code').textContent = '';
       loaders[button.dataset.tab]().catch(fail);
     });
   }
