@@ -26,6 +26,7 @@ import { createLogger } from './observability/logger.ts';
 import { Metrics } from './observability/metrics.ts';
 import { StoreOutages } from './observability/store-outages.ts';
 import { EventFeed } from './events/event-feed.ts';
+import { WebhookDelivery } from './events/webhook-delivery.ts';
 import { openStore } from './store/open-store.ts';
 import { createWebTier } from './web/web-tier.ts';
 
@@ -141,6 +142,11 @@ export async function createSessiond(config: Config, options: SessiondOptions = 
   registerAdminConsole(app);
   // The web tier (/web) and its pool view; the pool closes its sessions at shutdown.
   await (await createWebTier(ctx)).mount(app);
+
+  // Webhooks go out in the background, woken by the event feed and a timer; session calls never wait on them.
+  const webhookDelivery = new WebhookDelivery(store, eventFeed, core.clock, metrics, logger, config.webhooks);
+  ctx.onShutdown({ name: 'webhook delivery', run: () => webhookDelivery.stop(), left: () => 'webhook deliveries were still being sent' });
+  webhookDelivery.start();
 
   const auditRetention = new Retention(store.audit, core.clock, config.auditRetentionMs);
   const eventRetention = new Retention(store.events, core.clock, config.events.retentionMs);

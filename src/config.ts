@@ -70,6 +70,15 @@ const envSchema = z.object({
   SESSIOND_EVENTS_RETENTION_SECONDS: seconds(24 * 60 * 60),
   // How far one event-stream subscriber may fall behind (bytes not yet sent) before it is disconnected.
   SESSIOND_EVENTS_MAX_PENDING_BYTES: z.coerce.number().int().min(4096).max(64 * 1024 * 1024).default(1024 * 1024),
+  // Webhooks (issue 14): host names (or *.domain patterns) deliveries may go to; unset: any host.
+  SESSIOND_WEBHOOK_ALLOWED_HOSTS: z
+    .string()
+    .optional()
+    .transform((text) => (text === undefined ? null : text.split(',').map((h) => h.trim().toLowerCase()).filter((h) => h !== '')))
+    .refine(
+      (hosts) => hosts === null || hosts.every((h) => /^(\*\.)?[a-z0-9_.:[\]-]+$/.test(h)),
+      'a comma-separated list of host names, IP addresses or *.domain patterns',
+    ),
   SESSIOND_BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).max(16 * 1024 * 1024).default(256 * 1024),
   SESSIOND_TRUST_PROXY: flag,
   SESSIOND_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -117,6 +126,7 @@ export interface Config {
   /** 0: audit records are kept forever. */
   auditRetentionMs: number;
   events: { retentionMs: number; maxPendingBytes: number; heartbeatMs: number; pollMs: number };
+  webhooks: WebhookSettings;
   bodyLimitBytes: number;
   trustProxy: boolean;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -137,6 +147,24 @@ export interface Config {
     absoluteLifetimeMs: number;
     secureCookies: boolean;
   };
+}
+
+/** How webhooks are delivered (issue 14); only the allowed hosts are a setting. */
+export interface WebhookSettings {
+  /** Host names or `*.domain` patterns deliveries may go to; null: any host, loopback and private included. */
+  allowedHosts: string[] | null;
+  /** How often each node looks for due deliveries besides being woken by new events. */
+  pollMs: number;
+  /** How long one node holds a webhook while it posts a batch; longer than the request timeout. */
+  leaseMs: number;
+  requestTimeoutMs: number;
+  /** Events per POST. */
+  batchSize: number;
+  /** The first retry waits this long, each next one twice as long, up to maxBackoffMs. */
+  firstBackoffMs: number;
+  maxBackoffMs: number;
+  /** A webhook failing for this long is marked failed and no longer attempted. */
+  retryWindowMs: number;
 }
 
 export class ConfigError extends Error {
@@ -243,6 +271,16 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     sweepIntervalMs: e.SESSIOND_SWEEP_INTERVAL_SECONDS * 1000,
     auditRetentionMs: e.SESSIOND_AUDIT_RETENTION_SECONDS * 1000,
     events: { retentionMs: e.SESSIOND_EVENTS_RETENTION_SECONDS * 1000, maxPendingBytes: e.SESSIOND_EVENTS_MAX_PENDING_BYTES, heartbeatMs: 15_000, pollMs: 200 },
+    webhooks: {
+      allowedHosts: e.SESSIOND_WEBHOOK_ALLOWED_HOSTS,
+      pollMs: 1000,
+      leaseMs: 30_000,
+      requestTimeoutMs: 10_000,
+      batchSize: 100,
+      firstBackoffMs: 1000,
+      maxBackoffMs: 10 * 60_000,
+      retryWindowMs: 24 * 60 * 60_000,
+    },
     bodyLimitBytes: e.SESSIOND_BODY_LIMIT_BYTES,
     trustProxy: e.SESSIOND_TRUST_PROXY,
     logLevel: e.SESSIOND_LOG_LEVEL,

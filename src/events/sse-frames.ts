@@ -5,7 +5,12 @@ import type { SessionEventRecord } from '../core/types.ts';
  * EventSource (and our SessionValidator) resumes after it with Last-Event-ID.
  */
 export function eventFrame(e: SessionEventRecord): string {
-  const data = {
+  return `id: ${e.seq}\nevent: ${e.type}\ndata: ${JSON.stringify(eventJson(e))}\n\n`;
+}
+
+/** An event as JSON: the SSE `data:` and each entry of a webhook batch. */
+export function eventJson(e: SessionEventRecord): Record<string, unknown> {
+  return {
     seq: e.seq,
     type: e.type,
     at: new Date(e.at).toISOString(),
@@ -16,7 +21,6 @@ export function eventFrame(e: SessionEventRecord): string {
     project: e.project,
     ...(e.type === 'session.ended' ? { reason: e.reason } : {}),
   };
-  return `id: ${e.seq}\nevent: ${e.type}\ndata: ${JSON.stringify(data)}\n\n`;
 }
 
 /** Drop everything cached: the events after the subscriber's position are no longer kept. Resume after `seq`. */

@@ -106,6 +106,18 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly webhookDeliveries = new Counter({
+    name: 'sessiond_webhook_deliveries_total',
+    help: 'Webhook batches this node POSTed: delivered (2xx), failed (to be retried), gave_up (failing past the retry window)',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+  readonly webhookLag = new Gauge({
+    name: 'sessiond_webhook_lag_events',
+    help: 'Events in the log after the cursors of webhooks still being delivered, summed over them',
+    registers: [this.registry],
+  });
+
   constructor() {
     // Node's and the process's metrics under their standard names, as dashboards expect them.
     collectDefaultMetrics({ register: this.registry });

@@ -139,7 +139,8 @@ describe('OpenAPI contract: documented requests and errors against a running ser
   const codesOf = (op: Operation) =>
     Object.values(op.responses).flatMap((r) => r.content?.['application/json']?.schema.properties?.errorCode?.enum ?? []);
   /** A path that matches the template, for the generic cases. */
-  const concrete = (template: string) => template.replace('{username}', 'una').replace('{handle}', 'h_none');
+  const concrete = (template: string) =>
+    template.replace('{username}', 'una').replace('{handle}', 'h_none').replace('{id}', 'wh_0000000000000000');
 
   test('each documented request, with its success answer', async () => {
     const handle = (await send(server.url, 'GET', '/api/v1/session', { sessionId: user })).body as { handle: string };
@@ -199,6 +200,11 @@ describe('OpenAPI contract: documented requests and errors against a running ser
     });
     await send(server.url, 'PATCH', '/api/v1/admin/users/{username}', { sessionId: admin, path: '/api/v1/admin/users/wendy', body: { permissions: ['events'] } });
     await send(server.url, 'DELETE', '/api/v1/admin/users/{username}', { sessionId: admin, path: '/api/v1/admin/users/wendy' });
+    // Webhooks (issue 14).
+    const hook = (await send(server.url, 'POST', '/api/v1/admin/webhooks', { sessionId: admin, body: { url: 'http://127.0.0.1:9/hook', events: ['session.ended'] } }))
+      .body as { id: string };
+    await send(server.url, 'GET', '/api/v1/admin/webhooks', { sessionId: admin });
+    await send(server.url, 'DELETE', '/api/v1/admin/webhooks/{id}', { sessionId: admin, path: `/api/v1/admin/webhooks/${hook.id}` });
     await send(server.url, 'GET', '/healthz');
     await send(server.url, 'GET', '/livez');
     await send(server.url, 'GET', '/readyz');
@@ -250,6 +256,11 @@ describe('OpenAPI contract: documented requests and errors against a running ser
       assert.equal(refused.status, 409);
     }
     assert.equal((await send(server.url, 'GET', '/api/v1/session', { sessionId: admin })).status, 200, 'the last admin is still signed in');
+
+    // Webhooks: a URL that is not http(s), a webhook that does not exist, an ID of the wrong form.
+    await send(server.url, 'POST', '/api/v1/admin/webhooks', { sessionId: admin, body: { url: 'file:///etc/passwd' } });
+    await send(server.url, 'DELETE', '/api/v1/admin/webhooks/{id}', { sessionId: admin, path: '/api/v1/admin/webhooks/wh_0000000000000000' });
+    await send(server.url, 'DELETE', '/api/v1/admin/webhooks/{id}', { sessionId: admin, path: '/api/v1/admin/webhooks/not-a-webhook' });
 
     // The event stream: a resume point that is not a seq.
     await send(server.url, 'GET', '/api/v1/events', { sessionId: admin, path: '/api/v1/events?after=yesterday' });

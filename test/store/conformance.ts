@@ -8,6 +8,7 @@ import { runEventConformance } from './conformance-events.ts';
 import { runLimitConformance } from './conformance-limits.ts';
 import { runListingConformance } from './conformance-listing.ts';
 import { runRuleConformance } from './conformance-rules.ts';
+import { runWebhookConformance } from './conformance-webhooks.ts';
 import { MINUTE, rejectsWith, withStore, type ConformanceOptions, type OpenStore } from './conformance-kit.ts';
 
 export type { ConformanceStore, ConformanceOptions, OpenStore } from './conformance-kit.ts';
@@ -362,6 +363,7 @@ export function runStoreConformance(name: string, open: OpenStore, opts: Conform
     runRuleConformance(open);
     runAccountConformance(open);
     runEventConformance(open);
+    runWebhookConformance(open);
     runLimitConformance(name, open);
     runListingConformance(open);
   });

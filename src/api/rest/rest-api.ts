@@ -8,6 +8,7 @@ import { registerInfoRoutes } from './info-routes.ts';
 import { RestAuth } from './rest-auth.ts';
 import { registerSessionRoutes } from './session-routes.ts';
 import { registerEventStream } from '../../events/event-stream-route.ts';
+import { registerWebhookRoutes } from './webhook-routes.ts';
 
 /**
  * The REST/JSON API, as one encapsulated fastify plugin with its own error shape. Each route
@@ -31,5 +32,6 @@ export function restApi(ctx: SessiondContext) {
     registerAccountRoutes(app, ctx, auth);
     registerInfoRoutes(app, ctx, auth);
     registerEventStream(app, ctx, auth);
+    registerWebhookRoutes(app, ctx, auth);
   };
 }

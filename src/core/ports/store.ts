@@ -3,6 +3,7 @@ import type { EventLog } from './event-log.ts';
 import type { SessionRecords } from './session-records.ts';
 import type { Users } from './users.ts';
 import type { WebSessionRecords } from './web-session-records.ts';
+import type { Webhooks } from './webhooks.ts';
 
 export type StoreKind = 'memory' | 'sqlite' | 'postgres' | 'redis' | 'redis-cluster';
 
@@ -18,9 +19,10 @@ export interface Store {
   readonly audit: AuditLog;
   readonly events: EventLog;
   readonly webSessions: WebSessionRecords;
+  readonly webhooks: Webhooks;
   /** Resolves when the store answers; throws SERVICE_UNAVAILABLE when it does not. */
   ping(): Promise<void>;
   close(): Promise<void>;
 }
 
-export type { AuditLog, EventLog, SessionRecords, Users, WebSessionRecords };
+export type { AuditLog, EventLog, SessionRecords, Users, WebSessionRecords, Webhooks };

@@ -7,6 +7,7 @@ import { memoryRateLimiters } from './memory-rate-limiters.ts';
 import { MemorySessionRecords } from './memory-session-records.ts';
 import { MemoryUsers } from './memory-users.ts';
 import { MemoryWebSessions } from './memory-web-sessions.ts';
+import { MemoryWebhooks } from './memory-webhooks.ts';
 
 /**
  * The in-memory store: the reference implementation of the ports, fast enough for core's own
@@ -23,6 +24,7 @@ export function openMemoryStore(): MemoryStore {
   const sessions = new MemorySessionRecords(audit, events);
   const users = new MemoryUsers();
   const webSessions = new MemoryWebSessions();
+  const webhooks = new MemoryWebhooks();
   let open = true;
   const store: MemoryStore = {
     kind: 'memory',
@@ -31,9 +33,10 @@ export function openMemoryStore(): MemoryStore {
     audit,
     events,
     webSessions,
+    webhooks,
     rateLimiters: memoryRateLimiters(),
     dump: () =>
-      JSON.stringify({ sessions: sessions.snapshot(), users: users.snapshot(), audit: audit.snapshot(), events: events.snapshot(), webSessions: webSessions.snapshot() }),
+      JSON.stringify({ sessions: sessions.snapshot(), users: users.snapshot(), audit: audit.snapshot(), events: events.snapshot(), webSessions: webSessions.snapshot(), webhooks: webhooks.snapshot() }),
     async ping() {
       if (!open) throw new SessiondError('SERVICE_UNAVAILABLE', 'the memory store was closed');
     },
@@ -57,5 +60,5 @@ function guardClosed(store: MemoryStore, isOpen: () => boolean): MemoryStore {
         };
       },
     });
-  return { ...store, sessions: guard(store.sessions), users: guard(store.users), audit: guard(store.audit), events: guard(store.events), webSessions: guard(store.webSessions) };
+  return { ...store, sessions: guard(store.sessions), users: guard(store.users), audit: guard(store.audit), events: guard(store.events), webSessions: guard(store.webSessions), webhooks: guard(store.webhooks) };
 }

@@ -122,6 +122,27 @@ export const POSTGRES_MIGRATIONS: ReadonlyArray<{ version: number; sql: string }
     sql: `CREATE INDEX audit_by_at ON audit (at);`,
   },
   {
+    // Webhooks (issue 14): registrations and each one's delivery cursor, backoff and lease.
+    version: 8,
+    sql: `
+      CREATE TABLE webhooks (
+        id TEXT PRIMARY KEY,
+        url TEXT NOT NULL,
+        secret TEXT NOT NULL,
+        events TEXT NOT NULL,
+        created_at BIGINT NOT NULL,
+        delivered_seq BIGINT NOT NULL,
+        failures INTEGER NOT NULL DEFAULT 0,
+        failing_since BIGINT,
+        next_attempt_at BIGINT NOT NULL DEFAULT 0,
+        last_error TEXT,
+        failed BOOLEAN NOT NULL DEFAULT false,
+        lease_holder TEXT NOT NULL DEFAULT '',
+        lease_until BIGINT NOT NULL DEFAULT 0
+      );
+    `,
+  },
+  {
     // The console filters the audit trail by user and by event (issue 17), newest first.
     version: 9,
     sql: `

@@ -11,6 +11,7 @@ import { postgresRateLimiters } from './postgres-rate-limiters.ts';
 import { PostgresSessionRecords } from './postgres-session-records.ts';
 import { PostgresUsers } from './postgres-users.ts';
 import { PostgresWebSessions } from './postgres-web-sessions.ts';
+import { PostgresWebhooks } from './postgres-webhooks.ts';
 
 // Times are BIGINT milliseconds; they fit a JS number exactly, so read them as numbers.
 const INT8_OID = 20;
@@ -71,6 +72,7 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
     audit: new PostgresAuditLog(db),
     events: new PostgresEventLog(db),
     webSessions: new PostgresWebSessions(db),
+    webhooks: new PostgresWebhooks(db),
     rateLimiters: postgresRateLimiters(pool),
     async ping() {
       await db.query('SELECT 1');

@@ -107,6 +107,15 @@ export class RedisKeys {
     return { log: `${this.prefix}{events}:log`, seq: `${this.prefix}{events}:seq`, relayed: `${this.prefix}{events}:relayed` };
   }
 
+  /** Webhooks (issue 14): a sorted set of IDs by creation and a hash per webhook, all in the one `{webhooks}` slot. */
+  webhooks(): string {
+    return `${this.prefix}{webhooks}:all`;
+  }
+
+  webhook(id: string): string {
+    return `${this.prefix}{webhooks}:w:${id}`;
+  }
+
   invalidationChannel(): string {
     return `${this.prefix}invalidate`;
   }

@@ -8,6 +8,7 @@ import { redisRateLimiters } from './redis-rate-limiters.ts';
 import { RedisSessionRecords } from './redis-session-records.ts';
 import { RedisUsers } from './redis-users.ts';
 import { RedisWebSessions } from './redis-web-sessions.ts';
+import { RedisWebhooks } from './redis-webhooks.ts';
 
 export interface RedisStoreOptions {
   /**
@@ -41,6 +42,7 @@ export class RedisStore implements Store, WithRateLimiters {
   readonly audit: RedisAudit;
   readonly events: RedisEventLog;
   readonly webSessions: RedisWebSessions;
+  readonly webhooks: RedisWebhooks;
   readonly rateLimiters: StoreRateLimiters;
 
   constructor(
@@ -54,6 +56,7 @@ export class RedisStore implements Store, WithRateLimiters {
     this.sessions = new RedisSessionRecords(client, keys, this.audit, this.events, options);
     this.users = new RedisUsers(client, keys);
     this.webSessions = new RedisWebSessions(client, keys, options.expiryGraceMs);
+    this.webhooks = new RedisWebhooks(client, keys);
     this.rateLimiters = redisRateLimiters(client, keys);
   }
 

@@ -129,6 +129,27 @@ export const SQLITE_MIGRATIONS: ReadonlyArray<{ version: number; sql: string }> 
     sql: `CREATE INDEX audit_by_at ON audit (at);`,
   },
   {
+    // Webhooks (issue 14): registrations and each one's delivery cursor, backoff and lease.
+    version: 8,
+    sql: `
+      CREATE TABLE webhooks (
+        id TEXT PRIMARY KEY,
+        url TEXT NOT NULL,
+        secret TEXT NOT NULL,
+        events TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        delivered_seq INTEGER NOT NULL,
+        failures INTEGER NOT NULL DEFAULT 0,
+        failing_since INTEGER,
+        next_attempt_at INTEGER NOT NULL DEFAULT 0,
+        last_error TEXT,
+        failed INTEGER NOT NULL DEFAULT 0,
+        lease_holder TEXT NOT NULL DEFAULT '',
+        lease_until INTEGER NOT NULL DEFAULT 0
+      );
+    `,
+  },
+  {
     // The console filters the audit trail by user and by event (issue 17), newest first.
     version: 9,
     sql: `

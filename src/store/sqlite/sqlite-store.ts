@@ -12,6 +12,7 @@ import { SqliteSessionRecords } from './sqlite-session-records.ts';
 import { SqliteUsers } from './sqlite-users.ts';
 import { sqliteRateLimiters } from './sqlite-rate-limiters.ts';
 import { SqliteWebSessions } from './sqlite-web-sessions.ts';
+import { SqliteWebhooks } from './sqlite-webhooks.ts';
 
 export { FOREIGN_WRITE_LOOK_MS } from './sqlite-session-records.ts';
 
@@ -40,6 +41,7 @@ export function openSqliteStore(path: string, options: { busyTimeoutMs?: number 
     audit: guardPort(audit, asSqliteFailure),
     events: guardPort(events, asSqliteFailure),
     webSessions: guardPort(new SqliteWebSessions(db), asSqliteFailure),
+    webhooks: guardPort(new SqliteWebhooks(db), asSqliteFailure),
     rateLimiters: sqliteRateLimiters(db),
     async ping() {
       try {
