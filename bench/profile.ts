@@ -10,8 +10,8 @@ import { seedSqlite } from './seed-sqlite.ts';
 /**
  * `npx tsx bench/profile.ts [sessions] [seconds] [--bare]`: runs sessiond (or, with --bare, the
  * bare Fastify peer) under `node --cpu-prof` on a seeded SQLite store, loads its validation
- * route, stops it, and prints where its CPU time went, per request (self and inclusive time
- * by function). The .cpuprofile is kept for Chrome DevTools.
+ * route (after a 2 s warm-up), stops it, and prints where its CPU time went during the measured
+ * load, per request (self and inclusive time by function). The .cpuprofile is kept for Chrome DevTools.
  */
 const positional = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 const bare = process.argv.includes('--bare');
@@ -32,6 +32,8 @@ interface ProfileNode {
 interface CpuProfile {
   nodes: ProfileNode[];
   samples: number[];
+  /** Microseconds between one sample and the one before it (the first: since startTime). */
+  timeDeltas: number[];
   startTime: number;
   endTime: number;
 }
@@ -42,15 +44,28 @@ function frameName(node: ProfileNode): string {
   return `${functionName || '(anonymous)'}  ${where}`;
 }
 
-/** Self and inclusive sample counts by function (a function is counted once per stack). */
-function summarize(profile: CpuProfile): { self: Map<string, number>; inclusive: Map<string, number> } {
+/**
+ * Self and inclusive time in µs by function (a function is counted once per stack), over the
+ * samples taken between `from` and `to` (µs on the profile's clock): start-up and module loading
+ * stay out of the figures.
+ */
+function summarize(profile: CpuProfile, from: number, to: number): { self: Map<string, number>; inclusive: Map<string, number> } {
   const parent = new Map<number, number>();
   for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id);
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const timeById = new Map<number, number>();
+  let at = profile.startTime;
+  for (let i = 0; i < profile.samples.length; i++) {
+    const delta = profile.timeDeltas[i] ?? 0;
+    at += delta;
+    if (at < from || at > to) continue;
+    const id = profile.samples[i]!;
+    timeById.set(id, (timeById.get(id) ?? 0) + delta);
+  }
   const self = new Map<string, number>();
   const inclusive = new Map<string, number>();
   for (const node of profile.nodes) {
-    const hits = node.hitCount ?? 0;
+    const hits = timeById.get(node.id) ?? 0;
     if (hits === 0) continue;
     const name = frameName(node);
     self.set(name, (self.get(name) ?? 0) + hits);
@@ -67,7 +82,8 @@ function summarize(profile: CpuProfile): { self: Map<string, number>; inclusive:
 
 try {
   const dbPath = join(workDir, 'sessiond.db');
-  const seeded = await seedSqlite({ path: dbPath, sessions, keepIds: 1, scrypt: DEFAULT_SCRYPT });
+  // Requests rotate over 1,000 sessions, as the bench's validation scenario does.
+  const seeded = await seedSqlite({ path: dbPath, sessions, keepIds: Math.min(1000, sessions), scrypt: DEFAULT_SCRYPT });
   const profileFlags = ['--cpu-prof', `--cpu-prof-dir=${workDir}`, '--cpu-prof-interval=100'];
   const server = await launch({
     name: bare ? 'bare-profiled' : 'sessiond-profiled',
@@ -76,24 +92,33 @@ try {
     logDir: workDir,
     readyPath: bare ? '/session' : '/healthz',
   });
-  const load = await runLoad({
+  const headerSets = seeded.ids.map((id) => ({ authorization: `Bearer ${id}` }));
+  const loadOptions = {
     url: `${server.url}${bare ? '/session' : '/api/v1/session'}`,
-    headers: { authorization: `Bearer ${seeded.ids[0]!}` },
-    connections: 32,
-    durationSec: seconds,
-    warmupSec: 1,
-  });
+    headers: headerSets[0]!,
+    headerSets,
+    connections: 50,
+    warmupSec: 0,
+  };
+  await runLoad({ ...loadOptions, durationSec: 2 });
+  const loadStart = performance.now();
+  const load = await runLoad({ ...loadOptions, durationSec: seconds, serverPid: server.pid });
+  const loadEnd = performance.now();
   await server.stop();
-  process.stdout.write(`${Math.round(load.requestsPerSec)} req/s, p50 ${load.p50Ms} ms, p99 ${load.p99Ms} ms under the profiler\n`);
+  const stopped = performance.now();
+  process.stdout.write(
+    `${Math.round(load.requestsPerSec)} req/s, p50 ${load.p50Ms} ms, p99 ${load.p99Ms} ms, ${load.cpuUsPerRequest?.toFixed(1)} µs CPU/req under the profiler\n`,
+  );
 
   const file = readdirSync(workDir).find((f) => f.endsWith('.cpuprofile'));
   if (!file) throw new Error('no .cpuprofile was written');
   const profile = JSON.parse(readFileSync(join(workDir, file), 'utf8')) as CpuProfile;
-  // Per request: the sampled time divided by the requests answered (warm-up included).
-  const usPerSample = (profile.endTime - profile.startTime) / profile.samples.length;
-  const requests = load.requests * (1 + 1 / seconds);
-  const perRequest = (hits: number) => `${((hits * usPerSample) / requests).toFixed(1).padStart(6)} µs/req`;
-  const { self, inclusive } = summarize(profile);
+  // Per request: the time sampled during the measured load divided by the requests answered.
+  // The profile ends when the server stops, so the load's window is placed back from its end.
+  const from = profile.endTime - (stopped - loadStart) * 1000;
+  const to = profile.endTime - (stopped - loadEnd) * 1000;
+  const perRequest = (us: number) => `${(us / load.requests).toFixed(1).padStart(6)} µs/req`;
+  const { self, inclusive } = summarize(profile, from, to);
   process.stdout.write('\nself time\n');
   for (const [key, hits] of [...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, 25)) process.stdout.write(`${perRequest(hits)}  ${key}\n`);
   process.stdout.write('\ninclusive time\n');

@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { hash, randomBytes } from 'node:crypto';
 
 /**
  * Secret IDs (server session IDs, web session IDs) and the non-secret handles beside them.
@@ -35,9 +35,9 @@ export const newWebSessionId = (): string => newSecret(WEB_SESSION_ID_PREFIX);
 export const isWellFormedSessionId = (value: unknown): value is string => isWellFormed(SESSION_ID_PREFIX, value);
 export const isWellFormedWebSessionId = (value: unknown): value is string => isWellFormed(WEB_SESSION_ID_PREFIX, value);
 
-/** The stored form of a secret ID. */
+/** The stored form of a secret ID (one-shot hash: no Hash object on the validation path). */
 export function hashSecretId(id: string): string {
-  return createHash('sha256').update(id).digest('base64url');
+  return hash('sha256', id, 'base64url');
 }
 
 /** A handle names a session in lists and admin calls; it grants nothing. */

@@ -1,7 +1,8 @@
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import { AUDIT_EVENT_NAMES, type AuditEventName, type AuditRecord } from '../core/types.ts';
 import type { LoginLimit } from '../core/errors.ts';
 import type { StatusCode } from '../core/status-codes.ts';
+import { RequestDurations } from './request-durations.ts';
 
 /**
  * Prometheus metrics for one server. Every label value comes from a fixed list in this file
@@ -71,12 +72,8 @@ export class Metrics {
     labelNames: ['api', 'reason'] as const,
     registers: [this.registry],
   });
-  readonly httpRequestDuration = new Histogram({
-    name: 'sessiond_http_request_duration_seconds',
-    help: 'Time to answer HTTP requests, by method, route template (unmatched for 404s) and status class',
-    labelNames: ['method', 'route', 'status_class'] as const,
-    registers: [this.registry],
-  });
+  /** Method, route template (`unmatched` for 404s) and status class: see request-durations.ts. */
+  readonly httpRequestDuration = new RequestDurations(this.registry);
   readonly cacheEntries = new Gauge({
     name: 'sessiond_session_cache_entries',
     help: 'Sessions held in this node’s validation cache',

@@ -4,11 +4,15 @@
  * SERVICE_UNAVAILABLE once, instead of in every method.
  */
 export function guardPort<T extends object>(port: T, translate: (error: unknown) => unknown): T {
+  // One wrapper per method, made on first use: validation calls through here on every request.
+  const wrappers = new Map<PropertyKey, { of: unknown; wrapper: (...args: unknown[]) => unknown }>();
   return new Proxy(port, {
     get(target, name, receiver) {
       const value: unknown = Reflect.get(target, name, receiver);
       if (typeof value !== 'function') return value;
-      return (...args: unknown[]) => {
+      const known = wrappers.get(name);
+      if (known !== undefined && known.of === value) return known.wrapper;
+      const wrapper = (...args: unknown[]) => {
         let result: unknown;
         try {
           result = (value as (...a: unknown[]) => unknown).apply(target, args);
@@ -17,6 +21,8 @@ export function guardPort<T extends object>(port: T, translate: (error: unknown)
         }
         return result instanceof Promise ? result.catch((error: unknown) => Promise.reject(translate(error))) : result;
       };
+      wrappers.set(name, { of: value, wrapper });
+      return wrapper;
     },
   });
 }
