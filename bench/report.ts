@@ -54,12 +54,13 @@ function tableFor(group: Group, rows: readonly Row[], bare: MeasuredRow | undefi
 
 /** A long run's figures per stretch (the soak's RSS and latency over time). */
 function intervalTable(row: MeasuredRow): string[][] {
-  const header = ['at', 'RSS', 'ops/s', 'p50', 'p99', 'check p99', 'errors'];
+  const header = ['at', 'RSS', 'V8 heap used', 'ops/s', 'p50', 'p99', 'check p99', 'errors'];
   return [
     header,
     ...(row.intervals ?? []).map((i) => [
       `${i.atSec} s`,
       mb(i.rssBytes),
+      mb(i.heapUsedBytes),
       num(i.perSec),
       `${num(i.p50Ms, 2)} ms`,
       `${num(i.p99Ms, 1)} ms`,

@@ -31,6 +31,8 @@ export interface IntervalFigures {
   /** Seconds since the measured load began, at the end of the stretch. */
   atSec: number;
   rssBytes: number;
+  /** The server's V8 heap in use (NaN when it could not be read). */
+  heapUsedBytes: number;
   perSec: number;
   p50Ms: number;
   p99Ms: number;

@@ -19,8 +19,8 @@ import { removeSqliteFiles, ROTATE_OVER } from './validate-sqlite.ts';
  * length) at 70 % of the rate it can answer at most, which a short closed-loop run on a server
  * of its own measures first. The load is open-loop (sent on a schedule, not when the last answer
  * came), so a server that slows down shows it in latency instead of hiding it. Every 10 s: the
- * server's RSS, the rate, p50/p99, errors. It should end where it was after the warm-up: RSS
- * within 10 %, no errors, p99 not drifting up.
+ * server's RSS and V8 heap, the rate, p50/p99, errors. It should end where it was after the
+ * warm-up: RSS within 10 % (medians of a window on each side), no errors, p99 not drifting up.
  */
 const LOAD_SHARE = 0.7;
 const INTERVAL_SEC = 10;
@@ -47,6 +47,19 @@ export function warmupSeconds(seconds: number): number {
   return Math.ceil(Math.min(60, Math.max(20, seconds / 5)) / INTERVAL_SEC) * INTERVAL_SEC;
 }
 
+/**
+ * Memory "after the warm-up" and "at the end", each the median of the samples in a window (a
+ * minute in the full run; less in short ones), so one sample taken while a login's 19 MiB
+ * argon2id buffer is held, or just after the allocator gave memory back, does not decide it.
+ */
+export function levelChange(intervals: readonly IntervalFigures[], warmupSec: number, pick: (i: IntervalFigures) => number): { before: number; after: number; changePct: number } {
+  const measured = intervals.filter((i) => i.atSec > warmupSec);
+  const window = Math.max(1, Math.min(60 / INTERVAL_SEC, Math.floor(measured.length / 2)));
+  const before = percentile(measured.slice(0, window).map(pick), 50);
+  const after = percentile(measured.slice(-window).map(pick), 50);
+  return { before, after, changePct: ((after - before) / before) * 100 };
+}
+
 export async function soak(ctx: BenchContext): Promise<Row[]> {
   const seconds = soakSeconds(ctx.mode.soakSec);
   const warmupSec = warmupSeconds(seconds);
@@ -63,9 +76,9 @@ export async function soak(ctx: BenchContext): Promise<Row[]> {
   return onSeededServer(ctx, 'soak', toEnd, async (server, ops) => {
     const run = await openLoop(ops, server, target, seconds, ctx.print);
     const after = run.intervals.filter((i) => i.atSec > warmupSec);
-    const baseline = run.intervals.find((i) => i.atSec >= warmupSec)!;
-    const end = run.intervals.at(-1)!;
-    const rssChangePct = ((end.rssBytes - baseline.rssBytes) / baseline.rssBytes) * 100;
+    const rss = levelChange(run.intervals, warmupSec, (i) => i.rssBytes);
+    const heap = levelChange(run.intervals, warmupSec, (i) => i.heapUsedBytes);
+    const pct = (n: number) => `${n >= 0 ? '+' : ''}${n.toFixed(1)} %`;
     const half = Math.floor(after.length / 2);
     const medianP99 = (xs: IntervalFigures[]) => percentile(xs.map((i) => i.checkP99Ms), 50);
     const p99Trend = half > 0 ? medianP99(after.slice(half)) / medianP99(after.slice(0, half)) : Number.NaN;
@@ -85,16 +98,18 @@ export async function soak(ctx: BenchContext): Promise<Row[]> {
         peakRssBytes: server.peakRss(),
         note:
           `max ${maxPerSec.toFixed(0)} ops/s (closed loop), target ${target}; mix ${SOAK_MIX.check}/${SOAK_MIX.invalidate}/${SOAK_MIX.logout}/${SOAK_MIX.login} ` +
-          `check/invalidate/logout/login; RSS ${mb(baseline.rssBytes)} after ${warmupSec} s warm-up, ${mb(end.rssBytes)} at the end (${rssChangePct >= 0 ? '+' : ''}${rssChangePct.toFixed(1)} %); ` +
+          `check/invalidate/logout/login; warm-up ${warmupSec} s; RSS (median of a window) ${mb(rss.before)} after the warm-up, ${mb(rss.after)} at the end (${pct(rss.changePct)}); ` +
+          `V8 heap used ${mb(heap.before)} → ${mb(heap.after)} (${pct(heap.changePct)}); ` +
           `${run.errors} errors${run.firstErrors.length ? ` (${run.firstErrors.join('; ')})` : ''}; ` +
           `check p99 per ${INTERVAL_SEC} s after warm-up ${Math.min(...checkP99s).toFixed(1)}–${Math.max(...checkP99s).toFixed(1)} ms; ` +
           `server CPU ${run.cpuUsPerOp.toFixed(0)} µs/op; p50/p99 over every op after warm-up`,
         extra: {
           maxPerSec,
           targetPerSec: target,
-          rssAfterWarmupBytes: baseline.rssBytes,
-          rssEndBytes: end.rssBytes,
-          rssChangePct,
+          rssAfterWarmupBytes: rss.before,
+          rssEndBytes: rss.after,
+          rssChangePct: rss.changePct,
+          heapChangePct: heap.changePct,
           errors: run.errors,
           p99Trend,
           checkP99MaxMs: Math.max(...checkP99s),
@@ -198,12 +213,14 @@ async function openLoop(ops: MixedOps, server: Launched, perSec: number, seconds
       if (run.firstErrors.length < 3) run.firstErrors.push(result.error);
     } else run.answered++;
   };
+  const heapReads: Promise<void>[] = [];
   const closeStretch = (atSec: number) => {
     const latencies = stretch.map((r) => r.ms);
     if (atSec > warmupSec) run.afterWarmupMs.push(...latencies);
     const figures: IntervalFigures = {
       atSec,
       rssBytes: readRss(server.pid) ?? 0,
+      heapUsedBytes: Number.NaN,
       perSec: stretch.filter((r) => !r.error).length / INTERVAL_SEC,
       p50Ms: percentile(latencies, 50),
       p99Ms: percentile(latencies, 99),
@@ -211,6 +228,7 @@ async function openLoop(ops: MixedOps, server: Launched, perSec: number, seconds
       errors: stretch.filter((r) => r.error).length,
     };
     run.intervals.push(figures);
+    heapReads.push(heapUsed(server.url).then((bytes) => void (figures.heapUsedBytes = bytes)));
     stretch = [];
     print(
       `  ${String(atSec).padStart(4)} s  RSS ${(figures.rssBytes / 2 ** 20).toFixed(0)} MB  ${figures.perSec.toFixed(0)} ops/s  ` +
@@ -246,7 +264,19 @@ async function openLoop(ops: MixedOps, server: Launched, perSec: number, seconds
     };
     tick();
   });
+  await Promise.all(heapReads);
   const cpuEnd = readCpuMs(server.pid);
   run.cpuUsPerOp = cpuStart !== undefined && cpuEnd !== undefined ? ((cpuEnd - cpuStart) * 1000) / (run.answered + run.errors) : Number.NaN;
   return run;
+}
+
+/** The server's V8 heap in use, from its own /metrics (prom-client's default nodejs_heap_size_used_bytes). */
+async function heapUsed(url: string): Promise<number> {
+  try {
+    const text = await (await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(10_000) })).text();
+    const match = /^nodejs_heap_size_used_bytes\s+(\d+(?:\.\d+)?(?:e\+?\d+)?)/m.exec(text);
+    return match ? Number(match[1]) : Number.NaN;
+  } catch {
+    return Number.NaN;
+  }
 }
