@@ -54,7 +54,7 @@ function tableFor(group: Group, rows: readonly Row[], bare: MeasuredRow | undefi
 
 /** A long run's figures per stretch (the soak's RSS and latency over time). */
 function intervalTable(row: MeasuredRow): string[][] {
-  const header = ['at', 'RSS', 'V8 heap used', 'ops/s', 'p50', 'p99', 'check p99', 'errors'];
+  const header = ['at', 'RSS', 'V8 heap used', 'ops/s', 'p50', 'p99', 'check p99', 'errors', 'server loop delay max'];
   return [
     header,
     ...(row.intervals ?? []).map((i) => [
@@ -66,6 +66,7 @@ function intervalTable(row: MeasuredRow): string[][] {
       `${num(i.p99Ms, 1)} ms`,
       `${num(i.checkP99Ms, 1)} ms`,
       num(i.errors),
+      Number.isNaN(i.loopDelayMaxMs) ? '—' : `${num(i.loopDelayMaxMs)} ms`,
     ]),
   ];
 }

@@ -33,6 +33,8 @@ export interface IntervalFigures {
   rssBytes: number;
   /** The server's V8 heap in use (NaN when it could not be read). */
   heapUsedBytes: number;
+  /** The server's longest event-loop delay in the stretch, from its /metrics (NaN when not read). */
+  loopDelayMaxMs: number;
   perSec: number;
   p50Ms: number;
   p99Ms: number;

@@ -213,7 +213,7 @@ async function openLoop(ops: MixedOps, server: Launched, perSec: number, seconds
       if (run.firstErrors.length < 3) run.firstErrors.push(result.error);
     } else run.answered++;
   };
-  const heapReads: Promise<void>[] = [];
+  const metricReads: Promise<void>[] = [];
   const closeStretch = (atSec: number) => {
     const latencies = stretch.map((r) => r.ms);
     if (atSec > warmupSec) run.afterWarmupMs.push(...latencies);
@@ -221,6 +221,7 @@ async function openLoop(ops: MixedOps, server: Launched, perSec: number, seconds
       atSec,
       rssBytes: readRss(server.pid) ?? 0,
       heapUsedBytes: Number.NaN,
+      loopDelayMaxMs: Number.NaN,
       perSec: stretch.filter((r) => !r.error).length / INTERVAL_SEC,
       p50Ms: percentile(latencies, 50),
       p99Ms: percentile(latencies, 99),
@@ -228,7 +229,12 @@ async function openLoop(ops: MixedOps, server: Launched, perSec: number, seconds
       errors: stretch.filter((r) => r.error).length,
     };
     run.intervals.push(figures);
-    heapReads.push(heapUsed(server.url).then((bytes) => void (figures.heapUsedBytes = bytes)));
+    metricReads.push(
+      serverMetrics(server.url).then((m) => {
+        figures.heapUsedBytes = m.heapUsedBytes;
+        figures.loopDelayMaxMs = m.loopDelayMaxMs;
+      }),
+    );
     stretch = [];
     print(
       `  ${String(atSec).padStart(4)} s  RSS ${(figures.rssBytes / 2 ** 20).toFixed(0)} MB  ${figures.perSec.toFixed(0)} ops/s  ` +
@@ -264,19 +270,23 @@ async function openLoop(ops: MixedOps, server: Launched, perSec: number, seconds
     };
     tick();
   });
-  await Promise.all(heapReads);
+  await Promise.all(metricReads);
   const cpuEnd = readCpuMs(server.pid);
   run.cpuUsPerOp = cpuStart !== undefined && cpuEnd !== undefined ? ((cpuEnd - cpuStart) * 1000) / (run.answered + run.errors) : Number.NaN;
   return run;
 }
 
-/** The server's V8 heap in use, from its own /metrics (prom-client's default nodejs_heap_size_used_bytes). */
-async function heapUsed(url: string): Promise<number> {
+/**
+ * From the server's own /metrics (prom-client's defaults): the V8 heap in use, and the longest
+ * event-loop delay since the last read (prom-client starts that histogram afresh at each read),
+ * which says whether a slow stretch was the server's event loop or something outside it.
+ */
+async function serverMetrics(url: string): Promise<{ heapUsedBytes: number; loopDelayMaxMs: number }> {
   try {
     const text = await (await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(10_000) })).text();
-    const match = /^nodejs_heap_size_used_bytes\s+(\d+(?:\.\d+)?(?:e\+?\d+)?)/m.exec(text);
-    return match ? Number(match[1]) : Number.NaN;
+    const value = (name: string) => Number(new RegExp(`^${name}\\s+(\\S+)`, 'm').exec(text)?.[1] ?? Number.NaN);
+    return { heapUsedBytes: value('nodejs_heap_size_used_bytes'), loopDelayMaxMs: value('nodejs_eventloop_lag_max_seconds') * 1000 };
   } catch {
-    return Number.NaN;
+    return { heapUsedBytes: Number.NaN, loopDelayMaxMs: Number.NaN };
   }
 }
