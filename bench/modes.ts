@@ -1,6 +1,6 @@
 /**
- * How long and how hard each scenario runs. `quick` is for development (under a minute in
- * all); `full` is the run RESULTS.md records (under 15 minutes).
+ * How long and how hard each scenario runs. `quick` is for development (about two minutes
+ * in all, half of it the soak); `full` is the run RESULTS.md records (under 15 minutes, plus the 10-minute soak).
  */
 export interface Mode {
   name: 'quick' | 'full';
@@ -23,6 +23,9 @@ export interface Mode {
   hashSamples: number;
   /** Web tier opens (pooled and fresh) timed each. */
   webOpens: number;
+  /** The soak: its length (SOAK_SECONDS overrides it), and the closed-loop run that finds the maximum rate first. */
+  soakSec: number;
+  soakProbeSec: number;
 }
 
 export const QUICK: Mode = {
@@ -39,6 +42,8 @@ export const QUICK: Mode = {
   loginDurationSec: 1,
   hashSamples: 3,
   webOpens: 4,
+  soakSec: 60,
+  soakProbeSec: 5,
 };
 
 export const FULL: Mode = {
@@ -55,4 +60,6 @@ export const FULL: Mode = {
   loginDurationSec: 10,
   hashSamples: 20,
   webOpens: 100,
+  soakSec: 600,
+  soakProbeSec: 15,
 };

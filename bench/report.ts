@@ -19,6 +19,7 @@ const GROUP_TITLES: Record<Group, string> = {
   invalidate: 'invalidateSessions, 200 IDs a call',
   login: 'Login and the password hash',
   web: 'Web tier: project open, pooled vs fresh',
+  soak: 'Soak: mixed load over time',
 };
 
 const num = (n: number | undefined, digits = 0) =>
@@ -52,6 +53,28 @@ function tableFor(group: Group, rows: readonly Row[], bare: MeasuredRow | undefi
   return [header, ...body];
 }
 
+/** A long run's figures per stretch (the soak's RSS and latency over time). */
+function intervalTable(row: MeasuredRow): string[][] {
+  const header = ['at', 'RSS', 'V8 heap used', 'ops/s', 'p50', 'p99', 'check p99', 'errors', 'server loop delay max'];
+  return [
+    header,
+    ...(row.intervals ?? []).map((i) => [
+      `${i.atSec} s`,
+      mb(i.rssBytes),
+      mb(i.heapUsedBytes),
+      num(i.perSec),
+      `${num(i.p50Ms, 2)} ms`,
+      `${num(i.p99Ms, 1)} ms`,
+      `${num(i.checkP99Ms, 1)} ms`,
+      num(i.errors),
+      Number.isNaN(i.loopDelayMaxMs) ? '—' : `${num(i.loopDelayMaxMs)} ms`,
+    ]),
+  ];
+}
+
+const withIntervals = (rows: readonly Row[], group: Group) =>
+  rows.filter((r): r is MeasuredRow => r.group === group && r.status === 'ok' && (r.intervals?.length ?? 0) > 0);
+
 function markdownTable(table: string[][]): string {
   const [header, ...body] = table;
   const esc = (c: string) => c.replace(/\|/g, '\\|');
@@ -79,6 +102,10 @@ export function printReport(report: Report, print: (line: string) => void): void
   for (const group of groups(report.rows)) {
     print(`\n${GROUP_TITLES[group]}\n`);
     print(textTable(tableFor(group, report.rows, bare)));
+    for (const row of withIntervals(report.rows, group)) {
+      print(`\n${row.label}, every ${row.intervals![0]!.atSec} s\n`);
+      print(textTable(intervalTable(row)));
+    }
   }
   print('\nTargets\n');
   print(textTable([['Target', 'Measured', 'Verdict', 'Note'], ...report.targets.map((t) => [t.target, t.measured, t.verdict, t.note ?? ''])]));
@@ -105,6 +132,9 @@ export function writeReport(report: Report, markdownPath: string, jsonPath: stri
   ];
   for (const group of groups(report.rows)) {
     lines.push(`## ${GROUP_TITLES[group]}`, '', markdownTable(tableFor(group, report.rows, bare)), '');
+    for (const row of withIntervals(report.rows, group)) {
+      lines.push(`${row.label}, every ${row.intervals![0]!.atSec} s:`, '', markdownTable(intervalTable(row)), '');
+    }
   }
   lines.push(
     '## Targets',

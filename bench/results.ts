@@ -2,7 +2,7 @@
  * What every scenario hands the report: a measured row, or a skip or failure with its reason.
  * Times are milliseconds, memory bytes.
  */
-export type Group = 'validation' | 'validator' | 'invalidate' | 'login' | 'web';
+export type Group = 'validation' | 'validator' | 'invalidate' | 'login' | 'web' | 'soak';
 
 export interface MeasuredRow {
   status: 'ok';
@@ -22,6 +22,25 @@ export interface MeasuredRow {
   note?: string;
   /** Scenario-specific figures (sessions ended per second, hash cost, ...). */
   extra?: Record<string, number>;
+  /** Figures per stretch of a long run (the soak), in time order. */
+  intervals?: IntervalFigures[];
+}
+
+/** One stretch of a long run: what the server held and how it answered in it. */
+export interface IntervalFigures {
+  /** Seconds since the measured load began, at the end of the stretch. */
+  atSec: number;
+  rssBytes: number;
+  /** The server's V8 heap in use (NaN when it could not be read). */
+  heapUsedBytes: number;
+  /** The server's longest event-loop delay in the stretch, from its /metrics (NaN when not read). */
+  loopDelayMaxMs: number;
+  perSec: number;
+  p50Ms: number;
+  p99Ms: number;
+  /** p99 of the session checks alone (the hot path; the mix's logins set the overall p99). */
+  checkP99Ms: number;
+  errors: number;
 }
 
 export interface NotMeasuredRow {

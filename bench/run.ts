@@ -15,13 +15,15 @@ import { soapXmlCost } from './scenarios/soap-xml-cost.ts';
 import { login } from './scenarios/login.ts';
 import { otherStores } from './scenarios/other-stores.ts';
 import { bareFastify, betterAuth, expressRedis, fastifySession } from './scenarios/peers.ts';
+import { soak } from './scenarios/soak.ts';
 import { sizeLabel, validateSqlite } from './scenarios/validate-sqlite.ts';
 import { validatorScenario } from './scenarios/validator.ts';
 import { webPool } from './scenarios/web-pool.ts';
 import { evaluateTargets } from './targets.ts';
 
 /**
- * `npm run bench [-- --quick]`: runs every scenario in turn, each server in its own process,
+ * `npm run bench [-- --quick]`: runs every scenario in turn (the soak last: 10 minutes, or
+ * SOAK_SECONDS), each server in its own process,
  * then prints the table and writes RESULTS.md and results.json in bench/ (RESULTS-quick.md and
  * results-quick.json in quick mode, -partial with --only=<ids>, so neither replaces the
  * recorded full run).
@@ -86,6 +88,7 @@ const scenarios: Scenario[] = [
   { id: 'soap-hostile', label: 'session checks while a hostile SOAP envelope is sent', group: 'validation', run: soapHostile },
   { id: 'login', label: 'login and password hash', group: 'login', run: login },
   { id: 'web-pool', label: 'web tier pooled vs fresh open', group: 'web', run: webPool },
+  { id: 'soak', label: 'soak: mixed load at 70 % of max rate (SQLite)', group: 'soak', run: soak },
 ];
 
 const started = Date.now();

@@ -70,5 +70,18 @@ export function evaluateTargets(rows: readonly Row[], mode: Mode): TargetResult[
   const web = measured(rows, 'web-pooled-open');
   const webReason = rows.find((r) => r.id === 'web-pooled-open' && r.status !== 'ok');
   judge('Pooled web project open ≥ 20 × faster than a fresh upstream login', web?.extra?.speedup, (n) => n >= 20, x, webReason && 'reason' in webReason ? webReason.reason : 'web scenario did not run');
+
+  const soak = measured(rows, 'soak-sqlite');
+  const soakReason = rows.find((r) => r.id === 'soak' && r.status !== 'ok');
+  const soakMissing = soakReason && 'reason' in soakReason ? soakReason.reason : 'soak did not run';
+  judge('Soak: server RSS at the end within 10 % of its level after the warm-up', soak?.extra?.rssChangePct, (n) => Math.abs(n) <= 10, (n) => `${n >= 0 ? '+' : ''}${n.toFixed(1)} %`, soakMissing);
+  judge('Soak: 0 errors', soak?.extra?.errors, (n) => n === 0, (n) => `${n} errors`, soakMissing);
+  judge(
+    'Soak: check p99 steady (median per-interval p99 of the second half ≤ 1.5 × the first half\'s, after warm-up)',
+    soak?.extra?.p99Trend,
+    (n) => n <= 1.5,
+    x,
+    soak ? 'too short a run for two halves after the warm-up (SOAK_SECONDS)' : soakMissing,
+  );
   return out;
 }

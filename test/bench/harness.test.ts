@@ -10,11 +10,14 @@ import { readCpuMs } from '../../bench/process-cpu.ts';
 import { writeReport } from '../../bench/report.ts';
 import type { Row } from '../../bench/results.ts';
 import { readRss } from '../../bench/rss-sampler.ts';
+import { MixedOps, SOAK_MIX, type OpKind } from '../../bench/mixed-ops.ts';
+import { levelChange, soakSeconds, warmupSeconds } from '../../bench/scenarios/soak.ts';
 import { seedSqlite } from '../../bench/seed-sqlite.ts';
 import { percentile } from '../../bench/sequential.ts';
 import { evaluateTargets } from '../../bench/targets.ts';
 import { hashSecretId, isWellFormedSessionId } from '../../src/core/secret-id.ts';
 import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.ts';
+import { ADMIN_PASSWORD, addUser, login, startTestServer } from '../helpers/server.ts';
 
 const alive = (pid: number) => {
   try {
@@ -135,5 +138,97 @@ describe('bench harness', () => {
     assert.match(md, /\*\*MISS\*\*/);
     assert.ok(existsSync(join(dir, 'r.json')));
     assert.equal((JSON.parse(readFileSync(join(dir, 'r.json'), 'utf8')) as { rows: Row[] }).rows.length, 2);
+  });
+
+  test('the soak mix is 90 % checks, 5 % invalidations, 3 % logouts, 2 % logins', () => {
+    const counts: Record<OpKind, number> = { check: 0, invalidate: 0, logout: 0, login: 0 };
+    for (let i = 0; i < 10_000; i++) counts[MixedOps.pick((i + 0.5) / 10_000)]++;
+    assert.deepEqual(counts, { check: 9000, invalidate: 500, logout: 300, login: 200 });
+    assert.equal(Object.values(SOAK_MIX).reduce((a, b) => a + b), 100);
+  });
+
+  test('the soak lasts SOAK_SECONDS when set, and its warm-up is a fifth of it, 20 to 120 s in whole intervals', (t) => {
+    const saved = process.env.SOAK_SECONDS;
+    t.after(() => (saved === undefined ? delete process.env.SOAK_SECONDS : (process.env.SOAK_SECONDS = saved)));
+    delete process.env.SOAK_SECONDS;
+    assert.equal(soakSeconds(600), 600);
+    process.env.SOAK_SECONDS = '120';
+    assert.equal(soakSeconds(600), 120);
+    for (const bad of ['2m', '20', '125']) {
+      process.env.SOAK_SECONDS = bad;
+      assert.throws(() => soakSeconds(600), /SOAK_SECONDS must be/);
+    }
+    assert.deepEqual([30, 60, 120, 600, 1200].map(warmupSeconds), [20, 20, 30, 120, 120]);
+  });
+
+  test('the soak compares memory levels as medians of a window after the warm-up and at the end, not single samples', () => {
+    const at = (atSec: number, mb: number) => ({ atSec, rssBytes: mb * 2 ** 20, heapUsedBytes: 0, loopDelayMaxMs: 1, perSec: 1, p50Ms: 1, p99Ms: 1, checkP99Ms: 1, errors: 0 });
+    // 10 minutes: the warm-up's samples are left out; a minute (6 samples) on each side; one low sample at the end changes nothing.
+    const samples = Array.from({ length: 60 }, (_, i) => at((i + 1) * 10, i < 6 ? 300 : i === 59 ? 120 : 150 + (i % 2) * 40));
+    const rss = levelChange(samples, 60, (i) => i.rssBytes);
+    assert.equal(rss.before / 2 ** 20, 150);
+    assert.equal(rss.after / 2 ** 20, 150);
+    assert.equal(rss.changePct, 0);
+    // A steady climb shows.
+    const climbing = Array.from({ length: 12 }, (_, i) => at((i + 1) * 10, 100 + i * 5));
+    assert.ok(levelChange(climbing, 30, (i) => i.rssBytes).changePct > 10);
+  });
+
+  test('the soak client does each operation of the mix against a real server, every answer right', async (t) => {
+    const server = await startTestServer();
+    t.after(() => server.close());
+    const admin = await login(server.url, 'admin', ADMIN_PASSWORD);
+    await addUser(server.url, admin.sessionId, 'soaker', 'soak-password-1');
+    const checked = [(await login(server.url, 'soaker', 'soak-password-1')).sessionId];
+    const toEnd = [(await login(server.url, 'soaker', 'soak-password-1')).sessionId, (await login(server.url, 'soaker', 'soak-password-1')).sessionId];
+    const ops = new MixedOps({ url: server.url, checked, toEnd, usernames: ['soaker'], password: 'soak-password-1', maxSockets: 4 });
+    t.after(() => ops.close());
+    const results = [];
+    for (const kind of ['check', 'invalidate', 'logout', 'login', 'logout'] as const) results.push(await ops.run(kind));
+    assert.deepEqual(results.map((r) => r.error), [undefined, undefined, undefined, undefined, undefined]);
+    assert.ok(results.every((r) => r.ms > 0));
+    // Both seeded sessions and the login's are ended now; the pool is empty, and says so.
+    for (const id of toEnd) assert.equal((await fetch(`${server.url}/api/v1/session`, { headers: { authorization: `Bearer ${id}` } })).status, 401);
+    assert.equal(ops.poolSize, 0);
+    assert.match((await ops.run('logout')).error ?? '', /no session left to log out/);
+  });
+
+  test('the soak\'s targets: RSS within 10 % of the warm-up level, 0 errors, a steady check p99; its intervals are in the report', (t) => {
+    const soakRow = (extra: Record<string, number>): Row => ({
+      status: 'ok',
+      group: 'soak',
+      id: 'soak-sqlite',
+      label: 'soak',
+      perSec: 700,
+      perSecUnit: 'ops/s',
+      p50Ms: 1,
+      p99Ms: 30,
+      extra,
+      intervals: [
+        { atSec: 10, rssBytes: 150 * 2 ** 20, heapUsedBytes: 40 * 2 ** 20, loopDelayMaxMs: 12.3, perSec: 700, p50Ms: 1, p99Ms: 31, checkP99Ms: 4.5, errors: 0 },
+        { atSec: 20, rssBytes: 152 * 2 ** 20, heapUsedBytes: Number.NaN, loopDelayMaxMs: Number.NaN, perSec: 701, p50Ms: 1, p99Ms: 29, checkP99Ms: 4.25, errors: 0 },
+      ],
+    });
+    const judged = (extra: Record<string, number>) =>
+      evaluateTargets([soakRow(extra)], QUICK)
+        .filter((r) => r.target.startsWith('Soak'))
+        .map((r) => r.verdict);
+    assert.deepEqual(judged({ rssChangePct: 4.2, errors: 0, p99Trend: 1.1 }), ['PASS', 'PASS', 'PASS']);
+    assert.deepEqual(judged({ rssChangePct: 12, errors: 3, p99Trend: 2 }), ['MISS', 'MISS', 'MISS']);
+    assert.deepEqual(judged({ rssChangePct: -11, errors: 0, p99Trend: Number.NaN }), ['MISS', 'PASS', 'NOT RUN']);
+    assert.deepEqual(
+      evaluateTargets([], QUICK).filter((r) => r.target.startsWith('Soak')).map((r) => r.note),
+      ['soak did not run', 'soak did not run', 'soak did not run'],
+    );
+
+    const dir = mkdtempSync(join(tmpdir(), 'bench-test-'));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    const rows = [soakRow({ rssChangePct: 1, errors: 0, p99Trend: 1 })];
+    const { name: _name, ...settings } = QUICK;
+    writeReport({ mode: 'quick', machine: machineInfo(), settings, rows, targets: evaluateTargets(rows, QUICK), elapsedSec: 1 }, join(dir, 'R.md'), join(dir, 'r.json'));
+    const md = readFileSync(join(dir, 'R.md'), 'utf8');
+    assert.match(md, /## Soak: mixed load over time/);
+    assert.match(md, /\| 10 s \| 150 MB \| 40 MB \| 700 \|.*\| 0 \| 12 ms \|/);
+    assert.match(md, /\| 20 s \| 152 MB \| — \| 701 \| 1\.00 ms \| 29\.0 ms \| 4\.3 ms \| 0 \| — \|/);
   });
 });

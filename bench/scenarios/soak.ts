@@ -1,0 +1,296 @@
+import { join } from 'node:path';
+import { DEFAULT_SCRYPT, hashPassword } from '../../src/core/password.ts';
+import { newRecordId } from '../../src/core/secret-id.ts';
+import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.ts';
+import type { Launched } from '../launcher.ts';
+import { MixedOps, SOAK_MIX, type OpResult } from '../mixed-ops.ts';
+import { readCpuMs } from '../process-cpu.ts';
+import type { IntervalFigures, Row } from '../results.ts';
+import { readRss } from '../rss-sampler.ts';
+import { BENCH_PASSWORD, seedSqlite } from '../seed-sqlite.ts';
+import { percentile } from '../sequential.ts';
+import { startSessiond } from '../sessiond-server.ts';
+import type { BenchContext } from './context.ts';
+import { removeSqliteFiles, ROTATE_OVER } from './validate-sqlite.ts';
+
+/**
+ * The soak: sessiond on SQLite, as shipped, under the issue's mixed load (90 % session checks,
+ * 5 % invalidateSessions, 3 % logouts, 2 % logins) for ten minutes (SOAK_SECONDS for another
+ * length) at 70 % of the rate it can answer at most, which a short closed-loop run on a server
+ * of its own measures first. The load is open-loop (sent on a schedule, not when the last answer
+ * came), so a server that slows down shows it in latency instead of hiding it. Every 10 s: the
+ * server's RSS and V8 heap, the rate, p50/p99, errors. It should end where it was after the
+ * warm-up: RSS within 10 % (medians of a window on each side), no errors, p99 not drifting up.
+ */
+const LOAD_SHARE = 0.7;
+const INTERVAL_SEC = 10;
+const PROBE_CONNECTIONS = 32;
+const PROBE_WARMUP_SEC = 3;
+/** Requests in flight at most; past it the schedule waits (and the achieved rate says so). */
+const MAX_IN_FLIGHT = 256;
+const LOGIN_USERS = 20;
+/** Invalidations and logouts take 8 % of the operations, logins give back 2 %: the seeded pool covers the 8 %. */
+const ENDS_SHARE = (SOAK_MIX.invalidate + SOAK_MIX.logout) / 100;
+
+export function soakSeconds(defaultSec: number): number {
+  const raw = process.env.SOAK_SECONDS;
+  if (raw === undefined || raw === '') return defaultSec;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 30 || n % INTERVAL_SEC !== 0) {
+    throw new Error(`SOAK_SECONDS must be a whole number of seconds, at least 30 and a multiple of ${INTERVAL_SEC} (got "${raw}")`);
+  }
+  return n;
+}
+
+/**
+ * The warm-up whose end is the memory baseline: a fifth of the run, 20 to 120 s, in whole
+ * intervals. Two minutes in the full run because the server's memory settles late: in every
+ * trial run RSS fell by about 20 % (and the V8 heap with it) some 100–120 s after start.
+ */
+export function warmupSeconds(seconds: number): number {
+  return Math.ceil(Math.min(120, Math.max(20, seconds / 5)) / INTERVAL_SEC) * INTERVAL_SEC;
+}
+
+/**
+ * Memory "after the warm-up" and "at the end", each the median of the samples in a window (a
+ * minute in the full run; less in short ones), so one sample taken while a login's 19 MiB
+ * argon2id buffer is held, or just after the allocator gave memory back, does not decide it.
+ */
+export function levelChange(intervals: readonly IntervalFigures[], warmupSec: number, pick: (i: IntervalFigures) => number): { before: number; after: number; changePct: number } {
+  const measured = intervals.filter((i) => i.atSec > warmupSec);
+  const window = Math.max(1, Math.min(60 / INTERVAL_SEC, Math.floor(measured.length / 2)));
+  const before = percentile(measured.slice(0, window).map(pick), 50);
+  const after = percentile(measured.slice(-window).map(pick), 50);
+  return { before, after, changePct: ((after - before) / before) * 100 };
+}
+
+export async function soak(ctx: BenchContext): Promise<Row[]> {
+  const seconds = soakSeconds(ctx.mode.soakSec);
+  const warmupSec = warmupSeconds(seconds);
+  const label = `soak: mixed load at ${LOAD_SHARE * 100} % of max rate, SQLite, ${seconds} s`;
+
+  ctx.print(`  finding the maximum rate of the mix (${ctx.mode.soakProbeSec} s closed loop, ${PROBE_CONNECTIONS} connections)…`);
+  const maxPerSec = await onSeededServer(ctx, 'soak-probe', Math.ceil(20_000 * (ctx.mode.soakProbeSec + PROBE_WARMUP_SEC) * ENDS_SHARE), (_server, ops) =>
+    closedLoop(ops, ctx.mode.soakProbeSec),
+  );
+  const target = Math.max(1, Math.round(maxPerSec * LOAD_SHARE));
+  ctx.print(`  max ${maxPerSec.toFixed(0)} ops/s; soaking at ${target} ops/s for ${seconds} s (RSS baseline after ${warmupSec} s)`);
+
+  const toEnd = Math.ceil(target * (seconds + 10) * ENDS_SHARE * 1.2) + 1000;
+  return onSeededServer(ctx, 'soak', toEnd, async (server, ops) => {
+    const run = await openLoop(ops, server, target, seconds, ctx.print);
+    const after = run.intervals.filter((i) => i.atSec > warmupSec);
+    const rss = levelChange(run.intervals, warmupSec, (i) => i.rssBytes);
+    const heap = levelChange(run.intervals, warmupSec, (i) => i.heapUsedBytes);
+    const pct = (n: number) => `${n >= 0 ? '+' : ''}${n.toFixed(1)} %`;
+    const half = Math.floor(after.length / 2);
+    const medianP99 = (xs: IntervalFigures[]) => percentile(xs.map((i) => i.checkP99Ms), 50);
+    const p99Trend = half > 0 ? medianP99(after.slice(half)) / medianP99(after.slice(0, half)) : Number.NaN;
+    const mb = (b: number) => `${(b / 2 ** 20).toFixed(0)} MB`;
+    const checkP99s = after.map((i) => i.checkP99Ms);
+    await server.stop();
+    return [
+      {
+        status: 'ok',
+        group: 'soak',
+        id: 'soak-sqlite',
+        label,
+        perSec: run.answered / seconds,
+        perSecUnit: 'ops/s',
+        p50Ms: percentile(run.afterWarmupMs, 50),
+        p99Ms: percentile(run.afterWarmupMs, 99),
+        peakRssBytes: server.peakRss(),
+        note:
+          `max ${maxPerSec.toFixed(0)} ops/s (closed loop), target ${target}; mix ${SOAK_MIX.check}/${SOAK_MIX.invalidate}/${SOAK_MIX.logout}/${SOAK_MIX.login} ` +
+          `check/invalidate/logout/login; warm-up ${warmupSec} s; RSS (median of a window) ${mb(rss.before)} after the warm-up, ${mb(rss.after)} at the end (${pct(rss.changePct)}); ` +
+          `V8 heap used ${mb(heap.before)} → ${mb(heap.after)} (${pct(heap.changePct)}); ` +
+          `${run.errors} errors${run.firstErrors.length ? ` (${run.firstErrors.join('; ')})` : ''}; ` +
+          `check p99 per ${INTERVAL_SEC} s after warm-up ${Math.min(...checkP99s).toFixed(1)}–${Math.max(...checkP99s).toFixed(1)} ms; ` +
+          `server CPU ${run.cpuUsPerOp.toFixed(0)} µs/op; p50/p99 over every op after warm-up`,
+        extra: {
+          maxPerSec,
+          targetPerSec: target,
+          rssAfterWarmupBytes: rss.before,
+          rssEndBytes: rss.after,
+          rssChangePct: rss.changePct,
+          heapChangePct: heap.changePct,
+          errors: run.errors,
+          p99Trend,
+          checkP99MaxMs: Math.max(...checkP99s),
+          cpuUsPerOp: run.cpuUsPerOp,
+          maxBacklog: run.maxBacklog,
+        },
+        intervals: run.intervals,
+      },
+    ];
+  });
+}
+
+/**
+ * Seeds a SQLite file with the checked sessions, `toEnd` sessions to end and the login users,
+ * starts sessiond on it, runs `work`, and removes it all.
+ */
+async function onSeededServer<T>(ctx: BenchContext, name: string, toEnd: number, work: (server: Launched, ops: MixedOps) => Promise<T>): Promise<T> {
+  const dbPath = join(ctx.workDir, `${name}.db`);
+  try {
+    const seeded = await seedSqlite({ path: dbPath, sessions: ROTATE_OVER + toEnd, keepIds: ROTATE_OVER + toEnd, scrypt: DEFAULT_SCRYPT });
+    // Users to log in as, with the shipped hash (argon2id): several, because logins of one user
+    // from one address beyond the failure budget at once are asked to wait (429).
+    const usernames = Array.from({ length: LOGIN_USERS }, (_, i) => `soak-user-${i}`);
+    const store = openSqliteStore(dbPath);
+    try {
+      const passwordHash = await hashPassword(BENCH_PASSWORD);
+      for (const username of usernames) {
+        await store.users.create({ userId: newRecordId('005'), username, passwordHash, admin: false, active: true, createdAt: Date.now(), permissions: [] });
+      }
+    } finally {
+      await store.close();
+    }
+    const server = await startSessiond({ name, store: `sqlite:${dbPath}`, logDir: ctx.workDir });
+    const ops = new MixedOps({
+      url: server.url,
+      checked: seeded.ids.slice(0, ROTATE_OVER),
+      toEnd: seeded.ids.slice(ROTATE_OVER),
+      usernames,
+      password: BENCH_PASSWORD,
+      maxSockets: MAX_IN_FLIGHT,
+    });
+    try {
+      return await work(server, ops);
+    } finally {
+      ops.close();
+      await server.stop();
+    }
+  } finally {
+    removeSqliteFiles(dbPath);
+  }
+}
+
+/** Answered operations per second with PROBE_CONNECTIONS clients each sending the next as soon as the last is answered. */
+async function closedLoop(ops: MixedOps, seconds: number): Promise<number> {
+  let counting = false;
+  let answered = 0;
+  let firstError: string | undefined;
+  let stopAt = performance.now() + PROBE_WARMUP_SEC * 1000;
+  const client = async () => {
+    while (performance.now() < stopAt && firstError === undefined) {
+      const result = await ops.run(MixedOps.pick(Math.random()));
+      if (result.error) firstError ??= result.error;
+      else if (counting) answered++;
+    }
+  };
+  await Promise.all(Array.from({ length: PROBE_CONNECTIONS }, client));
+  counting = true;
+  const started = performance.now();
+  stopAt = started + seconds * 1000;
+  await Promise.all(Array.from({ length: PROBE_CONNECTIONS }, client));
+  if (firstError) throw new Error(`the maximum-rate run met an error: ${firstError}`);
+  return answered / ((performance.now() - started) / 1000);
+}
+
+interface OpenLoopRun {
+  intervals: IntervalFigures[];
+  answered: number;
+  errors: number;
+  firstErrors: string[];
+  /** Latency of every operation answered after the warm-up (for the overall p50/p99). */
+  afterWarmupMs: number[];
+  cpuUsPerOp: number;
+  /** The most operations that were due but not yet sent (the MAX_IN_FLIGHT cap reached). */
+  maxBacklog: number;
+}
+
+/** Sends `perSec` operations a second on a schedule for `seconds`, sampling every INTERVAL_SEC. */
+async function openLoop(ops: MixedOps, server: Launched, perSec: number, seconds: number, print: (line: string) => void): Promise<OpenLoopRun> {
+  const run: OpenLoopRun = { intervals: [], answered: 0, errors: 0, firstErrors: [], afterWarmupMs: [], cpuUsPerOp: 0, maxBacklog: 0 };
+  let stretch: OpResult[] = [];
+  let inFlight = 0;
+  let sent = 0;
+  const warmupSec = warmupSeconds(seconds);
+  const cpuStart = readCpuMs(server.pid);
+  const started = performance.now();
+  const record = (result: OpResult) => {
+    inFlight--;
+    stretch.push(result);
+    if (result.error) {
+      run.errors++;
+      if (run.firstErrors.length < 3) run.firstErrors.push(result.error);
+    } else run.answered++;
+  };
+  const metricReads: Promise<void>[] = [];
+  const closeStretch = (atSec: number) => {
+    const latencies = stretch.map((r) => r.ms);
+    if (atSec > warmupSec) run.afterWarmupMs.push(...latencies);
+    const figures: IntervalFigures = {
+      atSec,
+      rssBytes: readRss(server.pid) ?? 0,
+      heapUsedBytes: Number.NaN,
+      loopDelayMaxMs: Number.NaN,
+      perSec: stretch.filter((r) => !r.error).length / INTERVAL_SEC,
+      p50Ms: percentile(latencies, 50),
+      p99Ms: percentile(latencies, 99),
+      checkP99Ms: percentile(stretch.filter((r) => r.kind === 'check').map((r) => r.ms), 99),
+      errors: stretch.filter((r) => r.error).length,
+    };
+    run.intervals.push(figures);
+    metricReads.push(
+      serverMetrics(server.url).then((m) => {
+        figures.heapUsedBytes = m.heapUsedBytes;
+        figures.loopDelayMaxMs = m.loopDelayMaxMs;
+      }),
+    );
+    stretch = [];
+    print(
+      `  ${String(atSec).padStart(4)} s  RSS ${(figures.rssBytes / 2 ** 20).toFixed(0)} MB  ${figures.perSec.toFixed(0)} ops/s  ` +
+        `p50 ${figures.p50Ms.toFixed(2)} ms  p99 ${figures.p99Ms.toFixed(1)} ms  check p99 ${figures.checkP99Ms.toFixed(1)} ms  errors ${figures.errors}`,
+    );
+  };
+
+  await new Promise<void>((resolve) => {
+    let nextStretch = INTERVAL_SEC;
+    const tick = () => {
+      const elapsedSec = (performance.now() - started) / 1000;
+      const sending = elapsedSec < seconds;
+      if (sending) {
+        const due = Math.floor(perSec * elapsedSec) - sent;
+        run.maxBacklog = Math.max(run.maxBacklog, due - Math.max(0, MAX_IN_FLIGHT - inFlight));
+        for (let i = 0; i < due && inFlight < MAX_IN_FLIGHT; i++) {
+          sent++;
+          inFlight++;
+          void ops.run(MixedOps.pick(Math.random())).then(record);
+        }
+      }
+      // Each stretch closes on time; the last once every answer is in.
+      if (elapsedSec >= nextStretch && nextStretch < seconds) {
+        closeStretch(nextStretch);
+        nextStretch += INTERVAL_SEC;
+      }
+      if (!sending && inFlight === 0) {
+        closeStretch(seconds);
+        resolve();
+        return;
+      }
+      setTimeout(tick, 2);
+    };
+    tick();
+  });
+  await Promise.all(metricReads);
+  const cpuEnd = readCpuMs(server.pid);
+  run.cpuUsPerOp = cpuStart !== undefined && cpuEnd !== undefined ? ((cpuEnd - cpuStart) * 1000) / (run.answered + run.errors) : Number.NaN;
+  return run;
+}
+
+/**
+ * From the server's own /metrics (prom-client's defaults): the V8 heap in use, and the longest
+ * event-loop delay since the last read (prom-client starts that histogram afresh at each read),
+ * which says whether a slow stretch was the server's event loop or something outside it.
+ */
+async function serverMetrics(url: string): Promise<{ heapUsedBytes: number; loopDelayMaxMs: number }> {
+  try {
+    const text = await (await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(10_000) })).text();
+    const value = (name: string) => Number(new RegExp(`^${name}\\s+(\\S+)`, 'm').exec(text)?.[1] ?? Number.NaN);
+    return { heapUsedBytes: value('nodejs_heap_size_used_bytes'), loopDelayMaxMs: value('nodejs_eventloop_lag_max_seconds') * 1000 };
+  } catch {
+    return { heapUsedBytes: Number.NaN, loopDelayMaxMs: Number.NaN };
+  }
+}
