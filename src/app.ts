@@ -15,7 +15,7 @@ import { SessionEvents } from './core/session-events.ts';
 import { SessionService } from './core/session-service.ts';
 import { UserDirectory } from './core/users.ts';
 import { Accounts } from './core/accounts.ts';
-import { AuditRetention } from './core/audit-retention.ts';
+import { Retention } from './core/retention.ts';
 import { OwnSessions } from './core/own-sessions.ts';
 import type { SessiondContext, ShutdownTask } from './http/context.ts';
 import { registerRequestIds, requestIdOptions } from './http/request-id.ts';
@@ -25,6 +25,7 @@ import { StoreLoginThrottle } from './limits/login-throttle.ts';
 import { createLogger } from './observability/logger.ts';
 import { Metrics } from './observability/metrics.ts';
 import { StoreOutages } from './observability/store-outages.ts';
+import { EventFeed } from './events/event-feed.ts';
 import { openStore } from './store/open-store.ts';
 import { createWebTier } from './web/web-tier.ts';
 
@@ -80,6 +81,11 @@ export async function createSessiond(config: Config, options: SessiondOptions = 
   const shutdownTasks: ShutdownTask[] = [];
   let listeningUrl = `http://${config.host}:${config.port}`;
   const storeOutages = new StoreOutages(logger, () => store.ping());
+  // Woken by this node's own changes, by other nodes' ends over the bus, and by its own poll.
+  const eventFeed = new EventFeed(store.events, config.events.pollMs);
+  core.events.on(() => eventFeed.wake());
+  bus.subscribe(() => eventFeed.wake());
+  bus.onGap?.(() => eventFeed.wake());
 
   const ctx: SessiondContext = {
     config,
@@ -95,6 +101,7 @@ export async function createSessiond(config: Config, options: SessiondOptions = 
     metrics,
     logger,
     storeOutages,
+    eventFeed,
     baseUrl: () => config.publicUrl ?? listeningUrl,
     onShutdown: (task) => void shutdownTasks.unshift(task),
   };
@@ -135,13 +142,15 @@ export async function createSessiond(config: Config, options: SessiondOptions = 
   // The web tier (/web) and its pool view; the pool closes its sessions at shutdown.
   await (await createWebTier(ctx)).mount(app);
 
-  const auditRetention = new AuditRetention(store.audit, core.clock, config.auditRetentionMs);
+  const auditRetention = new Retention(store.audit, core.clock, config.auditRetentionMs);
+  const eventRetention = new Retention(store.events, core.clock, config.events.retentionMs);
   const sweeper = setInterval(() => {
     service.sweepExpired().catch((error: unknown) => logger.warn({ err: error }, 'expired-session sweep failed; will retry'));
     auditRetention
       .prune()
       .then((pruned) => pruned > 0 && logger.info({ pruned }, 'audit records past their retention deleted'))
       .catch((error: unknown) => logger.warn({ err: error }, 'audit pruning failed; will retry'));
+    eventRetention.prune().catch((error: unknown) => logger.warn({ err: error }, 'event-log pruning failed; will retry'));
     store.webSessions
       .sweepExpired(core.clock.now(), 1000)
       .catch((error: unknown) => logger.warn({ err: error }, 'expired web-session sweep failed; will retry'));
@@ -176,6 +185,7 @@ export async function createSessiond(config: Config, options: SessiondOptions = 
       closing ??= (async () => {
         clearInterval(sweeper);
         storeOutages.stop();
+        eventFeed.stop();
         for (const step of steps()) {
           try {
             await step.run();

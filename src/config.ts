@@ -66,6 +66,10 @@ const envSchema = z.object({
   SESSIOND_SWEEP_INTERVAL_SECONDS: seconds(60),
   // Audit records older than this are deleted by the sweeper (issue 16); 0 keeps them forever.
   SESSIOND_AUDIT_RETENTION_SECONDS: nonNegative(90 * 24 * 60 * 60),
+  // The event log (issue 14): how long events are kept for subscribers to resume from.
+  SESSIOND_EVENTS_RETENTION_SECONDS: seconds(24 * 60 * 60),
+  // How far one event-stream subscriber may fall behind (bytes not yet sent) before it is disconnected.
+  SESSIOND_EVENTS_MAX_PENDING_BYTES: z.coerce.number().int().min(4096).max(64 * 1024 * 1024).default(1024 * 1024),
   SESSIOND_BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).max(16 * 1024 * 1024).default(256 * 1024),
   SESSIOND_TRUST_PROXY: flag,
   SESSIOND_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -112,6 +116,7 @@ export interface Config {
   sweepIntervalMs: number;
   /** 0: audit records are kept forever. */
   auditRetentionMs: number;
+  events: { retentionMs: number; maxPendingBytes: number; heartbeatMs: number; pollMs: number };
   bodyLimitBytes: number;
   trustProxy: boolean;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -237,6 +242,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     cache: { maxAgeMs: e.SESSIOND_CACHE_MAX_AGE_MS ?? defaultCacheMaxAgeMs(store), maxEntries: e.SESSIOND_CACHE_MAX_ENTRIES },
     sweepIntervalMs: e.SESSIOND_SWEEP_INTERVAL_SECONDS * 1000,
     auditRetentionMs: e.SESSIOND_AUDIT_RETENTION_SECONDS * 1000,
+    events: { retentionMs: e.SESSIOND_EVENTS_RETENTION_SECONDS * 1000, maxPendingBytes: e.SESSIOND_EVENTS_MAX_PENDING_BYTES, heartbeatMs: 15_000, pollMs: 200 },
     bodyLimitBytes: e.SESSIOND_BODY_LIMIT_BYTES,
     trustProxy: e.SESSIOND_TRUST_PROXY,
     logLevel: e.SESSIOND_LOG_LEVEL,

@@ -37,11 +37,28 @@ export function encodeCursor(cursor: SessionCursor | null): string | null {
   return cursor ? Buffer.from(JSON.stringify([cursor.createdAt, cursor.handle])).toString('base64url') : null;
 }
 
-export function decodeCursor(text: string): SessionCursor {
+export function decodeCursor(text: string, name = 'cursor'): SessionCursor {
   try {
     const value: unknown = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'));
     if (Array.isArray(value) && value.length === 2 && Number.isSafeInteger(value[0]) && typeof value[1] === 'string') {
       return { createdAt: value[0] as number, handle: value[1] };
+    }
+  } catch {
+    // fall through to the clear error below
+  }
+  throw new SessiondError('INVALID_REQUEST', `${name}: not a cursor this server gave out`);
+}
+
+/** An audit page's cursor: the position to continue from, as opaque base64url text. */
+export function encodeAuditCursor(position: number | null): string | null {
+  return position === null ? null : Buffer.from(JSON.stringify(['a', position])).toString('base64url');
+}
+
+export function decodeAuditCursor(text: string): number {
+  try {
+    const value: unknown = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'));
+    if (Array.isArray(value) && value.length === 2 && value[0] === 'a' && Number.isSafeInteger(value[1]) && (value[1] as number) >= 0) {
+      return value[1] as number;
     }
   } catch {
     // fall through to the clear error below

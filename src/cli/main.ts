@@ -62,10 +62,11 @@ users
   .command('add <username>')
   .description('add a user; the password is read from stdin or a prompt, never an argument')
   .option('--admin', 'make the user an administrator', false)
-  .action(async (username: string, opts: { admin: boolean }) => {
+  .option('--events', 'let the user read the event stream (GET /api/v1/events), as an application validator does', false)
+  .action(async (username: string, opts: { admin: boolean; events: boolean }) => {
     const password = await readPassword(`Password for ${username}: `);
     await withCore(async ({ users }) => {
-      const user = await users.createUser({ username, password, admin: opts.admin, actor: 'cli' });
+      const user = await users.createUser({ username, password, admin: opts.admin, permissions: opts.events ? ['events'] : [], actor: 'cli' });
       process.stdout.write(`added ${user.username} (${user.userId})${user.admin ? ' as an admin' : ''}\n`);
     });
   });

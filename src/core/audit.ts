@@ -1,4 +1,4 @@
-import type { AuditRecord, EndContext, SessionRecord } from './types.ts';
+import type { AuditEntry, AuditPage, AuditQuery, AuditRecord, EndContext, SessionRecord } from './types.ts';
 
 /** The audit rows stores write beside a session change, built in one place for every store. */
 export function sessionCreatedAudit(session: SessionRecord): AuditRecord {
@@ -23,4 +23,23 @@ export function sessionEndedAudit(session: SessionRecord, ctx: EndContext): Audi
     reason: ctx.reason,
     actor: ctx.actor,
   };
+}
+
+/** Whether an audit entry belongs in a listing: about the handle, user and event asked for, older than the cursor. */
+export function matchesAudit(entry: AuditEntry, query: AuditQuery): boolean {
+  const r = entry.record;
+  if (query.handle !== undefined && r.handle !== query.handle) return false;
+  if (query.userId !== undefined && r.userId !== query.userId) return false;
+  if (query.event !== undefined && r.event !== query.event) return false;
+  return query.before === undefined || entry.position < query.before;
+}
+
+/**
+ * A page from up to `limit + 1` matching entries, newest first: the first `limit`, and the
+ * position to continue from when there was one more.
+ */
+export function auditPageOf(newestFirst: ReadonlyArray<AuditEntry>, limit: number): AuditPage {
+  const page = newestFirst.slice(0, limit);
+  const last = page[page.length - 1];
+  return { records: page.map((e) => e.record), next: newestFirst.length > limit && last ? last.position : null };
 }

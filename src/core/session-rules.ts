@@ -1,6 +1,7 @@
 import { sessionEndedAudit } from './audit.ts';
 import { isExpired } from './expiry.ts';
-import type { AuditRecord, EndContext, SessionCursor, SessionListFilter, SessionPage, SessionRecord } from './types.ts';
+import { usernameKey } from './input-rules.ts';
+import type { AuditRecord, EndContext, SessionCountFilter, SessionCursor, SessionEventDraft, SessionListFilter, SessionPage, SessionRecord } from './types.ts';
 
 /**
  * The rules every store follows when it changes sessions, each written once. SQL and memory
@@ -77,20 +78,74 @@ export function compareListing(a: SessionCursor, b: SessionCursor): number {
   return a.createdAt - b.createdAt || (a.handle < b.handle ? -1 : a.handle > b.handle ? 1 : 0);
 }
 
-/** Whether a session belongs in a listing: live at `now`, matching the filter, after the cursor. */
-export function isListed(session: SessionRecord, filter: SessionListFilter, now: number): boolean {
-  if (isExpired(session, now)) return false;
+/** Whether a session matches a listing's filter (who, which project), cursors aside. */
+export function matchesFilter(session: SessionRecord, filter: SessionCountFilter): boolean {
   if (filter.username !== undefined && session.username !== filter.username) return false;
-  if (filter.project !== undefined && session.project !== filter.project) return false;
-  return filter.after === undefined || compareListing(session, filter.after) > 0;
+  if (filter.usernamePrefix !== undefined && !usernameKey(session.username).startsWith(usernameKey(filter.usernamePrefix))) return false;
+  return filter.project === undefined || session.project === filter.project;
+}
+
+/** Whether a session belongs in a listing: live at `now`, matching the filter, beyond the cursor. */
+export function isListed(session: SessionRecord, filter: SessionListFilter, now: number): boolean {
+  if (isExpired(session, now) || !matchesFilter(session, filter)) return false;
+  if (filter.after !== undefined && compareListing(session, filter.after) <= 0) return false;
+  return filter.before === undefined || compareListing(session, filter.before) < 0;
+}
+
+/** Whether a listing reads backwards from its cursor (a `before` page). */
+export function readsBackward(filter: Pick<SessionListFilter, 'before'>): boolean {
+  return filter.before !== undefined;
+}
+
+const cursorOf = (s: SessionRecord | undefined): SessionCursor | null => (s ? { createdAt: s.createdAt, handle: s.handle } : null);
+
+/**
+ * A keyset page from up to `limit + 1` listed sessions read in the filter's direction: in
+ * listing order after `after` (or from the start), or in reverse listing order before `before`.
+ * The page holds the `limit` nearest the cursor, in listing order. The side it was read towards
+ * has a cursor when one more session was read; the side it came from has one when it came from
+ * a cursor and the page is not empty (the session the cursor named may have ended since, so the
+ * page there can be empty).
+ */
+export function pageOf(read: ReadonlyArray<SessionRecord>, filter: Pick<SessionListFilter, 'limit' | 'after' | 'before'>): SessionPage {
+  const more = read.length > filter.limit;
+  if (readsBackward(filter)) {
+    const sessions = read.slice(0, filter.limit).reverse();
+    return { sessions, next: cursorOf(sessions[sessions.length - 1]), previous: more ? cursorOf(sessions[0]) : null };
+  }
+  const sessions = read.slice(0, filter.limit);
+  return {
+    sessions,
+    next: more ? cursorOf(sessions[sessions.length - 1]) : null,
+    previous: filter.after !== undefined ? cursorOf(sessions[0]) : null,
+  };
 }
 
 /**
- * A keyset page from up to `limit + 1` sessions in listing order: the first `limit`, and a
- * cursor after the last of them when there was one more.
+ * Listed sessions in the order a page is read: listing order, or reversed for a `before` page.
+ * The memory store sorts with it; the others read in the same order from their indexes.
  */
-export function pageOf(ordered: ReadonlyArray<SessionRecord>, limit: number): SessionPage {
-  const sessions = ordered.slice(0, limit);
-  const last = sessions[sessions.length - 1];
-  return { sessions, next: ordered.length > limit && last ? { createdAt: last.createdAt, handle: last.handle } : null };
+export function compareReading(filter: Pick<SessionListFilter, 'before'>): (a: SessionCursor, b: SessionCursor) => number {
+  return readsBackward(filter) ? (a, b) => compareListing(b, a) : compareListing;
+}
+
+/**
+ * The event-log entries of a change, one per session audit record (`audits[i]` is about
+ * `sessions[i]`, as settleEnds, settleUserEnds and sweepAudits build them): written in the same
+ * transaction as the change and its audit records.
+ */
+export function sessionEvents(sessions: ReadonlyArray<SessionRecord>, audits: ReadonlyArray<AuditRecord>): SessionEventDraft[] {
+  return audits.map((audit, i) => {
+    const session = sessions[i]!;
+    return {
+      type: audit.event === 'session.created' ? 'session.created' : 'session.ended',
+      at: audit.at,
+      handle: session.handle,
+      idHash: session.idHash,
+      userId: session.userId,
+      username: session.username,
+      project: session.project,
+      reason: audit.event === 'session.created' ? null : audit.reason,
+    };
+  });
 }

@@ -11,7 +11,7 @@ import type { SessionEvents } from './session-events.ts';
 import type { InvalidationBus } from './invalidation-bus.ts';
 import type { Store } from './ports/store.ts';
 import { MAX_IDS_PER_CALL } from './status-codes.ts';
-import type { EndContext, EndReason, SessionListFilter, SessionPage, SessionRecord, UserRecord } from './types.ts';
+import type { EndContext, EndReason, SessionCountFilter, SessionListFilter, SessionPage, SessionRecord, UserRecord } from './types.ts';
 import type { UserDirectory } from './users.ts';
 import { sessionCreatedAudit, sessionEndedAudit } from './audit.ts';
 
@@ -192,7 +192,15 @@ export class SessionService {
   }
 
   listSessions(filter: SessionListFilter): Promise<SessionPage> {
+    if (filter.after !== undefined && filter.before !== undefined) {
+      throw new SessiondError('INVALID_REQUEST', 'a page is read after one cursor or before one, not both');
+    }
     return this.deps.store.sessions.list(filter, this.deps.clock.now());
+  }
+
+  /** How many live sessions match the filter (the total beside a listing's pages). */
+  countSessions(filter: SessionCountFilter): Promise<number> {
+    return this.deps.store.sessions.count(filter, this.deps.clock.now());
   }
 
   /** Removes expired sessions in batches; answers how many. Safe to run on several nodes. */

@@ -84,6 +84,56 @@ export interface AuditRecord {
   actor: string | null;
 }
 
+/**
+ * Which audit records to list, newest first: those about one session handle, one user, one
+ * kind of event, older than a page's `next` position. Every store answers what core's
+ * matchesAudit and auditPageOf answer.
+ */
+export interface AuditQuery {
+  limit: number;
+  handle?: string;
+  userId?: string;
+  event?: AuditEventName;
+  /** Only records older than this position (a page's `next`). */
+  before?: number;
+}
+
+/** A record's position in its store's audit trail: later records have higher ones. Opaque to callers. */
+export interface AuditEntry {
+  position: number;
+  record: AuditRecord;
+}
+
+export interface AuditPage {
+  /** Newest first. */
+  records: AuditRecord[];
+  /** Pass as `before` for the older records; null when there are none. */
+  next: number | null;
+}
+
+/** The kinds of entry in the event log (issue 14): what subscribers, webhooks and validators learn. */
+export const SESSION_EVENT_TYPES = ['session.created', 'session.ended'] as const;
+export type SessionEventType = (typeof SESSION_EVENT_TYPES)[number];
+
+/** An event as a store writes it, beside the change it records; the store gives it its seq. */
+export interface SessionEventDraft {
+  type: SessionEventType;
+  at: number;
+  handle: string;
+  /** The stored hash of the session ID (base64url SHA-256): how a validator matches its cache; never the ID. */
+  idHash: string;
+  userId: string;
+  username: string;
+  project: string;
+  /** Why a session ended (an EndReason); null for session.created. */
+  reason: string | null;
+}
+
+/** An event in the log: `seq` increases store-wide, in the order the changes committed. */
+export interface SessionEventRecord extends SessionEventDraft {
+  seq: number;
+}
+
 /** What a store is told when sessions end, so it can write the audit rows in the same transaction. */
 export interface EndContext {
   reason: EndReason;
@@ -93,11 +143,18 @@ export interface EndContext {
 
 export interface SessionListFilter {
   username?: string;
+  /** Usernames starting with this, in any letter case (see usernameKey). */
+  usernamePrefix?: string;
   project?: string;
   limit: number;
-  /** Opaque keyset cursor from a previous page. */
+  /** The page after this cursor (a page's `next`). */
   after?: SessionCursor;
+  /** The page just before this cursor (a page's `previous`); never together with `after`. */
+  before?: SessionCursor;
 }
+
+/** What a session count looks at: the filter's matches, without a page's limit or cursors. */
+export type SessionCountFilter = Pick<SessionListFilter, 'username' | 'usernamePrefix' | 'project'>;
 
 export interface SessionCursor {
   createdAt: number;
@@ -105,8 +162,12 @@ export interface SessionCursor {
 }
 
 export interface SessionPage {
+  /** In listing order, whichever way the page was read. */
   sessions: SessionRecord[];
+  /** Pass as `after` for the page after this one; null when there is none. */
   next: SessionCursor | null;
+  /** Pass as `before` for the page before this one; null on the first page. */
+  previous: SessionCursor | null;
 }
 
 /** A web tier session: hashed ID, timeouts, and a blob the web tier encrypts itself. */

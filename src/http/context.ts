@@ -11,6 +11,7 @@ import type { OwnSessions } from '../core/own-sessions.ts';
 import type { LoginThrottle } from '../core/login-throttle.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import type { StoreOutages } from '../observability/store-outages.ts';
+import type { EventFeed } from '../events/event-feed.ts';
 
 /** What the composition root hands every HTTP plugin (REST, SOAP, web tier). */
 export interface SessiondContext {
@@ -31,6 +32,8 @@ export interface SessiondContext {
   logger: Logger;
   /** Logs server failures, a store outage once rather than once per request. */
   storeOutages: StoreOutages;
+  /** This node's follower of the store's event log (GET /api/v1/events). */
+  eventFeed: EventFeed;
   /** This server's base URL (public URL if configured, else the address it listens on). */
   baseUrl(): string;
   /** Runs at shutdown, newest first, before the HTTP server and the store close. */

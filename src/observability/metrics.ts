@@ -95,6 +95,17 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly eventSubscribers = new Gauge({
+    name: 'sessiond_event_subscribers',
+    help: 'Open GET /api/v1/events streams on this node',
+    registers: [this.registry],
+  });
+  readonly eventSubscribersDropped = new Counter({
+    name: 'sessiond_event_subscribers_dropped_total',
+    help: 'Event streams this node cut off because the subscriber fell too far behind',
+    registers: [this.registry],
+  });
+
   constructor() {
     // Node's and the process's metrics under their standard names, as dashboards expect them.
     collectDefaultMetrics({ register: this.registry });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { AuditRecord, SessionRecord, UserRecord, UserSummary, WebSessionRecord } from '../core/types.ts';
+import type { AuditEntry, AuditRecord, SessionRecord, UserRecord, UserSummary, WebSessionRecord } from '../core/types.ts';
 
 /**
  * The rows the two SQL stores (SQLite, PostgreSQL) share, and their mapping to core records.
@@ -33,6 +33,8 @@ export interface UserRow {
 const permissionList = z.array(z.string());
 
 export interface AuditRow {
+  /** The row's place in the trail: the page cursor. */
+  id: number;
   at: number;
   event: AuditRecord['event'];
   handle: string | null;
@@ -108,6 +110,10 @@ export function toAudit(row: AuditRow): AuditRecord {
     reason: row.reason,
     actor: row.actor,
   };
+}
+
+export function toAuditEntry(row: AuditRow): AuditEntry {
+  return { position: row.id, record: toAudit(row) };
 }
 
 export function toWebSession(row: WebSessionRow): WebSessionRecord {

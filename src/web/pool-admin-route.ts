@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { RestAuth } from '../api/rest/rest-auth.ts';
 import { contractRoute, type RouteContract } from '../api/rest/route-contract.ts';
+import { SessiondError } from '../core/errors.ts';
 import type { SessiondContext } from '../http/context.ts';
 import type { SessionPool } from './pool/session-pool.ts';
 
@@ -34,13 +35,34 @@ const poolView = {
     .strict(),
 } satisfies RouteContract;
 
-/** GET /api/v1/admin/pool: what the pool holds and its counters. Admins only. */
+const evict = {
+  method: 'DELETE',
+  url: '/api/v1/admin/pool/:handle',
+  operationId: 'evictPooledSession',
+  summary: 'Evict one pooled session and close it at the upstream',
+  description: 'Audited as pool.evicted with reason admin and the admin as actor. `closed` is false when the upstream could not close it (counted in closeFailures and logged).',
+  tag: 'Admin',
+  access: 'admin',
+  params: z.object({ handle: z.string().min(1).max(64) }).strict(),
+  answer: z.object({ closed: z.boolean() }).strict(),
+  errors: ['NOT_FOUND'],
+} satisfies RouteContract;
+
+/** GET /api/v1/admin/pool: what the pool holds and its counters; DELETE …/{handle}: evict one. Admins only. */
 export function registerPoolAdminRoute(app: FastifyInstance, ctx: SessiondContext, pool: SessionPool): void {
   const auth = new RestAuth(ctx.service);
   app.route(
     contractRoute(auth, poolView, async (request) => {
       await auth.admin(request);
       return pool.view();
+    }),
+  );
+  app.route(
+    contractRoute(auth, evict, async (request) => {
+      const caller = await auth.admin(request);
+      const evicted = await pool.evictHandle(request.params.handle, caller.session.handle);
+      if (!evicted) throw new SessiondError('NOT_FOUND', 'handle: no pooled session has this handle');
+      return evicted;
     }),
   );
 }

@@ -11,10 +11,15 @@ type Outcome = 'hit' | 'miss' | 'release' | 'eviction' | 'close-failure';
  * never puts a session ID in an event.
  */
 export function observePool(pool: SessionPool, ctx: SessiondContext): void {
-  const record = (outcome: Outcome, event: AuditEventName, fields: { handle: string | null; project: string | null; reason: string | null }) => {
+  const record = (
+    outcome: Outcome,
+    event: AuditEventName,
+    fields: { handle: string | null; project: string | null; reason: string | null; actor?: string | undefined },
+  ) => {
     ctx.metrics.poolOutcomes.inc({ outcome });
     ctx.metrics.poolEntries.set(pool.size);
-    const audit: AuditRecord = { at: ctx.clock.now(), event, userId: null, actor: 'pool', ...fields };
+    // The pool acts by itself, except when an admin evicts (their session's handle).
+    const audit: AuditRecord = { at: ctx.clock.now(), event, userId: null, ...fields, actor: fields.actor ?? 'pool' };
     ctx.events.emit(audit);
     ctx.store.audit.append([audit]).catch((error: unknown) => ctx.logger.warn({ err: error, event }, 'could not write a pool audit record'));
   };
@@ -22,8 +27,8 @@ export function observePool(pool: SessionPool, ctx: SessiondContext): void {
   pool.on('reuse', (e: PoolEventInfo) => record('hit', 'pool.reused', { handle: e.handle, project: e.project, reason: e.key }));
   pool.on('miss', (e: { key: string }) => record('miss', 'pool.missed', { handle: null, project: null, reason: e.key }));
   pool.on('release', (e: PoolEventInfo) => record('release', 'pool.released', { handle: e.handle, project: e.project, reason: e.key }));
-  pool.on('evict', (e: PoolEventInfo & { reason: string }) =>
-    record('eviction', 'pool.evicted', { handle: e.handle, project: e.project, reason: e.reason }),
+  pool.on('evict', (e: PoolEventInfo & { reason: string; actor?: string }) =>
+    record('eviction', 'pool.evicted', { handle: e.handle, project: e.project, reason: e.reason, actor: e.actor }),
   );
   pool.on('close-failed', (e: PoolEventInfo & { reason: string; error: unknown }) => {
     const errorId = randomUUID();

@@ -76,6 +76,7 @@ export function registerProjectRoutes(app: FastifyInstance, deps: WebDeps): void
       200,
       `Project ${project}`,
       projectPage({ user: found.web.data.user, csrf: csrfTokenFor(request, reply), session: held, variables: held.variables, ...(note ? { note } : {}) }),
+      'wide',
     );
   });
 

@@ -55,7 +55,7 @@ export function registerSessionsPage(app: FastifyInstance, deps: WebDeps): void 
   function show(request: FastifyRequest, reply: FastifyReply, web: LoadedWebSession, sessions: OwnSessionView[], status = 200, message?: string) {
     const mine = new Set(Object.values(web.data.sessions).map((h) => h.handle));
     const rows = sessions.map((s) => ({ ...s, here: mine.has(s.handle) }));
-    return sendPage(reply, status, 'Your sessions', sessionsPage({ user: web.data.user, csrf: csrfTokenFor(request, reply), sessions: rows, ...(message ? { message } : {}) }));
+    return sendPage(reply, status, 'Your sessions', sessionsPage({ user: web.data.user, csrf: csrfTokenFor(request, reply), sessions: rows, ...(message ? { message } : {}) }), 'wide');
   }
 
   app.get('/sessions', async (request, reply) => {

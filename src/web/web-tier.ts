@@ -12,6 +12,7 @@ import { CSRF_COOKIE, WEB_PATH } from './container-services.ts';
 import { LocalUpstream } from './local-upstream.ts';
 import { registerLoginRoutes } from './login-routes.ts';
 import { registerLogoutRoute } from './logout-route.ts';
+import { sendStylesheet } from './admin-console/console-routes.ts';
 import { errorPage, sendPage } from './pages.ts';
 import { registerPoolAdminRoute } from './pool-admin-route.ts';
 import { observePool } from './pool-observer.ts';
@@ -88,6 +89,8 @@ export async function createWebTier(ctx: SessiondContext): Promise<WebTier> {
     });
     app.setNotFoundHandler((_request, reply) => sendPage(reply, 404, 'Not found', errorPage('There is no such page.')));
 
+    // The stylesheet the pages share with the admin console, from the package, under the console's headers.
+    app.get('/console.css', (_request, reply) => sendStylesheet(reply));
     registerLoginRoutes(app, deps);
     registerProjectRoutes(app, deps);
     registerLogoutRoute(app, deps);

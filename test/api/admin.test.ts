@@ -124,7 +124,8 @@ describe('admin API', () => {
       const q: string = `/api/v1/admin/sessions?limit=2${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
       const res = await api(t.url, 'GET', q, { sessionId: admin });
       assert.equal(res.status, 200);
-      assert.deepEqual(Object.keys(res.body).sort(), ['nextCursor', 'sessions']);
+      assert.deepEqual(Object.keys(res.body).sort(), ['nextCursor', 'previousCursor', 'sessions', 'total']);
+      assert.equal(res.body.total, null, 'no total unless asked');
       assert.ok(res.body.sessions.length <= 2);
       for (const s of res.body.sessions) {
         assert.deepEqual(Object.keys(s).sort(), ['createdAt', 'expiresAt', 'handle', 'ip', 'lastSeenAt', 'project', 'userAgent', 'userId', 'username']);
@@ -161,7 +162,77 @@ describe('admin API', () => {
     assert.ok(!after.body.sessions.some((s: ListedSession) => s.handle === made[0]!.handle));
   });
 
+  test('pages both ways with a total: a username prefix in any letter case, and a project', async () => {
+    for (const name of ['Sam', 'samir', 'sally']) await addUser(t.url, admin, name, `${name}-password-1`);
+    const made: string[] = [];
+    for (let i = 0; i < 7; i++) made.push((await login(t.url, ['Sam', 'samir', 'sally'][i % 3]!, `${['Sam', 'samir', 'sally'][i % 3]}-password-1`, i % 2 ? 'crm' : undefined)).handle);
+    const sam = made.filter((_, i) => i % 3 !== 2); // Sam and samir, not sally
+
+    const pages: string[][] = [];
+    let query = 'usernamePrefix=SAM&limit=2&count=true';
+    let page: { sessions: ListedSession[]; nextCursor: string | null; previousCursor: string | null; total: number };
+    for (;;) {
+      const res = await api(t.url, 'GET', `/api/v1/admin/sessions?${query}`, { sessionId: admin });
+      assert.equal(res.status, 200);
+      page = res.body;
+      assert.equal(page.total, sam.length, 'the total counts every page');
+      assert.equal(page.previousCursor === null, pages.length === 0, 'only the first page has none before it');
+      pages.push(page.sessions.map((s) => s.handle));
+      if (!page.nextCursor) break;
+      query = `usernamePrefix=SAM&limit=2&count=true&cursor=${page.nextCursor}`;
+    }
+    // Listing order is (createdAt, handle): logins in one millisecond come in handle order.
+    assert.deepEqual([...pages.flat()].sort(), [...sam].sort());
+    // And back: each page before is the one seen going forwards.
+    for (let i = pages.length - 2; i >= 0; i--) {
+      const res = await api(t.url, 'GET', `/api/v1/admin/sessions?usernamePrefix=sam&limit=2&before=${page.previousCursor}`, { sessionId: admin });
+      page = res.body;
+      assert.deepEqual(page.sessions.map((s) => s.handle), pages[i]);
+    }
+    assert.equal(page.previousCursor, null);
+
+    const crm = await api(t.url, 'GET', '/api/v1/admin/sessions?usernamePrefix=sa&project=crm&count=true', { sessionId: admin });
+    assert.deepEqual(crm.body.sessions.map((s: ListedSession) => s.handle).sort(), made.filter((_, i) => i % 2).sort());
+    assert.equal(crm.body.total, 3);
+  });
+
+  test('the audit trail by user, handle and event, paged newest first', async () => {
+    await addUser(t.url, admin, 'tess', 'tess-password-1');
+    const logins = [];
+    for (let i = 0; i < 5; i++) logins.push(await login(t.url, 'tess', 'tess-password-1'));
+    await api(t.url, 'POST', '/api/v1/logout', { sessionId: logins[0]!.sessionId });
+
+    const seen: Array<{ event: string; handle: string | null; userId: string | null }> = [];
+    let cursor: string | null = null;
+    do {
+      const q: string = `/api/v1/admin/audit?username=tess&limit=2${cursor ? `&cursor=${cursor}` : ''}`;
+      const res = await api(t.url, 'GET', q, { sessionId: admin });
+      assert.equal(res.status, 200);
+      seen.push(...res.body.records);
+      cursor = res.body.nextCursor;
+    } while (cursor);
+    assert.deepEqual(seen.map((r) => r.event), ['session.ended', ...Array(5).fill('session.created'), 'user.created']);
+    assert.deepEqual(seen.slice(1, 6).map((r) => r.handle), logins.map((l) => l.handle).reverse());
+    const userId = seen[0]!.userId;
+
+    const created = await api(t.url, 'GET', `/api/v1/admin/audit?userId=${userId}&event=session.created&limit=100`, { sessionId: admin });
+    assert.equal(created.body.records.length, 5);
+    assert.equal(created.body.nextCursor, null);
+    const one = await api(t.url, 'GET', `/api/v1/admin/audit?username=tess&handle=${logins[0]!.handle}`, { sessionId: admin });
+    assert.deepEqual(one.body.records.map((r: { event: string }) => r.event), ['session.ended', 'session.created']);
+
+    const unknown = await api(t.url, 'GET', '/api/v1/admin/audit?username=nobody-here', { sessionId: admin });
+    assert.equal(unknown.status, 404);
+    assert.match(unknown.body.message, /username/);
+    for (const q of ['event=session.exploded', 'cursor=bm90LWEtY3Vyc29y', 'limit=0']) {
+      const bad = await api(t.url, 'GET', `/api/v1/admin/audit?${q}`, { sessionId: admin });
+      assert.equal(bad.status, 400, q);
+      assert.match(bad.body.message, new RegExp(q.split('=')[0]!), q);
+    }
+  });
+
   test('bad list queries are 400s naming the parameter', async () => {
+    const cursorText = Buffer.from(JSON.stringify([1, 'h_x'])).toString('base64url');
     const cases: Array<[string, RegExp]> = [
       ['limit=0', /limit/],
       ['limit=abc', /limit/],
@@ -171,6 +242,10 @@ describe('admin API', () => {
       ['username=has%20space', /username/],
       ['project=a/b', /project/],
       ['sort=handle', /sort/],
+      ['before=not-a-cursor', /before/],
+      ['usernamePrefix=a%20b', /usernamePrefix/],
+      ['count=yes', /count/],
+      [`cursor=${cursorText}&before=${cursorText}`, /cursor/],
     ];
     for (const [q, names] of cases) {
       const res = await api(t.url, 'GET', `/api/v1/admin/sessions?${q}`, { sessionId: admin });

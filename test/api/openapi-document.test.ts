@@ -38,11 +38,13 @@ describe('the OpenAPI document', () => {
   test('describes every REST route, and nothing that is not REST', () => {
     const operations = Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`));
     assert.deepEqual(operations.sort(), [
+      'DELETE /api/v1/admin/pool/{handle}',
       'DELETE /api/v1/admin/users/{username}',
       'GET /api/v1/admin/audit',
       'GET /api/v1/admin/pool',
       'GET /api/v1/admin/sessions',
       'GET /api/v1/admin/users',
+      'GET /api/v1/events',
       'GET /api/v1/me/sessions',
       'GET /api/v1/session',
       'GET /api/v1/timestamp',

@@ -8,6 +8,8 @@ import { ADMIN_PASSWORD, addUser, login, startTestServer, type TestServer } from
 import { deleteKeys, rawClient, testPrefix } from '../helpers/redis-cluster.ts';
 import { REDIS_URL, skipUnlessService } from '../helpers/services.ts';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.ts';
+import { WebClient } from '../web/web-client.ts';
+import { RECORDING_ESM } from '../web/web-setup.ts';
 
 /**
  * The OpenAPI document against the running server: every documented request, and every
@@ -55,7 +57,8 @@ describe('OpenAPI contract: documented requests and errors against a running ser
   const observed = new Set<string>();
 
   before(async () => {
-    server = await startTestServer({ SESSIOND_BODY_LIMIT_BYTES: '4096', SESSIOND_LOGIN_MAX_FAILURES: '3' });
+    // The recording module keeps sessions on web logout, so the pool has one for an admin to evict.
+    server = await startTestServer({ SESSIOND_BODY_LIMIT_BYTES: '4096', SESSIOND_LOGIN_MAX_FAILURES: '3', SESSIOND_ESM: RECORDING_ESM, SESSIOND_ESM_CLOSE: 'false' });
     broken = await startTestServer({ SESSIOND_CACHE_MAX_AGE_MS: '0' });
     proxy = await startTcpProxy(new URL(REDIS_URL).hostname, Number(new URL(REDIS_URL).port || 6379));
     onRedis = await startTestServer({ SESSIOND_STORE: `redis://127.0.0.1:${proxy.port}`, SESSIOND_REDIS_PREFIX: prefix });
@@ -136,7 +139,7 @@ describe('OpenAPI contract: documented requests and errors against a running ser
   const codesOf = (op: Operation) =>
     Object.values(op.responses).flatMap((r) => r.content?.['application/json']?.schema.properties?.errorCode?.enum ?? []);
   /** A path that matches the template, for the generic cases. */
-  const concrete = (template: string) => template.replace('{username}', 'una');
+  const concrete = (template: string) => template.replace('{username}', 'una').replace('{handle}', 'h_none');
 
   test('each documented request, with its success answer', async () => {
     const handle = (await send(server.url, 'GET', '/api/v1/session', { sessionId: user })).body as { handle: string };
@@ -149,11 +152,27 @@ describe('OpenAPI contract: documented requests and errors against a running ser
     await send(server.url, 'POST', '/api/v1/admin/users', { sessionId: admin, body: { username: 'vera', password: 'vera-password-1', admin: false } });
     await send(server.url, 'GET', '/api/v1/admin/users', { sessionId: admin });
     await send(server.url, 'GET', '/api/v1/admin/sessions', { sessionId: admin, path: '/api/v1/admin/sessions?limit=2&username=una' });
+    const counted = await send(server.url, 'GET', '/api/v1/admin/sessions', { sessionId: admin, path: '/api/v1/admin/sessions?limit=1&usernamePrefix=UN&count=true' });
+    const { nextCursor } = counted.body as { nextCursor: string };
+    const second = await send(server.url, 'GET', '/api/v1/admin/sessions', { sessionId: admin, path: `/api/v1/admin/sessions?limit=1&usernamePrefix=un&cursor=${nextCursor}` });
+    const { previousCursor } = second.body as { previousCursor: string };
+    await send(server.url, 'GET', '/api/v1/admin/sessions', { sessionId: admin, path: `/api/v1/admin/sessions?limit=1&usernamePrefix=un&before=${previousCursor}` });
     const other = (await login(server.url, 'vera', 'vera-password-1')).handle;
     await send(server.url, 'POST', '/api/v1/admin/sessions/invalidate', { sessionId: admin, body: { handles: [other, 'h_unknown'] } });
     await send(server.url, 'POST', '/api/v1/admin/users/{username}/sessions/invalidate', { sessionId: admin, path: '/api/v1/admin/users/vera/sessions/invalidate' });
     await send(server.url, 'GET', '/api/v1/admin/audit', { sessionId: admin, path: `/api/v1/admin/audit?limit=5&handle=${handle.handle}` });
-    await send(server.url, 'GET', '/api/v1/admin/pool', { sessionId: admin });
+    const older = await send(server.url, 'GET', '/api/v1/admin/audit', { sessionId: admin, path: '/api/v1/admin/audit?limit=1&username=una&event=session.created' });
+    const cursor = (older.body as { nextCursor: string }).nextCursor;
+    await send(server.url, 'GET', '/api/v1/admin/audit', { sessionId: admin, path: `/api/v1/admin/audit?limit=1&username=una&event=session.created&cursor=${cursor}` });
+
+    // The pool: a web user signs out and the module keeps the session; an admin evicts it.
+    const browser = new WebClient(server.url);
+    assert.equal((await browser.login('una', 'una-password-1')).status, 303);
+    assert.equal((await browser.logout()).status, 303);
+    const pool = (await send(server.url, 'GET', '/api/v1/admin/pool', { sessionId: admin })).body as { entries: Array<{ handle: string }> };
+    assert.equal(pool.entries.length, 1);
+    const evicted = await send(server.url, 'DELETE', '/api/v1/admin/pool/{handle}', { sessionId: admin, path: `/api/v1/admin/pool/${pool.entries[0]!.handle}` });
+    assert.deepEqual(evicted.body, { closed: true });
 
     // Self-service (issue 17), as a user of their own.
     await addUser(server.url, admin, 'mia', 'mia-password-1');
@@ -199,6 +218,9 @@ describe('OpenAPI contract: documented requests and errors against a running ser
     await send(server.url, 'POST', '/api/v1/admin/users/{username}/sessions/invalidate', { sessionId: admin, path: '/api/v1/admin/users/bad%20name!/sessions/invalidate' });
     await send(server.url, 'GET', '/api/v1/admin/sessions', { sessionId: admin, path: '/api/v1/admin/sessions?limit=0' });
     await send(server.url, 'GET', '/api/v1/admin/audit', { sessionId: admin, path: '/api/v1/admin/audit?limit=abc' });
+    await send(server.url, 'GET', '/api/v1/admin/audit', { sessionId: admin, path: '/api/v1/admin/audit?username=nobody' });
+    await send(server.url, 'DELETE', '/api/v1/admin/pool/{handle}', { sessionId: admin, path: '/api/v1/admin/pool/h_none' });
+    await send(server.url, 'DELETE', '/api/v1/admin/pool/{handle}', { sessionId: admin, path: `/api/v1/admin/pool/${'h'.repeat(65)}` });
 
     // Self-service: too many handles; a wrong current password, then too many of them.
     await send(server.url, 'POST', '/api/v1/me/sessions/invalidate', { sessionId: user, body: { handles: many } });
@@ -228,6 +250,29 @@ describe('OpenAPI contract: documented requests and errors against a running ser
       assert.equal(refused.status, 409);
     }
     assert.equal((await send(server.url, 'GET', '/api/v1/session', { sessionId: admin })).status, 200, 'the last admin is still signed in');
+
+    // The event stream: a resume point that is not a seq.
+    await send(server.url, 'GET', '/api/v1/events', { sessionId: admin, path: '/api/v1/events?after=yesterday' });
+  });
+
+  test('the event stream answers as documented: 200 text/event-stream with its request ID', async () => {
+    const operation = doc.paths['/api/v1/events']!.get!;
+    const controller = new AbortController();
+    const res = await fetch(`${server.url}/api/v1/events?after=0`, { headers: { authorization: `Bearer ${admin}` }, signal: controller.signal });
+    try {
+      assert.equal(res.status, 200);
+      const documented = operation.responses['200']!;
+      assert.ok(documented.headers?.['X-Request-Id']);
+      assert.match(res.headers.get('x-request-id') ?? '', /^[A-Za-z0-9._:-]{1,128}$/);
+      const mediaType = (res.headers.get('content-type') ?? '').split(';')[0]!.trim();
+      assert.equal(mediaType, 'text/event-stream');
+      assert.ok(documented.content?.[mediaType], 'the media type is documented');
+      const first = await res.body!.getReader().read();
+      assert.match(new TextDecoder().decode(first.value), /^: connected\nid: \d+\n\n/);
+      observed.add('GET /api/v1/events 200');
+    } finally {
+      controller.abort();
+    }
   });
 
   test('the errors every route of its kind answers', async () => {

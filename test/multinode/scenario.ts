@@ -8,6 +8,8 @@ import {
   startCluster,
   type NodeCluster,
 } from './harness.ts';
+import { createHash } from 'node:crypto';
+import { openSse } from '../helpers/sse-client.ts';
 
 /** How long a node may keep a validated session: the worst case when an invalidation message is lost. */
 export const CACHE_MAX_AGE_MS = 30_000;
@@ -116,6 +118,35 @@ export function runMultiNodeSuite(name: string, setup: () => Promise<MultiNodeSt
       const p99 = percentile(samples, 99);
       process.stdout.write(`# ${name}: propagation over ${samples.length} IDs: p50 ${p50.toFixed(1)} ms, p99 ${p99.toFixed(1)} ms, max ${Math.max(...samples).toFixed(1)} ms\n`);
       assert.ok(Math.max(...samples) < CACHE_MAX_AGE_MS);
+    });
+
+    test('every node streams every node’s session events, in one order', async () => {
+      const reader = await loginOn(urls[0]!);
+      const streams = await Promise.all(urls.map((url) => openSse(`${url}/api/v1/events`, { authorization: `Bearer ${reader}` })));
+      try {
+        for (const s of streams) await s.until('connected', (x) => x.frames.length >= 1);
+        const made: string[] = [];
+        for (const url of urls) made.push(await loginOn(url));
+        // Each session is ended on another node than the one that made it.
+        for (let i = 0; i < made.length; i++) {
+          const res = await fetch(`${urls[(i + 1) % urls.length]}/api/v1/logout`, { method: 'POST', headers: { authorization: `Bearer ${made[i]}` } });
+          assert.equal(res.status, 200);
+        }
+        const hashes = made.map((id) => createHash('sha256').update(id).digest('base64url'));
+        const mine = (s: (typeof streams)[number]) => s.events().filter((e) => hashes.includes(String(e.data.idHash)));
+        for (const s of streams) await s.until('all six events', (x) => mine(x).length >= 6, 10_000);
+        const [first, ...rest] = streams.map((s) => mine(s).map((e) => `${e.id} ${e.event} ${String(e.data.idHash)}`));
+        for (const other of rest) assert.deepEqual(other, first, 'every node streams the same events in the same order');
+        const events = mine(streams[0]!);
+        const seqs = events.map((e) => Number(e.id));
+        assert.deepEqual(seqs, [...seqs].sort((a, b) => a - b));
+        for (const h of hashes) {
+          const kinds = events.filter((e) => e.data.idHash === h).map((e) => e.event);
+          assert.deepEqual(kinds, ['session.created', 'session.ended'], 'created before ended, each once');
+        }
+      } finally {
+        for (const s of streams) s.close();
+      }
     });
 
     test('killing one node with SIGKILL loses nothing: its sessions and its ends are there on the others', async () => {

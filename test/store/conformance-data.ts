@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { AuditRetention } from '../../src/core/audit-retention.ts';
+import { Retention } from '../../src/core/retention.ts';
 import { hashSecretId, newHandle, newSessionId, newWebSessionId } from '../../src/core/secret-id.ts';
 import type { AuditRecord, SessionRecord, WebSessionRecord } from '../../src/core/types.ts';
 import { MINUTE, rejectsWith, withStore, type OpenStore } from './conformance-kit.ts';
@@ -112,14 +112,14 @@ export function runDataConformance(open: OpenStore): void {
         await f.store.audit.append(old);
         await f.store.audit.append([record(now - 6000, 'h_a', 'old4'), record(now - 5000, 'h_c', 'old5')]);
         await f.store.audit.append([record(now - 10, 'h_a', 'new1'), record(now, null, 'new2')]);
-        const retention = new AuditRetention(f.store.audit, f.clock, 1000);
+        const retention = new Retention(f.store.audit, f.clock, 1000);
         assert.equal(await f.store.audit.prune(now - 1000, 2), 2, 'a batch is at most the limit');
         assert.equal(await retention.prune(2), 3, 'the rest, batch after batch');
         assert.equal(await retention.prune(2), 0, 'nothing left to prune');
         assert.deepEqual((await f.store.audit.list({ limit: 10 })).map((r) => r.reason), ['new2', 'new1']);
         assert.deepEqual((await f.store.audit.list({ limit: 10, handle: 'h_a' })).map((r) => r.reason), ['new1']);
         assert.deepEqual(await f.store.audit.list({ limit: 10, handle: 'h_c' }), []);
-        assert.equal(await new AuditRetention(f.store.audit, f.clock, 0).prune(), 0, 'retention 0 keeps everything');
+        assert.equal(await new Retention(f.store.audit, f.clock, 0).prune(), 0, 'retention 0 keeps everything');
       }));
 
     test('an end call that names nothing live ends nothing and answers nulls', () =>

@@ -82,13 +82,13 @@ export function runRuleConformance(open: OpenStore): void {
         const now = f.clock.now();
         const first = await f.store.sessions.list({ limit: 2 }, now);
         const ordered = [...made].sort(compareListing);
-        assert.deepEqual(first, pageOf(ordered.slice(0, 3), 2));
+        assert.deepEqual(first, pageOf(ordered.slice(0, 3), { limit: 2 }));
         const cursor = first.next!;
         const named = ordered[1]!;
         await f.store.sessions.endByHash([named.idHash], { reason: 'admin', now, actor: 'h_admin' });
 
         const rest = ordered.filter((s) => s.idHash !== named.idHash && isListed(s, { limit: 10, after: cursor }, now));
-        assert.deepEqual(await f.store.sessions.list({ limit: 10, after: cursor }, now), pageOf(rest, 10));
+        assert.deepEqual(await f.store.sessions.list({ limit: 10, after: cursor }, now), pageOf(rest, { limit: 10, after: cursor }));
       }));
 
     test('the audit list reads back every event name core defines, pool.missed included (Redis answered 500 after a pool miss)', () =>

@@ -4,7 +4,9 @@ import { hashSecretId, newSessionId } from '../../src/core/secret-id.ts';
 import { INVALID_SESSION_ID_PER_ID_MESSAGE } from '../../src/core/status-codes.ts';
 import { runAccountConformance } from './conformance-accounts.ts';
 import { runDataConformance } from './conformance-data.ts';
+import { runEventConformance } from './conformance-events.ts';
 import { runLimitConformance } from './conformance-limits.ts';
+import { runListingConformance } from './conformance-listing.ts';
 import { runRuleConformance } from './conformance-rules.ts';
 import { MINUTE, rejectsWith, withStore, type ConformanceOptions, type OpenStore } from './conformance-kit.ts';
 
@@ -359,6 +361,8 @@ export function runStoreConformance(name: string, open: OpenStore, opts: Conform
     runDataConformance(open);
     runRuleConformance(open);
     runAccountConformance(open);
+    runEventConformance(open);
     runLimitConformance(name, open);
+    runListingConformance(open);
   });
 }

@@ -18,13 +18,13 @@ describe('postgres store', { skip }, () => {
 
   runStoreConformance('postgres', async () => {
     const store = await openPostgresStore(db.url, TEST_POSTGRES_OPTIONS);
-    await sql(db.url, 'TRUNCATE users, sessions, audit, web_sessions, login_limits');
+    await sql(db.url, 'TRUNCATE users, sessions, audit, web_sessions, login_limits, session_events; ALTER SEQUENCE session_event_seq RESTART');
     return {
       store,
       async cleanup() {
         await store.close();
         await sql(db.url, 'DROP TRIGGER IF EXISTS conformance_fail ON sessions');
-        await sql(db.url, 'TRUNCATE users, sessions, audit, web_sessions, login_limits');
+        await sql(db.url, 'TRUNCATE users, sessions, audit, web_sessions, login_limits, session_events; ALTER SEQUENCE session_event_seq RESTART');
       },
       reopen: () => openPostgresStore(db.url, TEST_POSTGRES_OPTIONS),
       // Every row of every table, as text: what a copy of the database would hold.

@@ -177,6 +177,7 @@ describe('PostgreSQL store: what several nodes on one database rely on', { skip 
         await client.query(
           "INSERT INTO users (user_id, username, password_hash, admin, active, created_at) VALUES ('005000000000000OLD', 'olga', 'scrypt$old-hash', true, true, 1234)",
         );
+        await client.query("INSERT INTO audit (at, event, user_id, actor) VALUES (1234, 'user.created', '005000000000000OLD', 'cli'), (1235, 'login.failed', NULL, '192.0.2.1')");
       } finally {
         await client.end();
       }
@@ -191,11 +192,14 @@ describe('PostgreSQL store: what several nodes on one database rely on', { skip 
           createdAt: 1234,
           permissions: [],
         });
+        // Audit records from before migration 9 are found by user and by event.
+        assert.deepEqual((await store.audit.page({ limit: 5, userId: '005000000000000OLD' })).records.map((r) => r.event), ['user.created']);
+        assert.deepEqual((await store.audit.page({ limit: 5, event: 'login.failed' })).records.map((r) => r.actor), ['192.0.2.1']);
       } finally {
         await store.close();
       }
       const { rows } = await sql(old.url, 'SELECT version FROM sessiond_schema_migrations ORDER BY version');
-      assert.deepEqual(rows.map((r: { version: number }) => r.version), [1, 3, 5, 6, 7]);
+      assert.deepEqual(rows.map((r: { version: number }) => r.version), POSTGRES_MIGRATIONS.map((m) => m.version).sort((a, b) => a - b));
     } finally {
       await old.drop();
     }

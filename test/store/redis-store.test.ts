@@ -42,7 +42,7 @@ describe('redis store', { skip }, () => {
     for (const prefix of prefixes) await deleteKeys(raw, prefix);
     await raw.quit();
   });
-  const open = async (options: { expiryGraceMs?: number } = {}) => {
+  const open = async (options: { expiryGraceMs?: number; listScanChunk?: number } = {}) => {
     const prefix = testPrefix('store');
     prefixes.push(prefix);
     return openRedisStore(target, { prefix, ...options });
@@ -243,6 +243,23 @@ describe('redis store', { skip }, () => {
       await assert.rejects(store.users.create(user('Frank')), { code: 'DUPLICATE_USERNAME' });
       assert.equal(await store.users.delete('Erin'), true);
       assert.equal((await store.users.find('erin'))?.username, 'ERIN', 'one left: any case finds it');
+    } finally {
+      await store.close();
+    }
+  });
+
+  test('the session count reads the index through when more expired sessions wait for the sweep than one script may look at', async () => {
+    const store = await open({ listScanChunk: 3 });
+    try {
+      const now = Date.now();
+      for (let i = 0; i < 5; i++) await store.sessions.insert(session(now, MINUTE));
+      for (let i = 0; i < 4; i++) await store.sessions.insert({ ...session(now, 30 * MINUTE), username: i % 2 ? 'ttl-user' : 'Other' });
+      const later = now + 2 * MINUTE; // five expired, none swept: more than the chunk of 3
+      assert.equal(await store.sessions.count({}, later), 4);
+      assert.equal(await store.sessions.count({ username: 'ttl-user' }, later), 2);
+      assert.equal(await store.sessions.count({ usernamePrefix: 'oth' }, later), 2);
+      const page = await store.sessions.list({ limit: 3, usernamePrefix: 'TTL' }, later);
+      assert.equal(page.sessions.length, 2, 'listing reads past the expired ones in chunks too');
     } finally {
       await store.close();
     }

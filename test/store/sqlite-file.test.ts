@@ -109,6 +109,9 @@ describe('sqlite store file', () => {
     old.prepare(
       'INSERT INTO sessions (id_hash, handle, user_id, username, project, created_at, last_seen_at, idle_expires_at, absolute_expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
     ).run(before.idHash, before.handle, before.userId, before.username, before.project, before.createdAt, before.lastSeenAt, before.idleExpiresAt, before.absoluteExpiresAt);
+    const audit = old.prepare('INSERT INTO audit (at, event, handle, user_id, project, reason, actor) VALUES (?, ?, ?, ?, ?, ?, ?)');
+    audit.run(1234, 'user.created', null, '005000000000000OLD', null, null, 'cli');
+    audit.run(1235, 'session.created', before.handle, before.userId, 'default', null, null);
     old.close();
 
     const store = openSqliteStore(path);
@@ -124,13 +127,16 @@ describe('sqlite store file', () => {
       });
       // A session from before migration 6 reads back whole, not knowing where it came from.
       assert.deepEqual(await store.sessions.findByHash(before.idHash), before);
+      // Audit records from before migration 9 are found by user and by event.
+      assert.deepEqual((await store.audit.page({ limit: 5, userId: '005000000000000OLD' })).records.map((r) => r.event), ['user.created']);
+      assert.deepEqual((await store.audit.page({ limit: 5, event: 'session.created' })).records.map((r) => r.handle), [before.handle]);
     } finally {
       await store.close();
     }
     const raw = new Database(path, { readonly: true });
     try {
       const versions = raw.prepare('SELECT version FROM schema_migrations ORDER BY version').all() as Array<{ version: number }>;
-      assert.deepEqual(versions.map((v) => v.version), [1, 2, 3, 5, 6, 7]);
+      assert.deepEqual(versions.map((v) => v.version), SQLITE_MIGRATIONS.map((m) => m.version).sort((a, b) => a - b));
     } finally {
       raw.close();
     }

@@ -1,9 +1,11 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { PROJECT_PATTERN, USERNAME_PATTERN } from '../../core/input-rules.ts';
+import { PERMISSION_PATTERN, PROJECT_PATTERN, USERNAME_PATTERN } from '../../core/input-rules.ts';
+import { SessiondError } from '../../core/errors.ts';
 import { MAX_IDS_PER_CALL } from '../../core/status-codes.ts';
+import { AUDIT_EVENT_NAMES } from '../../core/types.ts';
 import type { SessiondContext } from '../../http/context.ts';
-import { decodeCursor, encodeCursor, sessionView as toSessionView } from '../session-view.ts';
+import { decodeAuditCursor, decodeCursor, encodeAuditCursor, encodeCursor, sessionView as toSessionView } from '../session-view.ts';
 import { userAnswer, userJson } from './account-routes.ts';
 import { invalidateResults, sessionView } from './answers.ts';
 import type { RestAuth } from './rest-auth.ts';
@@ -20,7 +22,18 @@ const createUser = {
   summary: 'Add a user',
   tag: 'Admin',
   access: 'admin',
-  body: z.object({ username, password: z.string(), admin: z.boolean().optional() }).strict(),
+  body: z
+    .object({
+      username,
+      password: z.string(),
+      admin: z.boolean().optional(),
+      permissions: z
+        .array(z.string().regex(PERMISSION_PATTERN, 'a permission name such as events'))
+        .max(64)
+        .optional()
+        .describe('What the user may do beyond their own sessions: `events` lets its sessions read GET /api/v1/events'),
+    })
+    .strict(),
   status: 201,
   answer: z.object({ userId: z.string(), username: z.string() }).strict(),
   errors: ['DUPLICATE_USERNAME'],
@@ -36,22 +49,41 @@ const listUsers = {
   answer: z.object({ users: z.array(userAnswer) }).strict(),
 } satisfies RouteContract;
 
+const cursorText = z.string().max(512);
+
 const listSessions = {
   method: 'GET',
   url: '/api/v1/admin/sessions',
   operationId: 'listSessions',
-  summary: 'List live sessions by handle, newest first, keyset-paged',
+  summary: 'List live sessions by handle, oldest first, keyset-paged both ways',
+  description:
+    'Pass a page\'s nextCursor as `cursor` for the page after it, or its previousCursor as `before` for the page before it (never both). ' +
+    'With `count=true` the answer carries the total of live sessions matching the filter (it reads every one of them, so ask only when showing it).',
   tag: 'Admin',
   access: 'admin',
   querystring: z
     .object({
-      username: username.optional(),
+      username: username.optional().describe('Exactly this username'),
+      usernamePrefix: z
+        .string()
+        .regex(/^[A-Za-z0-9._@+-]{1,128}$/, 'must be 1-128 letters, digits or . _ @ + -')
+        .optional()
+        .describe('Usernames starting with this, in any letter case'),
       project: z.string().regex(PROJECT_PATTERN, 'not a valid project').optional(),
       limit: z.coerce.number().int().min(1).max(1000).default(100),
-      cursor: z.string().max(512).optional().describe('The nextCursor of the page before'),
+      cursor: cursorText.optional().describe('The nextCursor of the page before: the page after it'),
+      before: cursorText.optional().describe('The previousCursor of the page after: the page before it'),
+      count: z.enum(['true', 'false']).default('false').describe('Whether to answer the total'),
     })
     .strict(),
-  answer: z.object({ sessions: z.array(sessionView), nextCursor: z.string().nullable() }).strict(),
+  answer: z
+    .object({
+      sessions: z.array(sessionView),
+      nextCursor: z.string().nullable(),
+      previousCursor: z.string().nullable().describe('Null on the first page'),
+      total: z.number().int().min(0).nullable().describe('Live sessions matching the filter; null unless count=true'),
+    })
+    .strict(),
 } satisfies RouteContract;
 
 const invalidateHandles = {
@@ -83,13 +115,18 @@ const audit = {
   method: 'GET',
   url: '/api/v1/admin/audit',
   operationId: 'listAudit',
-  summary: 'The audit trail, newest first',
+  summary: 'The audit trail, newest first, filtered and keyset-paged',
+  description: "Pass a page's nextCursor as `cursor` for older records. `username` names a user in the directory; a removed user's records are found by `userId`.",
   tag: 'Admin',
   access: 'admin',
   querystring: z
     .object({
       limit: z.coerce.number().int().min(1).max(1000).default(100),
       handle: z.string().max(64).optional().describe("Only this session's records"),
+      username: username.optional().describe("Only this user's records"),
+      userId: z.string().max(64).optional().describe("Only the records of the user with this ID"),
+      event: z.enum(AUDIT_EVENT_NAMES).optional().describe('Only records of this event'),
+      cursor: cursorText.optional().describe('The nextCursor of the page before: older records'),
     })
     .strict(),
   answer: z
@@ -107,8 +144,10 @@ const audit = {
           })
           .strict(),
       ),
+      nextCursor: z.string().nullable().describe('Null when there are no older records'),
     })
     .strict(),
+  errors: ['NOT_FOUND'],
 } satisfies RouteContract;
 
 export function registerAdminRoutes(app: FastifyInstance, ctx: SessiondContext, auth: RestAuth): void {
@@ -133,13 +172,26 @@ export function registerAdminRoutes(app: FastifyInstance, ctx: SessiondContext, 
     contractRoute(auth, listSessions, async (request) => {
       await auth.admin(request);
       const q = request.query;
-      const page = await ctx.service.listSessions({
-        limit: q.limit,
+      const filter = {
         ...(q.username !== undefined ? { username: q.username } : {}),
+        ...(q.usernamePrefix !== undefined ? { usernamePrefix: q.usernamePrefix } : {}),
         ...(q.project !== undefined ? { project: q.project } : {}),
-        ...(q.cursor !== undefined ? { after: decodeCursor(q.cursor) } : {}),
-      });
-      return { sessions: page.sessions.map(toSessionView), nextCursor: encodeCursor(page.next) };
+      };
+      const [page, total] = await Promise.all([
+        ctx.service.listSessions({
+          ...filter,
+          limit: q.limit,
+          ...(q.cursor !== undefined ? { after: decodeCursor(q.cursor) } : {}),
+          ...(q.before !== undefined ? { before: decodeCursor(q.before, 'before') } : {}),
+        }),
+        q.count === 'true' ? ctx.service.countSessions(filter) : null,
+      ]);
+      return {
+        sessions: page.sessions.map(toSessionView),
+        nextCursor: encodeCursor(page.next),
+        previousCursor: encodeCursor(page.previous),
+        total,
+      };
     }),
   );
 
@@ -161,8 +213,21 @@ export function registerAdminRoutes(app: FastifyInstance, ctx: SessiondContext, 
     contractRoute(auth, audit, async (request) => {
       await auth.admin(request);
       const q = request.query;
-      const records = await ctx.store.audit.list({ limit: q.limit, ...(q.handle !== undefined ? { handle: q.handle } : {}) });
-      return { records: records.map((r) => ({ ...r, at: new Date(r.at).toISOString() })) };
+      let userId = q.userId;
+      if (q.username !== undefined) {
+        const user = await ctx.users.findByUsername(q.username);
+        if (!user) throw new SessiondError('NOT_FOUND', `username: no user named ${q.username}`);
+        if (userId !== undefined && userId !== user.userId) return { records: [], nextCursor: null };
+        userId = user.userId;
+      }
+      const page = await ctx.store.audit.page({
+        limit: q.limit,
+        ...(q.handle !== undefined ? { handle: q.handle } : {}),
+        ...(userId !== undefined ? { userId } : {}),
+        ...(q.event !== undefined ? { event: q.event } : {}),
+        ...(q.cursor !== undefined ? { before: decodeAuditCursor(q.cursor) } : {}),
+      });
+      return { records: page.records.map((r) => ({ ...r, at: new Date(r.at).toISOString() })), nextCursor: encodeAuditCursor(page.next) };
     }),
   );
 }

@@ -7,6 +7,7 @@ import { restErrorHandler } from './error-handler.ts';
 import { registerInfoRoutes } from './info-routes.ts';
 import { RestAuth } from './rest-auth.ts';
 import { registerSessionRoutes } from './session-routes.ts';
+import { registerEventStream } from '../../events/event-stream-route.ts';
 
 /**
  * The REST/JSON API, as one encapsulated fastify plugin with its own error shape. Each route
@@ -29,5 +30,6 @@ export function restApi(ctx: SessiondContext) {
     registerAdminRoutes(app, ctx, auth);
     registerAccountRoutes(app, ctx, auth);
     registerInfoRoutes(app, ctx, auth);
+    registerEventStream(app, ctx, auth);
   };
 }

@@ -49,6 +49,10 @@ export const ROUTE_TAGS = [
     name: 'Self-service',
     description: "The caller's own sessions and password: list them, end some, sign out everywhere else, change the password.",
   },
+  {
+    name: 'Events',
+    description: 'Every session created and ended, as Server-Sent Events: what application validators and other systems follow.',
+  },
   { name: 'Admin', description: 'Users, sessions by handle, the audit trail and the web tier pool; admin sessions only.' },
   { name: 'Operations', description: 'Health and metrics for operators and orchestrators.' },
 ] as const;

@@ -1,4 +1,4 @@
-import type { AuditRecord } from '../types.ts';
+import type { AuditPage, AuditQuery, AuditRecord } from '../types.ts';
 
 /**
  * The audit trail. Session changes write their records through SessionRecords, in the same
@@ -6,7 +6,9 @@ import type { AuditRecord } from '../types.ts';
  */
 export interface AuditLog {
   append(records: ReadonlyArray<AuditRecord>): Promise<void>;
-  /** Newest first. */
+  /** Newest first, filtered and keyset-paged as core's matchesAudit and auditPageOf. */
+  page(query: AuditQuery): Promise<AuditPage>;
+  /** The newest `limit` records (of one handle), newest first: page() without the cursor. */
   list(options: { limit: number; handle?: string }): Promise<AuditRecord[]>;
   /**
    * Deletes up to `limit` of the oldest records written before `before` (ms); answers how many it

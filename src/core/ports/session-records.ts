@@ -1,4 +1,4 @@
-import type { EndContext, SessionListFilter, SessionPage, SessionRecord } from '../types.ts';
+import type { EndContext, SessionCountFilter, SessionListFilter, SessionPage, SessionRecord } from '../types.ts';
 
 /**
  * Server sessions in a store. Every change writes its audit records in the same transaction (or
@@ -18,8 +18,13 @@ export interface SessionRecords {
   endByHandle(handles: ReadonlyArray<string | null>, ctx: EndContext): Promise<Array<SessionRecord | null>>;
   /** Ends every session of one user in one transaction; answers the live ones it ended. */
   endOfUser(userId: string, ctx: EndContext): Promise<SessionRecord[]>;
-  /** One keyset page (see pageOf), ordered by (createdAt, handle); expired sessions left out. */
+  /**
+   * One keyset page (see pageOf), ordered by (createdAt, handle), read forwards after `after` or
+   * backwards before `before`; expired sessions left out (see isListed).
+   */
   list(filter: SessionListFilter, now: number): Promise<SessionPage>;
+  /** How many sessions are live at `now` and match the filter (see matchesFilter). */
+  count(filter: SessionCountFilter, now: number): Promise<number>;
   /** Ends up to `limit` sessions expired at `now`, auditing each as expired by the sweeper; answers them. */
   sweepExpired(now: number, limit: number): Promise<SessionRecord[]>;
   /**

@@ -1,4 +1,5 @@
 import type { AuditLog } from './audit-log.ts';
+import type { EventLog } from './event-log.ts';
 import type { SessionRecords } from './session-records.ts';
 import type { Users } from './users.ts';
 import type { WebSessionRecords } from './web-session-records.ts';
@@ -15,10 +16,11 @@ export interface Store {
   readonly sessions: SessionRecords;
   readonly users: Users;
   readonly audit: AuditLog;
+  readonly events: EventLog;
   readonly webSessions: WebSessionRecords;
   /** Resolves when the store answers; throws SERVICE_UNAVAILABLE when it does not. */
   ping(): Promise<void>;
   close(): Promise<void>;
 }
 
-export type { AuditLog, SessionRecords, Users, WebSessionRecords };
+export type { AuditLog, EventLog, SessionRecords, Users, WebSessionRecords };

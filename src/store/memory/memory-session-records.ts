@@ -1,10 +1,11 @@
 import { sessionCreatedAudit } from '../../core/audit.ts';
 import { SessiondError } from '../../core/errors.ts';
-import { expiresAt } from '../../core/expiry.ts';
+import { expiresAt, isExpired } from '../../core/expiry.ts';
 import type { SessionRecords } from '../../core/ports/session-records.ts';
-import { compareListing, isListed, laterTimers, pageOf, settleEnds, settleUserEnds, sweepAudits } from '../../core/session-rules.ts';
-import type { EndContext, SessionListFilter, SessionPage, SessionRecord } from '../../core/types.ts';
+import { compareListing, compareReading, isListed, laterTimers, matchesFilter, pageOf, sessionEvents, settleEnds, settleUserEnds, sweepAudits } from '../../core/session-rules.ts';
+import type { AuditRecord, EndContext, SessionCountFilter, SessionListFilter, SessionPage, SessionRecord } from '../../core/types.ts';
 import type { MemoryAuditLog } from './memory-audit-log.ts';
+import type { MemoryEventLog } from './memory-event-log.ts';
 
 /**
  * Sessions in memory: the reference the other stores are held to. Each method runs to the end
@@ -15,7 +16,16 @@ export class MemorySessionRecords implements SessionRecords {
   private readonly byHash = new Map<string, SessionRecord>();
   private readonly hashOfHandle = new Map<string, string>();
 
-  constructor(private readonly audit: MemoryAuditLog) {}
+  constructor(
+    private readonly audit: MemoryAuditLog,
+    private readonly events: MemoryEventLog,
+  ) {}
+
+  /** A change's audit records and its events, together, as one transaction writes them. */
+  private record(sessions: ReadonlyArray<SessionRecord>, audits: ReadonlyArray<AuditRecord>): void {
+    this.audit.write(audits);
+    this.events.write(sessionEvents(sessions, audits));
+  }
 
   async insert(session: SessionRecord): Promise<void> {
     if (this.byHash.has(session.idHash) || this.hashOfHandle.has(session.handle)) {
@@ -23,7 +33,7 @@ export class MemorySessionRecords implements SessionRecords {
     }
     this.byHash.set(session.idHash, { ...session });
     this.hashOfHandle.set(session.handle, session.idHash);
-    this.audit.write([sessionCreatedAudit(session)]);
+    this.record([session], [sessionCreatedAudit(session)]);
   }
 
   async findByHash(idHash: string): Promise<SessionRecord | null> {
@@ -48,13 +58,19 @@ export class MemorySessionRecords implements SessionRecords {
     const sessions = [...this.byHash.values()].filter((s) => s.userId === userId).sort(compareListing);
     const { audits, live } = settleUserEnds(sessions, ctx);
     this.remove(sessions);
-    this.audit.write(audits);
+    this.record(sessions, audits);
     return live.map((s) => ({ ...s }));
   }
 
   async list(filter: SessionListFilter, now: number): Promise<SessionPage> {
-    const listed = [...this.byHash.values()].filter((s) => isListed(s, filter, now)).sort(compareListing);
-    return pageOf(listed.slice(0, filter.limit + 1).map((s) => ({ ...s })), filter.limit);
+    const listed = [...this.byHash.values()].filter((s) => isListed(s, filter, now)).sort(compareReading(filter));
+    return pageOf(listed.slice(0, filter.limit + 1).map((s) => ({ ...s })), filter);
+  }
+
+  async count(filter: SessionCountFilter, now: number): Promise<number> {
+    let n = 0;
+    for (const s of this.byHash.values()) if (!isExpired(s, now) && matchesFilter(s, filter)) n += 1;
+    return n;
   }
 
   async sweepExpired(now: number, limit: number): Promise<SessionRecord[]> {
@@ -63,7 +79,7 @@ export class MemorySessionRecords implements SessionRecords {
       .sort((a, b) => expiresAt(a) - expiresAt(b))
       .slice(0, limit);
     this.remove(expired);
-    this.audit.write(sweepAudits(expired, now));
+    this.record(expired, sweepAudits(expired, now));
     return expired.map((s) => ({ ...s }));
   }
 
@@ -74,7 +90,7 @@ export class MemorySessionRecords implements SessionRecords {
   ): Array<SessionRecord | null> {
     const settled = settleEnds(keys, find, ctx);
     this.remove(settled.ended);
-    this.audit.write(settled.audits);
+    this.record(settled.ended, settled.audits);
     return settled.answers.map((s) => (s ? { ...s } : null));
   }
 

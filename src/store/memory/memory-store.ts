@@ -2,6 +2,7 @@ import { SessiondError } from '../../core/errors.ts';
 import type { Store } from '../../core/ports/store.ts';
 import type { WithRateLimiters } from '../rate-limiters.ts';
 import { MemoryAuditLog } from './memory-audit-log.ts';
+import { MemoryEventLog } from './memory-event-log.ts';
 import { memoryRateLimiters } from './memory-rate-limiters.ts';
 import { MemorySessionRecords } from './memory-session-records.ts';
 import { MemoryUsers } from './memory-users.ts';
@@ -18,7 +19,8 @@ export interface MemoryStore extends Store, WithRateLimiters {
 
 export function openMemoryStore(): MemoryStore {
   const audit = new MemoryAuditLog();
-  const sessions = new MemorySessionRecords(audit);
+  const events = new MemoryEventLog();
+  const sessions = new MemorySessionRecords(audit, events);
   const users = new MemoryUsers();
   const webSessions = new MemoryWebSessions();
   let open = true;
@@ -27,10 +29,11 @@ export function openMemoryStore(): MemoryStore {
     sessions,
     users,
     audit,
+    events,
     webSessions,
     rateLimiters: memoryRateLimiters(),
     dump: () =>
-      JSON.stringify({ sessions: sessions.snapshot(), users: users.snapshot(), audit: audit.snapshot(), webSessions: webSessions.snapshot() }),
+      JSON.stringify({ sessions: sessions.snapshot(), users: users.snapshot(), audit: audit.snapshot(), events: events.snapshot(), webSessions: webSessions.snapshot() }),
     async ping() {
       if (!open) throw new SessiondError('SERVICE_UNAVAILABLE', 'the memory store was closed');
     },
@@ -54,5 +57,5 @@ function guardClosed(store: MemoryStore, isOpen: () => boolean): MemoryStore {
         };
       },
     });
-  return { ...store, sessions: guard(store.sessions), users: guard(store.users), audit: guard(store.audit), webSessions: guard(store.webSessions) };
+  return { ...store, sessions: guard(store.sessions), users: guard(store.users), audit: guard(store.audit), events: guard(store.events), webSessions: guard(store.webSessions) };
 }

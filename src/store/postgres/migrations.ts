@@ -65,6 +65,27 @@ export const POSTGRES_MIGRATIONS: ReadonlyArray<{ version: number; sql: string }
     sql: `ALTER TABLE users ADD COLUMN permissions TEXT[] NOT NULL DEFAULT '{}';`,
   },
   {
+    // The event log (issue 14): session.created and session.ended, written with the change;
+    // seq from its own sequence, in commit order under LOCK_EVENTS (see insertEvents).
+    version: 4,
+    sql: `
+      CREATE SEQUENCE session_event_seq;
+      CREATE TABLE session_events (
+        seq BIGINT PRIMARY KEY DEFAULT nextval('session_event_seq'),
+        at BIGINT NOT NULL,
+        type TEXT NOT NULL,
+        handle TEXT COLLATE "C" NOT NULL,
+        id_hash TEXT COLLATE "C" NOT NULL,
+        user_id TEXT COLLATE "C" NOT NULL,
+        username TEXT NOT NULL,
+        project TEXT NOT NULL,
+        reason TEXT
+      );
+      ALTER SEQUENCE session_event_seq OWNED BY session_events.seq;
+      CREATE INDEX session_events_by_at ON session_events (at);
+    `,
+  },
+  {
     // Issue 16. Usernames are one name in any letter case: a unique index on lower(username).
     // Users from before who already share a name in another case keep their rows; every such
     // user but the oldest is marked a legacy duplicate and left out of the unique index, so the
@@ -100,12 +121,22 @@ export const POSTGRES_MIGRATIONS: ReadonlyArray<{ version: number; sql: string }
     version: 7,
     sql: `CREATE INDEX audit_by_at ON audit (at);`,
   },
+  {
+    // The console filters the audit trail by user and by event (issue 17), newest first.
+    version: 9,
+    sql: `
+      CREATE INDEX audit_by_user ON audit (user_id, id);
+      CREATE INDEX audit_by_event ON audit (event, id);
+    `,
+  },
 ];
 
 /** Advisory lock keys (per database). Arbitrary constants, fixed forever. */
 export const LOCK_MIGRATE = 0x5e55_1001;
 export const LOCK_SWEEP_SESSIONS = 0x5e55_1002;
 export const LOCK_SWEEP_WEB_SESSIONS = 0x5e55_1003;
+/** Held from writing events to commit, so seq order is commit order (see insertEvents). */
+export const LOCK_EVENTS = 0x5e55_1004;
 
 /**
  * Applies missing migrations in one transaction under an advisory lock, so several nodes that

@@ -1,6 +1,8 @@
 import type { AuditLog } from '../../core/ports/audit-log.ts';
-import type { AuditRecord } from '../../core/types.ts';
-import { toAudit, type AuditRow } from '../sql-rows.ts';
+import { auditPageOf } from '../../core/audit.ts';
+import type { AuditPage, AuditQuery, AuditRecord } from '../../core/types.ts';
+import { auditPageQuery } from '../sql-audit-listing.ts';
+import { toAuditEntry, type AuditRow } from '../sql-rows.ts';
 import { insertAudit, type PostgresDb } from './postgres-db.ts';
 import { asStoreError } from './pg-errors.ts';
 
@@ -21,11 +23,13 @@ export class PostgresAuditLog implements AuditLog {
     return rowCount ?? 0;
   }
 
+  async page(query: AuditQuery): Promise<AuditPage> {
+    const { sql, params } = auditPageQuery(query, (n) => `$${n}`);
+    const { rows } = await this.db.query<AuditRow>(sql, params);
+    return auditPageOf(rows.map(toAuditEntry), query.limit);
+  }
+
   async list(options: { limit: number; handle?: string }): Promise<AuditRecord[]> {
-    const { rows } =
-      options.handle === undefined
-        ? await this.db.query<AuditRow>('SELECT * FROM audit ORDER BY id DESC LIMIT $1', [options.limit])
-        : await this.db.query<AuditRow>('SELECT * FROM audit WHERE handle = $1 ORDER BY id DESC LIMIT $2', [options.handle, options.limit]);
-    return rows.map(toAudit);
+    return (await this.page(options)).records;
   }
 }

@@ -1,28 +1,36 @@
 import { sessionCreatedAudit } from '../../core/audit.ts';
 import type { SessionRecords } from '../../core/ports/session-records.ts';
-import { pageOf, settleEnds, settleUserEnds, sweepAudits } from '../../core/session-rules.ts';
-import type { EndContext, SessionListFilter, SessionPage, SessionRecord } from '../../core/types.ts';
-import { listingQuery } from '../sql-listing.ts';
+import { pageOf, sessionEvents, settleEnds, settleUserEnds, sweepAudits } from '../../core/session-rules.ts';
+import type { EndContext, SessionCountFilter, SessionListFilter, SessionPage, SessionRecord } from '../../core/types.ts';
+import { countQuery, listingQuery } from '../sql-listing.ts';
 import { SESSION_COLUMNS, toSession, type SessionRow } from '../sql-rows.ts';
-import { LOCK_SWEEP_SESSIONS } from './migrations.ts';
+import { LOCK_EVENTS, LOCK_SWEEP_SESSIONS } from './migrations.ts';
 import { insertAudit, tryXactLock, type PostgresDb } from './postgres-db.ts';
+import { insertEvents } from './postgres-event-log.ts';
 
 /** Sessions in PostgreSQL: ending a session deletes its row, with its audit rows in the same transaction. */
 export class PostgresSessionRecords implements SessionRecords {
   constructor(private readonly db: PostgresDb) {}
 
   async insert(s: SessionRecord): Promise<void> {
-    // One statement is one transaction: the session and its audit row, in a single round trip.
+    // One statement is one transaction: the session, its audit row and its event, in a single
+    // round trip. The event row is inserted (and its seq drawn) only after the `ordered` lock is
+    // held, which lasts to commit: seq order is commit order, as insertEvents explains.
     const a = sessionCreatedAudit(s);
     await this.db.query(
-      `WITH inserted AS (
+      `WITH ordered AS (SELECT pg_advisory_xact_lock($19)),
+       inserted AS (
          INSERT INTO sessions (${SESSION_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $17, $18) RETURNING 1
+       ),
+       audited AS (
+         INSERT INTO audit (at, event, handle, user_id, project, reason, actor)
+         SELECT $10, $11, $12, $13, $14, $15, $16 FROM inserted
        )
-       INSERT INTO audit (at, event, handle, user_id, project, reason, actor)
-       SELECT $10, $11, $12, $13, $14, $15, $16 FROM inserted`,
+       INSERT INTO session_events (at, type, handle, id_hash, user_id, username, project, reason)
+       SELECT $10, 'session.created', $2, $1, $3, $4, $5, NULL FROM inserted, ordered`,
       [
         s.idHash, s.handle, s.userId, s.username, s.project, s.createdAt, s.lastSeenAt, s.idleExpiresAt, s.absoluteExpiresAt,
-        a.at, a.event, a.handle, a.userId, a.project, a.reason, a.actor, s.ip, s.userAgent,
+        a.at, a.event, a.handle, a.userId, a.project, a.reason, a.actor, s.ip, s.userAgent, LOCK_EVENTS,
       ],
     );
   }
@@ -61,6 +69,7 @@ export class PostgresSessionRecords implements SessionRecords {
       const removed = new Map(rows.map(toSession).map((s) => [column === 'id_hash' ? s.idHash : s.handle, s]));
       const settled = settleEnds(keys, (key) => removed.get(key), ctx);
       await insertAudit(client, settled.audits);
+      await insertEvents(client, sessionEvents(settled.ended, settled.audits));
       return settled.answers;
     });
   }
@@ -68,8 +77,10 @@ export class PostgresSessionRecords implements SessionRecords {
   async endOfUser(userId: string, ctx: EndContext): Promise<SessionRecord[]> {
     return this.db.transaction(async (client) => {
       const { rows } = await client.query<SessionRow>(`DELETE FROM sessions WHERE user_id = $1 RETURNING ${SESSION_COLUMNS}`, [userId]);
-      const { audits, live } = settleUserEnds(rows.map(toSession), ctx);
+      const sessions = rows.map(toSession);
+      const { audits, live } = settleUserEnds(sessions, ctx);
       await insertAudit(client, audits);
+      await insertEvents(client, sessionEvents(sessions, audits));
       return live;
     });
   }
@@ -77,7 +88,13 @@ export class PostgresSessionRecords implements SessionRecords {
   async list(filter: SessionListFilter, now: number): Promise<SessionPage> {
     const { sql, params } = listingQuery(SESSION_COLUMNS, filter, now, (n) => `$${n}`);
     const { rows } = await this.db.query<SessionRow>(sql, params);
-    return pageOf(rows.map(toSession), filter.limit);
+    return pageOf(rows.map(toSession), filter);
+  }
+
+  async count(filter: SessionCountFilter, now: number): Promise<number> {
+    const { sql, params } = countQuery(filter, now, (n) => `$${n}`);
+    const { rows } = await this.db.query<{ n: string }>(sql, params);
+    return Number(rows[0]?.n ?? 0);
   }
 
   /**
@@ -94,7 +111,9 @@ export class PostgresSessionRecords implements SessionRecords {
         [now, limit],
       );
       const sessions = rows.map(toSession);
-      await insertAudit(client, sweepAudits(sessions, now));
+      const audits = sweepAudits(sessions, now);
+      await insertAudit(client, audits);
+      await insertEvents(client, sessionEvents(sessions, audits));
       return sessions;
     });
   }

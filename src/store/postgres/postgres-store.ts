@@ -3,6 +3,7 @@ import { SessiondError } from '../../core/errors.ts';
 import type { Store } from '../../core/ports/store.ts';
 import { migrate } from './migrations.ts';
 import { asStoreError } from './pg-errors.ts';
+import { PostgresEventLog } from './postgres-event-log.ts';
 import { PostgresAuditLog } from './postgres-audit-log.ts';
 import type { WithRateLimiters } from '../rate-limiters.ts';
 import { PostgresDb } from './postgres-db.ts';
@@ -68,6 +69,7 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
     sessions: new PostgresSessionRecords(db),
     users: new PostgresUsers(db),
     audit: new PostgresAuditLog(db),
+    events: new PostgresEventLog(db),
     webSessions: new PostgresWebSessions(db),
     rateLimiters: postgresRateLimiters(pool),
     async ping() {

@@ -1,10 +1,14 @@
 import type { AuditLog } from '../../core/ports/audit-log.ts';
-import type { AuditRecord } from '../../core/types.ts';
-import { defineScripts } from './redis-commands.ts';
+import { auditPageOf } from '../../core/audit.ts';
+import type { AuditEntry, AuditPage, AuditQuery, AuditRecord } from '../../core/types.ts';
+import { defineScripts, strings } from './redis-commands.ts';
 import { guarded, type RedisClient } from './redis-connection.ts';
 import { groupByBucket, type RedisKeys } from './redis-keys.ts';
 import { auditFromJson, auditToJson } from './redis-records.ts';
-import { APPEND_AUDIT, PRUNE_AUDIT } from './redis-scripts.ts';
+import { APPEND_AUDIT, AUDIT_PAGE, PRUNE_AUDIT } from './redis-scripts.ts';
+
+/** Audit entries one script call looks at before the caller continues. */
+const AUDIT_SCAN_CHUNK = 1000;
 
 /**
  * The audit trail: per bucket a capped list of every record, and per handle a capped list with a
@@ -20,7 +24,7 @@ export class RedisAudit implements AuditLog {
     /** [records per bucket, records per handle, per-handle retention ms], as the scripts take them. */
     readonly caps: [number, number, number],
   ) {
-    this.scripts = defineScripts(client, { sdAppendAudit: APPEND_AUDIT, sdPruneAudit: PRUNE_AUDIT });
+    this.scripts = defineScripts(client, { sdAppendAudit: APPEND_AUDIT, sdPruneAudit: PRUNE_AUDIT, sdAuditPage: AUDIT_PAGE });
   }
 
   /**
@@ -58,17 +62,34 @@ export class RedisAudit implements AuditLog {
     return removed;
   }
 
-  /** Newest first, optionally one handle's records only. */
-  async list(options: { limit: number; handle?: string }): Promise<AuditRecord[]> {
-    const suffix = options.handle === undefined ? 'audit' : `ah:${options.handle}`;
-    const lists = await guarded(() =>
-      Promise.all(this.keys.allBases().map((base) => this.client.lrange(`${base}${suffix}`, 0, options.limit - 1))),
+  /**
+   * Every bucket's matching records from its list (the handle's lists when one is asked for),
+   * merged newest first by sequence; positions are sequence numbers.
+   */
+  async page(query: AuditQuery): Promise<AuditPage> {
+    const suffix = query.handle === undefined ? 'audit' : `ah:${query.handle}`;
+    const want = query.limit + 1;
+    const perBucket = await guarded(() =>
+      Promise.all(
+        this.keys.allBases().map(async (base) => {
+          const found = new Map<number, AuditEntry>();
+          let offset = 0;
+          for (;;) {
+            const reply = strings(
+              await this.scripts.sdAuditPage(`${base}${suffix}`, query.before ?? '', want - found.size, query.userId ?? '', query.event ?? '', offset, AUDIT_SCAN_CHUNK),
+            );
+            const [exhausted, next, ...entries] = reply;
+            for (const entry of entries.map(auditFromJson)) found.set(entry.seq, { position: entry.seq, record: entry.record });
+            if (exhausted === '1' || found.size >= want || next === undefined) return [...found.values()];
+            offset = Number(next);
+          }
+        }),
+      ),
     );
-    return lists
-      .flat()
-      .map(auditFromJson)
-      .sort((x, y) => y.seq - x.seq)
-      .slice(0, options.limit)
-      .map((entry) => entry.record);
+    return auditPageOf(perBucket.flat().sort((x, y) => y.position - x.position), query.limit);
+  }
+
+  async list(options: { limit: number; handle?: string }): Promise<AuditRecord[]> {
+    return (await this.page(options)).records;
   }
 }

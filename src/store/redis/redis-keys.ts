@@ -97,6 +97,16 @@ export class RedisKeys {
     return `${this.prefix}{seq}:audit`;
   }
 
+  /**
+   * The event log: a stream with IDs '0-<seq>', and its seq counter. With one bucket they live in
+   * the bucket (the session scripts append to it directly); in Cluster mode in their own slot,
+   * fed from each bucket's outbox (base + 'outbox') by the relay.
+   */
+  eventLog(): { log: string; seq: string; relayed: string } {
+    if (this.buckets === 1) return { log: `${this.base(0)}events`, seq: `${this.base(0)}evseq`, relayed: `${this.base(0)}relayed` };
+    return { log: `${this.prefix}{events}:log`, seq: `${this.prefix}{events}:seq`, relayed: `${this.prefix}{events}:relayed` };
+  }
+
   invalidationChannel(): string {
     return `${this.prefix}invalidate`;
   }
@@ -106,6 +116,12 @@ export class RedisKeys {
 export function listingAfter(createdAt: number, handle: string): string {
   // '~' sorts after every base64url character, so this passes any ID hash under that pair.
   return `(${String(createdAt).padStart(15, '0')}|${handle}|~`;
+}
+
+/** The lexicographic bound just before every member of (createdAt, handle), for reading downwards. */
+export function listingBefore(createdAt: number, handle: string): string {
+  // Every member of that pair continues past the final '|', so it sorts above this bound.
+  return `(${String(createdAt).padStart(15, '0')}|${handle}|`;
 }
 
 /** Positions of a batch grouped by the bucket their key lives in, in input order. */

@@ -64,13 +64,21 @@ export function sweepSessionsArgs(a: { base: string; now: number; limit: number;
 export function listSessionsArgs(a: {
   base: string;
   index: string;
-  /** '-' for the start, or '(member' for after a member. */
-  after: string;
+  /** '-' or '+' for the start, or '(member' for beyond a member. */
+  bound: string;
+  /** Sessions to answer; 0 counts them instead. */
   want: number;
   now: number;
   project: string | undefined;
   username: string | undefined;
   maxScan: number;
+  direction: 'asc' | 'desc';
+  /** Already folded to lower case ('' for none). */
+  foldedPrefix: string;
 }): ScriptArg[] {
-  return [a.base, a.index, a.after, a.want, a.now, a.project ?? '', a.username ?? '', a.maxScan];
+  return [a.base, a.index, a.bound, a.want, a.now, a.project ?? '', a.username ?? '', a.maxScan, a.direction, a.foldedPrefix];
+}
+
+export function countSessionsArgs(a: { base: string; index: string; now: number; project: string | undefined; username: string | undefined; maxScan: number }): ScriptArg[] {
+  return [a.base, a.index, a.now, a.project ?? '', a.username ?? '', a.maxScan];
 }

@@ -59,6 +59,18 @@ local function push_audit(base, caps, seq, at, event, handle, user_id, project, 
     redis.call('PEXPIRE', hk, caps[3])
   end
 end
+-- The event log (issue 14). With one bucket (seq_arg '', standalone) the event goes straight into
+-- the log, the stream base..'events' with IDs '0-<seq>'; in Cluster mode this slot cannot reach
+-- the log's, so it goes into the bucket's outbox stream, which RELAY_EVENTS moves into the log in
+-- order, exactly once. Entry field 'e': [seq, at, type, handle, idHash, userId, username, project, reason].
+local function push_event(base, seq_arg, at, etype, id, f, reason)
+  if seq_arg == '' then
+    local seq = redis.call('INCR', base .. 'evseq')
+    redis.call('XADD', base .. 'events', '0-' .. seq, 'e', cjson.encode({seq, at, etype, f[1], id, f[2], f[3], f[4], nullable(reason)}))
+  else
+    redis.call('XADD', base .. 'outbox', '*', 'e', cjson.encode({0, at, etype, f[1], id, f[2], f[3], f[4], nullable(reason)}))
+  end
+end
 -- Removes a session and every index entry that points at it.
 local function remove_session(base, id, f, handle_key_too)
   redis.call('DEL', base .. 's:' .. id)
@@ -89,6 +101,7 @@ local m = listing_member(id, f)
 for _, k in ipairs(index_keys(base, f)) do redis.call('ZADD', k, 0, m) end
 if ARGV[16] == '1' then redis.call('SET', base .. 'h:' .. f[1], id, 'PX', ARGV[17]) end
 push_audit(base, caps, seq, tonumber(f[5]), 'session.created', f[1], f[2], f[4], nil, nil)
+push_event(base, ARGV[12], tonumber(f[5]), 'session.created', id, f, nil)
 return 1
 `;
 
@@ -155,6 +168,7 @@ for j, id in ipairs(ids) do
     remove_session(base, id, f, ARGV[10] == '1')
     local expired = now >= expires_at(f)
     push_audit(base, caps, seq + j - 1, now, 'session.ended', f[1], f[2], f[4], expired and 'expired' or reason, actor)
+    push_event(base, ARGV[6], now, 'session.ended', id, f, expired and 'expired' or reason)
     out[j] = (expired and 'X' or 'E') .. answer(id, f)
   else
     out[j] = ''
@@ -182,38 +196,73 @@ for j, m in ipairs(members) do
   local f = {r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9]}
   remove_session(base, id, f, ARGV[8] == '1')
   push_audit(base, caps, seq + j - 1, now, 'session.ended', f[1], f[2], f[4], 'expired', 'sweeper')
+  push_event(base, ARGV[4], now, 'session.ended', id, f, 'expired')
 end
 return members
 `;
 
 /**
- * One bucket's page of live sessions from a listing index, after an exclusive lexicographic
- * bound, filtered by project and username. Stops after `maxScan` index entries so a long run of
- * expired entries cannot block Redis; the caller continues from the returned bound.
- * ARGV (listSessionsArgs): base, indexName, after ('-' or '(member'), want, now, project or '', username or '', maxScan
- * Answers {exhausted '1'/'0', next bound, record...}.
+ * One bucket's page of live sessions from a listing index, beyond an exclusive lexicographic
+ * bound, filtered as core's matchesFilter: project, username, and a username prefix compared in
+ * lower case (the caller folds the prefix; Redis's string.lower folds ASCII letters only, as
+ * core's usernameKey does). Reads the index upwards ('asc', after the bound) or downwards
+ * ('desc', before it). Stops after `maxScan` index entries so a long run of expired entries
+ * cannot block Redis; the caller continues from the returned bound. With `want` 0 it counts the
+ * matches instead of answering them (a prefix count must look at every session).
+ * ARGV (listSessionsArgs): base, indexName, bound ('-', '+' or '(member'), want, now, project or '',
+ * username or '', maxScan, direction, folded prefix or ''
+ * Answers {exhausted '1'/'0', next bound, count, record...}.
  */
 export const LIST_SESSIONS = `${PRELUDE}
 local base, index, bound = ARGV[1], ARGV[1] .. ARGV[2], ARGV[3]
 local want, now, project, username, max_scan = tonumber(ARGV[4]), tonumber(ARGV[5]), ARGV[6], ARGV[7], tonumber(ARGV[8])
-local out, scanned, exhausted = {}, 0, '0'
-while #out < want and scanned < max_scan do
-  local members = redis.call('ZRANGEBYLEX', index, bound, '+', 'LIMIT', 0, 100)
+local desc, prefix = ARGV[9] == 'desc', ARGV[10]
+local counting = want == 0
+local out, count, scanned, exhausted = {}, 0, 0, '0'
+while (counting or #out < want) and scanned < max_scan do
+  local members
+  if desc then
+    members = redis.call('ZREVRANGEBYLEX', index, bound, '-', 'LIMIT', 0, 100)
+  else
+    members = redis.call('ZRANGEBYLEX', index, bound, '+', 'LIMIT', 0, 100)
+  end
   if #members == 0 then exhausted = '1' break end
   for _, m in ipairs(members) do
     scanned = scanned + 1
     bound = '(' .. m
     local id = string.match(m, '([^|]+)$')
     local f = read_session(base .. 's:' .. id)
-    if f[1] and now < expires_at(f) and (project == '' or f[4] == project) and (username == '' or f[3] == username) then
-      out[#out + 1] = answer(id, f)
-      if #out >= want then break end
+    if f[1] and now < expires_at(f) and (project == '' or f[4] == project) and (username == '' or f[3] == username)
+      and (prefix == '' or string.lower(string.sub(f[3], 1, #prefix)) == prefix) then
+      count = count + 1
+      if not counting then
+        out[#out + 1] = answer(id, f)
+        if #out >= want then break end
+      end
     end
   end
 end
-local reply = {exhausted, bound}
+local reply = {exhausted, bound, tostring(count)}
 for _, r in ipairs(out) do reply[#reply + 1] = r end
 return reply
+`;
+
+/**
+ * How many live sessions of one bucket a listing index holds, filtered by project and username:
+ * the index's size less the sessions in it that expired but are not swept yet, found in the
+ * expiry index (whose members carry username and project). Answers -1 when more than `maxScan`
+ * sessions wait for the sweep, so the caller counts by reading the index instead.
+ * ARGV: base, indexName, now, project or '', username or '', maxScan
+ */
+export const COUNT_SESSIONS = `
+local base, index, now, project, username, max_scan = ARGV[1], ARGV[1] .. ARGV[2], ARGV[3], ARGV[4], ARGV[5], tonumber(ARGV[6])
+if redis.call('ZCOUNT', base .. 'exp', '-inf', now) > max_scan then return -1 end
+local expired = 0
+for _, m in ipairs(redis.call('ZRANGEBYSCORE', base .. 'exp', '-inf', now)) do
+  local r = cjson.decode(m)
+  if (project == '' or r[5] == project) and (username == '' or r[4] == username) then expired = expired + 1 end
+end
+return redis.call('ZCARD', index) - expired
 `;
 
 /**
@@ -260,10 +309,76 @@ end
 return removed
 `;
 
+/**
+ * One bucket's audit records newest first, from an audit list (the bucket's, or one handle's),
+ * as core's matchesAudit: of one user and one event when asked, older than a sequence number.
+ * Reads from list position `offset` and stops after `maxScan` entries so a long list cannot
+ * block Redis; the caller continues from the returned position. New records pushed at the head
+ * meanwhile only make it read some entries twice, which the caller drops by their sequence.
+ * ARGV: before ('' for none), want, userId or '', event or '', offset, maxScan
+ * Answers {exhausted '1'/'0', next offset, entry...}.
+ */
+export const AUDIT_PAGE = `
+local key = KEYS[1]
+local before = tonumber(ARGV[1])
+local want, user_id, event, offset, max_scan = tonumber(ARGV[2]), ARGV[3], ARGV[4], tonumber(ARGV[5]), tonumber(ARGV[6])
+local out, scanned, exhausted = {}, 0, '0'
+while #out < want and scanned < max_scan do
+  local entries = redis.call('LRANGE', key, offset, offset + 99)
+  if #entries == 0 then exhausted = '1' break end
+  for _, e in ipairs(entries) do
+    offset = offset + 1
+    scanned = scanned + 1
+    local r = cjson.decode(e)
+    if (before == nil or r[1] < before) and (user_id == '' or r[5] == user_id) and (event == '' or r[3] == event) then
+      out[#out + 1] = e
+      if #out >= want then break end
+    end
+  end
+end
+local reply = {exhausted, tostring(offset)}
+for _, e in ipairs(out) do reply[#reply + 1] = e end
+return reply
+`;
+
+/**
+ * Cluster mode: moves one bucket's outbox entries into the event log (its own slot), giving each
+ * the next seq. Exactly once and in order per bucket, however many nodes relay at once: the log's
+ * slot remembers the last outbox ID taken from each bucket and skips anything not after it.
+ * KEYS[1]: the log stream. ARGV: seq key, relayed-positions hash, bucket, then (outbox ID, entry JSON) pairs.
+ * Answers the last outbox ID taken from the bucket ('' when none ever was).
+ */
+export const RELAY_EVENTS = `
+local log, seq_key, relayed, bucket = KEYS[1], ARGV[1], ARGV[2], ARGV[3]
+local function parts(id)
+  local ms, n = string.match(id, '^(%d+)-(%d+)$')
+  return tonumber(ms), tonumber(n)
+end
+local function after(a, b)
+  if b == '' then return true end
+  local am, an = parts(a)
+  local bm, bn = parts(b)
+  return am > bm or (am == bm and an > bn)
+end
+local last = redis.call('HGET', relayed, bucket) or ''
+for j = 4, #ARGV, 2 do
+  local id, entry = ARGV[j], cjson.decode(ARGV[j + 1])
+  if after(id, last) then
+    local seq = redis.call('INCR', seq_key)
+    entry[1] = seq
+    redis.call('XADD', log, '0-' .. seq, 'e', cjson.encode(entry))
+    last = id
+  end
+end
+if last ~= '' then redis.call('HSET', relayed, bucket, last) end
+return last
+`;
+
 export const SESSION_SCRIPTS = {
   sdInsertSession: INSERT_SESSION,
   sdTouchSession: TOUCH_SESSION,
   sdEndSessions: END_SESSIONS,
   sdSweepSessions: SWEEP_SESSIONS,
   sdListSessions: LIST_SESSIONS,
+  sdCountSessions: COUNT_SESSIONS,
 } as const;

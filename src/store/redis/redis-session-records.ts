@@ -1,16 +1,19 @@
 import { SessiondError } from '../../core/errors.ts';
 import { expiresAt } from '../../core/expiry.ts';
 import type { SessionRecords } from '../../core/ports/session-records.ts';
-import { compareListing, pageOf } from '../../core/session-rules.ts';
-import type { EndContext, SessionListFilter, SessionPage, SessionRecord } from '../../core/types.ts';
+import { usernameKey } from '../../core/input-rules.ts';
+import { compareReading, pageOf, readsBackward } from '../../core/session-rules.ts';
+import type { EndContext, SessionCountFilter, SessionListFilter, SessionPage, SessionRecord } from '../../core/types.ts';
 import type { RedisAudit } from './redis-audit.ts';
+import type { RedisEventLog } from './redis-event-log.ts';
 import { defineScripts, strings } from './redis-commands.ts';
 import { guarded, toStoreError, type RedisClient } from './redis-connection.ts';
-import { groupByBucket, listingAfter, type RedisKeys } from './redis-keys.ts';
+import { groupByBucket, listingAfter, listingBefore, type RedisKeys } from './redis-keys.ts';
 import { sessionFromFields, sessionFromJson } from './redis-records.ts';
 import {
   endSessionsArgs,
   insertSessionArgs,
+  countSessionsArgs,
   listSessionsArgs,
   sweepSessionsArgs,
   touchSessionArgs,
@@ -33,6 +36,7 @@ export class RedisSessionRecords implements SessionRecords {
     private readonly client: RedisClient,
     private readonly keys: RedisKeys,
     private readonly audit: RedisAudit,
+    private readonly events: RedisEventLog,
     private readonly options: RedisStoreOptions,
   ) {
     this.scripts = defineScripts(client, SESSION_SCRIPTS);
@@ -49,6 +53,15 @@ export class RedisSessionRecords implements SessionRecords {
   private ttlFor(record: { lastSeenAt: number; idleExpiresAt: number; absoluteExpiresAt: number }): number {
     // Relative to the record's own clock, so skew between a node and the Redis server does not matter.
     return Math.max(1, expiresAt(record) - record.lastSeenAt + this.options.expiryGraceMs);
+  }
+
+  /**
+   * Cluster mode: moves the events a change just wrote from its buckets' outboxes into the log, so
+   * they are there when the call answers. Best effort: if this fails the change stands, and the
+   * periodic relay (every node, every half second) delivers its events.
+   */
+  private async relayEvents(bases: Iterable<string>): Promise<void> {
+    await this.events.relay(bases).catch(() => undefined);
   }
 
   /** Removes handle pointers of ended sessions that live in other slots (Cluster); best effort. */
@@ -81,6 +94,7 @@ export class RedisSessionRecords implements SessionRecords {
         }),
       );
     });
+    await this.relayEvents([base]);
   }
 
   async findByHash(idHash: string): Promise<SessionRecord | null> {
@@ -151,7 +165,7 @@ export class RedisSessionRecords implements SessionRecords {
         if (reply[0] === 'E') answers[positions[j]!] = session;
       });
     });
-    await this.dropHandles(endedHandles);
+    await Promise.all([this.dropHandles(endedHandles), this.relayEvents(buckets.map((b) => this.keys.base(b)))]);
     if (failure !== null) {
       const cause = toStoreError(failure);
       if (endedHandles.length === 0) throw cause;
@@ -206,19 +220,28 @@ export class RedisSessionRecords implements SessionRecords {
       handles.push(session.handle);
       if (reply[0] === 'E') ended.push(session);
     }
-    await this.dropHandles(handles);
+    await Promise.all([this.dropHandles(handles), this.relayEvents(bases)]);
     return ended;
   }
 
-  async list(filter: SessionListFilter, now: number): Promise<SessionPage> {
-    const index = filter.username !== undefined ? `n:${filter.username}` : filter.project !== undefined ? `p:${filter.project}` : 'all';
-    const start = filter.after ? listingAfter(filter.after.createdAt, filter.after.handle) : '-';
-    const want = filter.limit + 1;
-    const perBucket = await guarded(() =>
+  /** The index a filter reads: one user's name, one project, or every session of the bucket. */
+  private static indexOf(filter: SessionCountFilter): string {
+    return filter.username !== undefined ? `n:${filter.username}` : filter.project !== undefined ? `p:${filter.project}` : 'all';
+  }
+
+  /**
+   * Runs the listing script on every bucket from `bound`, each until it has `want` sessions (0:
+   * until its index is read through, counting); answers what each bucket found and counted.
+   */
+  private async scanBuckets(filter: SessionCountFilter, now: number, bound: string, want: number, direction: 'asc' | 'desc') {
+    const index = RedisSessionRecords.indexOf(filter);
+    const foldedPrefix = filter.usernamePrefix === undefined ? '' : usernameKey(filter.usernamePrefix);
+    return guarded(() =>
       Promise.all(
         this.keys.allBases().map(async (base) => {
           const found: SessionRecord[] = [];
-          let bound = start;
+          let counted = 0;
+          let from = bound;
           for (;;) {
             const reply = strings(
               await this.scripts.sdListSessions(
@@ -226,24 +249,65 @@ export class RedisSessionRecords implements SessionRecords {
                 ...listSessionsArgs({
                   base,
                   index,
-                  after: bound,
-                  want: want - found.length,
+                  bound: from,
+                  want: want === 0 ? 0 : want - found.length,
                   now,
                   project: filter.project,
                   username: filter.username,
                   maxScan: this.options.listScanChunk,
+                  direction,
+                  foldedPrefix,
                 }),
               ),
             );
-            const [exhausted, next, ...records] = reply;
+            const [exhausted, next, count, ...records] = reply;
             found.push(...records.map(sessionFromJson));
-            if (exhausted === '1' || found.length >= want || next === undefined) return found;
-            bound = next;
+            counted += Number(count);
+            if (exhausted === '1' || (want > 0 && found.length >= want) || next === undefined) return { found, counted };
+            from = next;
           }
         }),
       ),
     );
-    return pageOf(perBucket.flat().sort(compareListing), filter.limit);
+  }
+
+  async list(filter: SessionListFilter, now: number): Promise<SessionPage> {
+    const backward = readsBackward(filter);
+    const bound = filter.after
+      ? listingAfter(filter.after.createdAt, filter.after.handle)
+      : filter.before
+        ? listingBefore(filter.before.createdAt, filter.before.handle)
+        : backward
+          ? '+'
+          : '-';
+    const perBucket = await this.scanBuckets(filter, now, bound, filter.limit + 1, backward ? 'desc' : 'asc');
+    return pageOf(perBucket.flatMap((b) => b.found).sort(compareReading(filter)), filter);
+  }
+
+  /**
+   * Without a prefix, from each index's size less the expired sessions waiting for the sweep;
+   * with one (no index holds name prefixes), by reading the index through in bounded chunks.
+   */
+  async count(filter: SessionCountFilter, now: number): Promise<number> {
+    const index = RedisSessionRecords.indexOf(filter);
+    let sizes: number[] = [];
+    if (filter.usernamePrefix === undefined) {
+      sizes = await guarded(() =>
+        Promise.all(
+          this.keys.allBases().map(async (base) =>
+            Number(
+              await this.scripts.sdCountSessions(
+                `${base}${index}`,
+                ...countSessionsArgs({ base, index, now, project: filter.project, username: filter.username, maxScan: this.options.listScanChunk }),
+              ),
+            ),
+          ),
+        ),
+      );
+    }
+    if (sizes.length > 0 && sizes.every((n) => n >= 0)) return sizes.reduce((a, b) => a + b, 0);
+    const perBucket = await this.scanBuckets(filter, now, '-', 0, 'asc');
+    return perBucket.reduce((sum, b) => sum + b.counted, 0);
   }
 
   async sweepExpired(now: number, limit: number): Promise<SessionRecord[]> {
@@ -262,7 +326,7 @@ export class RedisSessionRecords implements SessionRecords {
       );
       removed.push(...reply.map(sessionFromJson));
     }
-    await this.dropHandles(removed.map((s) => s.handle));
+    await Promise.all([this.dropHandles(removed.map((s) => s.handle)), this.relayEvents(this.keys.allBases())]);
     return removed;
   }
 }

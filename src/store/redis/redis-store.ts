@@ -1,6 +1,7 @@
 import type { Store } from '../../core/ports/store.ts';
 import type { StoreRateLimiters, WithRateLimiters } from '../rate-limiters.ts';
 import { RedisAudit } from './redis-audit.ts';
+import { RedisEventLog } from './redis-event-log.ts';
 import { guarded, type RedisClient } from './redis-connection.ts';
 import type { RedisKeys } from './redis-keys.ts';
 import { redisRateLimiters } from './redis-rate-limiters.ts';
@@ -38,6 +39,7 @@ export class RedisStore implements Store, WithRateLimiters {
   readonly sessions: RedisSessionRecords;
   readonly users: RedisUsers;
   readonly audit: RedisAudit;
+  readonly events: RedisEventLog;
   readonly webSessions: RedisWebSessions;
   readonly rateLimiters: StoreRateLimiters;
 
@@ -48,7 +50,8 @@ export class RedisStore implements Store, WithRateLimiters {
   ) {
     this.kind = keys.buckets === 1 ? 'redis' : 'redis-cluster';
     this.audit = new RedisAudit(client, keys, [options.auditMaxEntries, options.handleAuditMaxEntries, options.handleAuditRetentionMs]);
-    this.sessions = new RedisSessionRecords(client, keys, this.audit, options);
+    this.events = new RedisEventLog(client, keys);
+    this.sessions = new RedisSessionRecords(client, keys, this.audit, this.events, options);
     this.users = new RedisUsers(client, keys);
     this.webSessions = new RedisWebSessions(client, keys, options.expiryGraceMs);
     this.rateLimiters = redisRateLimiters(client, keys);
@@ -64,6 +67,7 @@ export class RedisStore implements Store, WithRateLimiters {
   }
 
   async close(): Promise<void> {
+    this.events.stop();
     try {
       await this.client.quit();
     } catch {

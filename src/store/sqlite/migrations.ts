@@ -72,6 +72,24 @@ export const SQLITE_MIGRATIONS: ReadonlyArray<{ version: number; sql: string }> 
     sql: `ALTER TABLE users ADD COLUMN permissions TEXT NOT NULL DEFAULT '[]';`,
   },
   {
+    // The event log (issue 14): session.created and session.ended, written with the change, seq in commit order.
+    version: 4,
+    sql: `
+      CREATE TABLE session_events (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        at INTEGER NOT NULL,
+        type TEXT NOT NULL,
+        handle TEXT NOT NULL,
+        id_hash TEXT NOT NULL,
+        user_id TEXT NOT NULL,
+        username TEXT NOT NULL,
+        project TEXT NOT NULL,
+        reason TEXT
+      );
+      CREATE INDEX session_events_by_at ON session_events (at);
+    `,
+  },
+  {
     // Issue 16. Usernames are one name in any letter case: a unique index on lower(username).
     // Users from before who already share a name in another case keep their rows; every such
     // user but the oldest is marked a legacy duplicate and left out of the unique index, so the
@@ -109,5 +127,13 @@ export const SQLITE_MIGRATIONS: ReadonlyArray<{ version: number; sql: string }> 
     // Audit records are pruned by age (SESSIOND_AUDIT_RETENTION_SECONDS, issue 16): the oldest found without a scan.
     version: 7,
     sql: `CREATE INDEX audit_by_at ON audit (at);`,
+  },
+  {
+    // The console filters the audit trail by user and by event (issue 17), newest first.
+    version: 9,
+    sql: `
+      CREATE INDEX audit_by_user ON audit (user_id, id);
+      CREATE INDEX audit_by_event ON audit (event, id);
+    `,
   },
 ];

@@ -1,7 +1,9 @@
 import type Database from 'better-sqlite3';
 import type { AuditLog } from '../../core/ports/audit-log.ts';
-import type { AuditRecord } from '../../core/types.ts';
-import { toAudit, type AuditRow } from '../sql-rows.ts';
+import { auditPageOf } from '../../core/audit.ts';
+import type { AuditPage, AuditQuery, AuditRecord } from '../../core/types.ts';
+import { auditPageQuery } from '../sql-audit-listing.ts';
+import { toAuditEntry, type AuditRow } from '../sql-rows.ts';
 
 export class SqliteAuditLog implements AuditLog {
   private readonly stmt;
@@ -9,8 +11,6 @@ export class SqliteAuditLog implements AuditLog {
   constructor(private readonly db: Database.Database) {
     this.stmt = {
       insert: db.prepare('INSERT INTO audit (at, event, handle, user_id, project, reason, actor) VALUES (?, ?, ?, ?, ?, ?, ?)'),
-      newest: db.prepare<[number], AuditRow>('SELECT * FROM audit ORDER BY id DESC LIMIT ?'),
-      ofHandle: db.prepare<[string, number], AuditRow>('SELECT * FROM audit WHERE handle = ? ORDER BY id DESC LIMIT ?'),
       prune: db.prepare<[number, number]>('DELETE FROM audit WHERE id IN (SELECT id FROM audit WHERE at < ? ORDER BY at LIMIT ?)'),
     };
   }
@@ -28,8 +28,12 @@ export class SqliteAuditLog implements AuditLog {
     return this.stmt.prune.run(before, limit).changes;
   }
 
+  async page(query: AuditQuery): Promise<AuditPage> {
+    const { sql, params } = auditPageQuery(query, () => '?');
+    return auditPageOf(this.db.prepare<Array<string | number>, AuditRow>(sql).all(...params).map(toAuditEntry), query.limit);
+  }
+
   async list(options: { limit: number; handle?: string }): Promise<AuditRecord[]> {
-    const rows = options.handle === undefined ? this.stmt.newest.all(options.limit) : this.stmt.ofHandle.all(options.handle, options.limit);
-    return rows.map(toAudit);
+    return (await this.page(options)).records;
   }
 }

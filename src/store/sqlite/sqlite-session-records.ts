@@ -1,11 +1,12 @@
 import type Database from 'better-sqlite3';
 import { sessionCreatedAudit } from '../../core/audit.ts';
 import type { SessionRecords } from '../../core/ports/session-records.ts';
-import { pageOf, settleEnds, settleUserEnds, sweepAudits } from '../../core/session-rules.ts';
-import type { EndContext, SessionListFilter, SessionPage, SessionRecord } from '../../core/types.ts';
-import { listingQuery } from '../sql-listing.ts';
+import { pageOf, sessionEvents, settleEnds, settleUserEnds, sweepAudits } from '../../core/session-rules.ts';
+import type { AuditRecord, EndContext, SessionCountFilter, SessionListFilter, SessionPage, SessionRecord } from '../../core/types.ts';
+import { countQuery, listingQuery } from '../sql-listing.ts';
 import { SESSION_COLUMNS, toSession, type SessionRow } from '../sql-rows.ts';
 import type { SqliteAuditLog } from './sqlite-audit-log.ts';
+import type { SqliteEventLog } from './sqlite-event-log.ts';
 
 /** How often, at most, a node asks SQLite whether another process has written (see hasChangedElsewhere). */
 export const FOREIGN_WRITE_LOOK_MS = 10;
@@ -23,6 +24,7 @@ export class SqliteSessionRecords implements SessionRecords {
   constructor(
     private readonly db: Database.Database,
     private readonly audit: SqliteAuditLog,
+    private readonly events: SqliteEventLog,
     /** Whether another process may write the file (the CLI); an in-memory database is this connection's alone. */
     private readonly shared: boolean,
   ) {
@@ -67,10 +69,16 @@ export class SqliteSessionRecords implements SessionRecords {
     return changed;
   }
 
+  /** A change's audit records and events, inside the caller's transaction. */
+  private record(sessions: ReadonlyArray<SessionRecord>, audits: ReadonlyArray<AuditRecord>): void {
+    this.audit.write(audits);
+    this.events.write(sessionEvents(sessions, audits));
+  }
+
   async insert(s: SessionRecord): Promise<void> {
     this.db.transaction(() => {
       this.stmt.insert.run(s.idHash, s.handle, s.userId, s.username, s.project, s.createdAt, s.lastSeenAt, s.idleExpiresAt, s.absoluteExpiresAt, s.ip, s.userAgent);
-      this.audit.write([sessionCreatedAudit(s)]);
+      this.record([s], [sessionCreatedAudit(s)]);
     }).immediate();
   }
 
@@ -96,7 +104,7 @@ export class SqliteSessionRecords implements SessionRecords {
       const sessions = this.stmt.ofUser.all(userId).map(toSession);
       const { audits, live } = settleUserEnds(sessions, ctx);
       for (const s of sessions) this.stmt.markEnded.run(ctx.now, s.idHash);
-      this.audit.write(audits);
+      this.record(sessions, audits);
       return live;
     }).immediate();
   }
@@ -109,7 +117,7 @@ export class SqliteSessionRecords implements SessionRecords {
         return row ? toSession(row) : null;
       }, ctx);
       for (const s of settled.ended) this.stmt.markEnded.run(ctx.now, s.idHash);
-      this.audit.write(settled.audits);
+      this.record(settled.ended, settled.audits);
       return settled.answers;
     }).immediate();
   }
@@ -117,14 +125,19 @@ export class SqliteSessionRecords implements SessionRecords {
   async list(filter: SessionListFilter, now: number): Promise<SessionPage> {
     const { sql, params } = listingQuery(SESSION_COLUMNS, filter, now, () => '?', ['ended_at IS NULL']);
     const rows = this.db.prepare<Array<string | number>, SessionRow>(sql).all(...params);
-    return pageOf(rows.map(toSession), filter.limit);
+    return pageOf(rows.map(toSession), filter);
+  }
+
+  async count(filter: SessionCountFilter, now: number): Promise<number> {
+    const { sql, params } = countQuery(filter, now, () => '?', ['ended_at IS NULL']);
+    return this.db.prepare<Array<string | number>, { n: number }>(sql).get(...params)?.n ?? 0;
   }
 
   async sweepExpired(now: number, limit: number): Promise<SessionRecord[]> {
     const sessions = this.db.transaction(() => {
       const expired = this.stmt.expired.all(now, limit).map(toSession);
       for (const s of expired) this.stmt.markEnded.run(now, s.idHash);
-      this.audit.write(sweepAudits(expired, now));
+      this.record(expired, sweepAudits(expired, now));
       return expired;
     }).immediate();
     await this.purgeEnded();

@@ -6,6 +6,7 @@ import { guardPort } from '../port-guard.ts';
 import type { WithRateLimiters } from '../rate-limiters.ts';
 import { SQLITE_MIGRATIONS } from './migrations.ts';
 import { SqliteAuditLog } from './sqlite-audit-log.ts';
+import { SqliteEventLog } from './sqlite-event-log.ts';
 import { asSqliteFailure } from './sqlite-failures.ts';
 import { SqliteSessionRecords } from './sqlite-session-records.ts';
 import { SqliteUsers } from './sqlite-users.ts';
@@ -30,12 +31,14 @@ export function openSqliteStore(path: string, options: { busyTimeoutMs?: number 
   db.pragma('foreign_keys = ON');
   migrate(db);
   const audit = new SqliteAuditLog(db);
+  const events = new SqliteEventLog(db);
   return {
     kind: 'sqlite',
     // An in-memory database is this connection's alone; a file may be shared with the CLI.
-    sessions: guardPort(new SqliteSessionRecords(db, audit, path !== ':memory:'), asSqliteFailure),
+    sessions: guardPort(new SqliteSessionRecords(db, audit, events, path !== ':memory:'), asSqliteFailure),
     users: guardPort(new SqliteUsers(db), asSqliteFailure),
     audit: guardPort(audit, asSqliteFailure),
+    events: guardPort(events, asSqliteFailure),
     webSessions: guardPort(new SqliteWebSessions(db), asSqliteFailure),
     rateLimiters: sqliteRateLimiters(db),
     async ping() {

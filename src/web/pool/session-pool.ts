@@ -32,7 +32,7 @@ export interface PoolLimits {
 /** Pooled sessions closed at once at shutdown. */
 export const SHUTDOWN_CLOSE_CONCURRENCY = 16;
 
-export type EvictReason = 'idle' | 'capacity' | 'dead' | 'shutdown';
+export type EvictReason = 'idle' | 'capacity' | 'dead' | 'shutdown' | 'admin';
 
 /** What events carry: never the session ID. */
 export interface PoolEventInfo {
@@ -179,6 +179,17 @@ export class SessionPool extends EventEmitter {
     await Promise.all(Array.from({ length: Math.min(SHUTDOWN_CLOSE_CONCURRENCY, queue.length) }, worker));
   }
 
+  /**
+   * An admin's eviction of the session with this handle: it leaves the pool and is closed at the
+   * upstream. Answers null when no pooled session has that handle, else whether the close
+   * succeeded (a failed close is counted and emitted like any other).
+   */
+  async evictHandle(handle: string, actor: string): Promise<{ closed: boolean } | null> {
+    const entry = this.entries.find((e) => e.session.handle === handle);
+    if (!entry) return null;
+    return { closed: await this.evict(entry, 'admin', actor) };
+  }
+
   view(): PoolView {
     const now = this.now();
     return {
@@ -190,16 +201,19 @@ export class SessionPool extends EventEmitter {
     };
   }
 
-  private async evict(entry: Entry, reason: EvictReason): Promise<void> {
+  /** Takes the entry out and closes its session upstream; answers whether the close succeeded. */
+  private async evict(entry: Entry, reason: EvictReason, actor?: string): Promise<boolean> {
     this.entries = this.entries.filter((e) => e !== entry);
     this.evictions += 1;
-    this.emit('evict', { ...info(entry), reason });
+    this.emit('evict', { ...info(entry), reason, ...(actor !== undefined ? { actor } : {}) });
     this.closing += 1;
     try {
       await this.ops.close(entry.session.sessionId);
+      return true;
     } catch (error) {
       this.closeFailures += 1;
       this.emit('close-failed', { ...info(entry), reason, error });
+      return false;
     } finally {
       this.closing -= 1;
     }

@@ -53,6 +53,21 @@ describe('SessionPool', () => {
     });
   });
 
+  test('an admin evicts one pooled session by handle: it is closed upstream and no login gets it', async () => {
+    await withPool({}, async ({ pool, open, upstream, events }) => {
+      const kept = await open('alice');
+      const gone = await open('bob');
+      await pool.release('k-alice', kept);
+      await pool.release('k-bob', gone);
+      assert.equal(await pool.evictHandle('h_not_pooled', 'h_admin'), null, 'an unknown handle evicts nothing');
+      assert.deepEqual(await pool.evictHandle(gone.handle, 'h_admin'), { closed: true });
+      assert.equal(await upstream.isAlive(gone.sessionId), false, 'closed at the upstream');
+      assert.equal(await pool.acquire('k-bob'), null);
+      assert.deepEqual(pool.view().entries.map((e) => e.handle), [kept.handle], 'the other session stays');
+      assert.deepEqual(events, ['release', 'release', 'evict:admin', 'miss']);
+    });
+  });
+
   test('two logins racing for one pooled session: exactly one gets it', async () => {
     await withPool({}, async ({ pool, open }) => {
       await pool.release('k', await open('alice'));

@@ -1,61 +1,43 @@
-// The admin console: a page over the admin REST API. The admin's session ID is kept in this
-// tab's sessionStorage only (never a cookie, so no other site can make the browser use it), and
-// every value from the server is written with textContent, never as HTML.
-const $ = (selector) => document.querySelector(selector);
-const KEY = 'sessiond.admin.sessionId';
-let nextCursor = null;
+// The admin console: a page over the admin REST API, in small modules (one per tab). Nothing
+// here has power of its own: every action is an API call that checks the admin's session.
+import { api, ApiError, session } from './api.js';
+import { loadAudit, wireAudit } from './audit-tab.js';
+import { loadPool, wirePool } from './pool-tab.js';
+import { loadSessions, wireSessions } from './sessions-tab.js';
+import { tabList } from './tabs.js';
+import { $, say } from './ui.js';
+import { loadUsers, wireUsers } from './users-tab.js';
 
-class ApiError extends Error {
-  constructor(status, errorCode, message) {
-    super(message);
-    this.status = status;
-    this.errorCode = errorCode;
-  }
-}
-
-async function api(method, path, body) {
-  const headers = {};
-  const sessionId = sessionStorage.getItem(KEY);
-  if (sessionId) headers.authorization = `Bearer ${sessionId}`;
-  if (body !== undefined) headers['content-type'] = 'application/json';
-  const res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-  const data = await res.json().catch(() => ({}));
-  if (!res.ok) throw new ApiError(res.status, data.errorCode ?? 'ERROR', data.message ?? `HTTP ${res.status}`);
-  return data;
-}
-
-function say(text, ok = false) {
-  const el = $('#message');
-  el.textContent = text;
-  el.className = ok ? 'ok' : '';
-  el.hidden = !text;
-}
-
-function fail(error) {
-  if (error instanceof ApiError && error.status === 401) {
-    showSignIn('Your session has ended. Sign in again.');
-    return;
-  }
-  say(error instanceof ApiError ? `${error.errorCode}: ${error.message}` : String(error));
-}
-
-function cell(row, text) {
-  const td = document.createElement('td');
-  td.textContent = text ?? '';
-  row.append(td);
-  return td;
-}
-
-const when = (iso) => (iso ? new Date(iso).toLocaleString() : '');
-
-function showSignIn(text) {
-  sessionStorage.removeItem(KEY);
+function showSignIn(text, ok = false) {
+  session.clear();
   $('#console').hidden = true;
   $('#sign-out').hidden = true;
   $('#whoami').hidden = true;
   $('#sign-in').hidden = false;
-  say(text ?? '');
+  say(text ?? '', { ok });
+  $('#sign-in input[name=username]').focus();
 }
+
+/** A refusal or failure: shown where the admin is; a lost session or lost admin rights sign out. */
+function fail(error) {
+  if (error instanceof ApiError && error.status === 401) return showSignIn('Your session has ended. Sign in again.');
+  if (error instanceof ApiError && error.status === 403) {
+    api('POST', '/api/v1/logout').catch(() => {});
+    return showSignIn('This account is not an administrator.');
+  }
+  say(error instanceof ApiError ? `Refused (${error.errorCode}): ${error.message}` : `Something went wrong: ${String(error)}`, { focus: true });
+}
+
+const loaders = {
+  sessions: () => loadSessions('first', { focus: false }),
+  users: () => loadUsers({ focus: false }),
+  audit: () => loadAudit('first', { focus: false }),
+  pool: () => loadPool({ focus: false, fail }),
+};
+const tabs = tabList($('[role=tablist]'), (name) => {
+  say('');
+  loaders[name]().catch(fail);
+});
 
 async function showConsole() {
   const me = await api('GET', '/api/v1/session');
@@ -64,175 +46,41 @@ async function showConsole() {
   $('#sign-out').hidden = false;
   $('#sign-in').hidden = true;
   $('#console').hidden = false;
-  await loadSessions(false);
+  // Signed in: the Sessions tab is selected and has keyboard focus.
+  tabs.select('sessions');
 }
 
-async function loadSessions(append) {
-  const form = new FormData($('#session-filter'));
-  const query = new URLSearchParams({ limit: '50' });
-  for (const name of ['username', 'project']) {
-    const value = String(form.get(name) ?? '').trim();
-    if (value) query.set(name, value);
-  }
-  if (append && nextCursor) query.set('cursor', nextCursor);
-  const page = await api('GET', `/api/v1/admin/sessions?${query}`);
-  const body = $('#sessions');
-  if (!append) body.replaceChildren();
-  for (const s of page.sessions) {
-    const row = document.createElement('tr');
-    const box = document.createElement('input');
-    box.type = 'checkbox';
-    box.value = s.handle;
-    box.setAttribute('aria-label', `Select ${s.handle}`);
-    cell(row, '').append(box);
-    cell(row, s.handle);
-    cell(row, s.username);
-    cell(row, s.project);
-    cell(row, when(s.createdAt));
-    cell(row, when(s.lastSeenAt));
-    cell(row, when(s.expiresAt));
-    body.append(row);
-  }
-  nextCursor = page.nextCursor;
-  $('#next-page').hidden = !nextCursor;
-  $('#select-all').checked = false;
-}
-
-async function endSelected() {
-  const handles = [...document.querySelectorAll('#sessions input:checked')].map((box) => box.value);
-  if (handles.length === 0) return say('Select the sessions to end first.');
-  let ended = 0;
-  let notFound = 0;
-  for (let i = 0; i < handles.length; i += 200) {
-    const { results } = await api('POST', '/api/v1/admin/sessions/invalidate', { handles: handles.slice(i, i + 200) });
-    for (const r of results) r.success ? ended++ : notFound++;
-  }
-  await loadSessions(false);
-  say(`Ended ${ended} session(s)${notFound ? `; ${notFound} had already ended` : ''}.`, true);
-}
-
-async function endUserSessions() {
-  const username = String(new FormData($('#session-filter')).get('username') ?? '').trim();
-  if (!username) return say('Type a username first.');
-  if (!confirm(`End every session of ${username}?`)) return;
-  const { ended } = await api('POST', `/api/v1/admin/users/${encodeURIComponent(username)}/sessions/invalidate`);
-  await loadSessions(false);
-  say(`Ended ${ended} session(s) of ${username}.`, true);
-}
-
-async function loadUsers() {
-  const { users } = await api('GET', '/api/v1/admin/users');
-  const body = $('#users');
-  body.replaceChildren();
-  for (const u of users) {
-    const row = document.createElement('tr');
-    cell(row, u.username);
-    cell(row, u.userId);
-    cell(row, u.admin ? 'yes' : 'no');
-    cell(row, u.active === false ? 'no' : 'yes');
-    body.append(row);
-  }
-}
-
-async function loadAudit() {
-  const { records } = await api('GET', '/api/v1/admin/audit?limit=100');
-  const body = $('#audit');
-  body.replaceChildren();
-  for (const r of records) {
-    const row = document.createElement('tr');
-    cell(row, when(r.at));
-    cell(row, r.event);
-    cell(row, r.handle);
-    cell(row, r.username ?? r.userId);
-    cell(row, r.project);
-    cell(row, r.reason);
-    cell(row, r.actor);
-    body.append(row);
-  }
-}
-
-async function loadPool() {
-  const body = $('#pool');
-  body.replaceChildren();
+$('#sign-in').addEventListener('submit', async (event) => {
+  event.preventDefault();
+  const form = new FormData(event.target);
   try {
-    const pool = await api('GET', '/api/v1/admin/pool');
-    $('#pool-summary').textContent = `${pool.entries.length} pooled session(s); hits ${pool.hits}, misses ${pool.misses}, evictions ${pool.evictions}`;
-    for (const e of pool.entries) {
-      const row = document.createElement('tr');
-      cell(row, typeof e.key === 'string' ? e.key : JSON.stringify(e.key));
-      cell(row, e.handle);
-      cell(row, e.project);
-      cell(row, e.login);
-      cell(row, String(Math.round((e.idleMs ?? (e.idleSeconds ?? 0) * 1000) / 1000)));
-      body.append(row);
-    }
+    session.clear();
+    const login = await api('POST', '/api/v1/login', { username: form.get('username'), password: form.get('password') });
+    session.set(login.sessionId);
+    event.target.reset();
+    // An admin call tells whether this account may use the console at all.
+    await api('GET', '/api/v1/admin/users');
+    say('');
+    await showConsole();
   } catch (error) {
-    if (error instanceof ApiError && error.status === 404) $('#pool-summary').textContent = 'This server has no web tier pool.';
-    else throw error;
+    if (error instanceof ApiError && error.status === 403) {
+      await api('POST', '/api/v1/logout').catch(() => {});
+      showSignIn('This account is not an administrator.');
+    } else if (error instanceof ApiError && error.status === 401) {
+      showSignIn('Wrong username or password.');
+    } else if (error instanceof ApiError && error.status === 429) {
+      showSignIn('Too many attempts. Wait a moment and try again.');
+    } else fail(error);
   }
-}
+});
 
-const loaders = { sessions: () => loadSessions(false), users: loadUsers, audit: loadAudit, pool: loadPool };
+$('#sign-out').addEventListener('click', async () => {
+  await api('POST', '/api/v1/logout').catch(() => {});
+  showSignIn('Signed out.', true);
+});
 
-function wire() {
-  $('#sign-in').addEventListener('submit', async (event) => {
-    event.preventDefault();
-    const form = new FormData(event.target);
-    try {
-      sessionStorage.removeItem(KEY);
-      const login = await api('POST', '/api/v1/login', { username: form.get('username'), password: form.get('password') });
-      sessionStorage.setItem(KEY, login.sessionId);
-      event.target.reset();
-      // An admin call tells whether this account may use the console at all.
-      await api('GET', '/api/v1/admin/users');
-      say('');
-      await showConsole();
-    } catch (error) {
-      if (error instanceof ApiError && error.status === 403) {
-        await api('POST', '/api/v1/logout').catch(() => {});
-        showSignIn('This account is not an administrator.');
-      } else if (error instanceof ApiError && error.status === 401) {
-        showSignIn('Wrong username or password.');
-      } else fail(error);
-    }
-  });
-  $('#sign-out').addEventListener('click', async () => {
-    await api('POST', '/api/v1/logout').catch(() => {});
-    showSignIn('Signed out.');
-  });
-  $('#session-filter').addEventListener('submit', (event) => {
-    event.preventDefault();
-    loadSessions(false).catch(fail);
-  });
-  $('#next-page').addEventListener('click', () => loadSessions(true).catch(fail));
-  $('#end-selected').addEventListener('click', () => endSelected().catch(fail));
-  $('#end-user-sessions').addEventListener('click', () => endUserSessions().catch(fail));
-  $('#select-all').addEventListener('change', (event) => {
-    for (const box of document.querySelectorAll('#sessions input')) box.checked = event.target.checked;
-  });
-  $('#create-user').addEventListener('submit', async (event) => {
-    event.preventDefault();
-    const form = new FormData(event.target);
-    try {
-      await api('POST', '/api/v1/admin/users', { username: form.get('username'), password: form.get('password'), admin: form.get('admin') === 'on' });
-      event.target.reset();
-      await loadUsers();
-      say('User added.', true);
-    } catch (error) {
-      fail(error);
-    }
-  });
-  for (const button of document.querySelectorAll('nav button')) {
-    button.addEventListener('click', () => {
-      for (const other of document.querySelectorAll('nav button')) {
-        other.setAttribute('aria-pressed', String(other === button));
-        $(`#tab-${other.dataset.tab}`).hidden = other !== button;
-      }
-      say('');
-      loaders[button.dataset.tab]().catch(fail);
-    });
-  }
-  if (sessionStorage.getItem(KEY)) showConsole().catch(fail);
-}
-
-wire();
+wireSessions(fail);
+wireUsers(fail);
+wireAudit(fail);
+wirePool(fail);
+if (session.get()) showConsole().catch(fail);
