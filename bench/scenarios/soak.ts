@@ -44,8 +44,9 @@ export function soakSeconds(defaultSec: number): number {
 
 /**
  * The warm-up whose end is the memory baseline: a fifth of the run, 20 to 120 s, in whole
- * intervals. Two minutes in the full run because the server's memory settles late: in every
- * trial run RSS fell by about 20 % (and the V8 heap with it) some 100–120 s after start.
+ * intervals. Two minutes in the full run because the server's memory settles late: in each
+ * trial run of 90 s or more, RSS fell once by about 20 % (the V8 heap with it), mostly some
+ * 100–120 s after start.
  */
 export function warmupSeconds(seconds: number): number {
   return Math.ceil(Math.min(120, Math.max(20, seconds / 5)) / INTERVAL_SEC) * INTERVAL_SEC;
