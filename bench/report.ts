@@ -15,6 +15,7 @@ export interface Report {
 
 const GROUP_TITLES: Record<Group, string> = {
   validation: '"Is this session valid, and whose is it?" (same run, same machine)',
+  validator: 'Validating in the application (SessionValidator) and revocation latency',
   invalidate: 'invalidateSessions, 200 IDs a call',
   login: 'Login and the password hash',
   web: 'Web tier: project open, pooled vs fresh',

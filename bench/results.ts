@@ -2,7 +2,7 @@
  * What every scenario hands the report: a measured row, or a skip or failure with its reason.
  * Times are milliseconds, memory bytes.
  */
-export type Group = 'validation' | 'invalidate' | 'login' | 'web';
+export type Group = 'validation' | 'validator' | 'invalidate' | 'login' | 'web';
 
 export interface MeasuredRow {
   status: 'ok';

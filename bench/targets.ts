@@ -40,6 +40,33 @@ export function evaluateTargets(rows: readonly Row[], mode: Mode): TargetResult[
   const soapReason = rows.find((r) => r.id === 'invalidate-soap' && r.status !== 'ok');
   judge('invalidateSessions over SOAP within 1.5 × REST (p50)', ratio(soap?.p50Ms, rest?.p50Ms), (n) => n <= 1.5, x, soapReason && 'reason' in soapReason ? soapReason.reason : 'SOAP scenario did not run');
 
+  const check = measured(rows, 'validator-check');
+  const fastJwt = measured(rows, 'jwt-fast-jwt');
+  judge('SessionValidator.check, warm cache: ≥ 1,000,000 checks/s on one core', check?.perSec, (n) => n >= 1_000_000, (n) => `${Math.round(n).toLocaleString('en')}/s`, 'validator scenario did not run');
+  judge('SessionValidator.check ≥ 5 × fast-jwt HS256 verification', ratio(check?.perSec, fastJwt?.perSec), (n) => n >= 5, x, 'validator scenario did not run');
+  for (const [id, where] of [
+    ['revocation-sqlite', 'one node, SQLite'],
+    ['revocation-postgres', 'two nodes, PostgreSQL'],
+    ['revocation-redis', 'two nodes, Redis'],
+  ] as const) {
+    const row = measured(rows, id);
+    const reason = rows.find((r) => r.id === id && r.status !== 'ok');
+    judge(`Revocation p99 ≤ 50 ms (${where})`, row?.p99Ms, (n) => n <= 50, ms, reason && 'reason' in reason ? reason.reason : 'validator scenario did not run');
+  }
+
+  // Issue 16: an unauthenticated SOAP sender must not take the node's session checks away.
+  for (const connections of [1, 4]) {
+    const attacked = measured(rows, `soap-hostile-${connections}`);
+    const reason = rows.find((r) => r.id === 'soap-hostile' && r.status !== 'ok');
+    judge(
+      `Validation while ${connections} connection${connections === 1 ? '' : 's'} send${connections === 1 ? 's' : ''} the hostile SOAP envelope every 130 ms: ≥ 0.80 × unattacked rate`,
+      attacked?.extra?.ratio,
+      (n) => n >= 0.8,
+      x,
+      reason && 'reason' in reason ? reason.reason : 'soap-hostile scenario did not run',
+    );
+  }
+
   const web = measured(rows, 'web-pooled-open');
   const webReason = rows.find((r) => r.id === 'web-pooled-open' && r.status !== 'ok');
   judge('Pooled web project open ≥ 20 × faster than a fresh upstream login', web?.extra?.speedup, (n) => n >= 20, x, webReason && 'reason' in webReason ? webReason.reason : 'web scenario did not run');

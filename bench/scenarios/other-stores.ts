@@ -21,7 +21,7 @@ import { ROTATE_OVER } from './validate-sqlite.ts';
  * its own throwaway database (PostgreSQL) or key prefix (Redis), seeded through the store's own
  * insertSession, and removed afterwards. Requests rotate over up to 1,000 of the sessions.
  */
-interface StoreUnderTest {
+export interface StoreUnderTest {
   id: string;
   label: string;
   env: Record<string, string>;
@@ -72,7 +72,7 @@ export async function otherStores(ctx: BenchContext): Promise<Row[]> {
   return rows;
 }
 
-async function throwawayPostgres(): Promise<StoreUnderTest> {
+export async function throwawayPostgres(): Promise<StoreUnderTest> {
   const name = `sessiond_bench_${process.pid}_${randomBytes(3).toString('hex')}`;
   const admin = new pg.Client({ connectionString: POSTGRES_URL });
   await admin.connect();
@@ -99,7 +99,7 @@ async function throwawayPostgres(): Promise<StoreUnderTest> {
   };
 }
 
-function throwawayRedis(): StoreUnderTest {
+export function throwawayRedis(): StoreUnderTest {
   const prefix = `sessiond-bench:${process.pid}:${randomBytes(3).toString('hex')}:`;
   return {
     id: 'redis',

@@ -109,6 +109,16 @@ describe('bench harness', () => {
     assert.equal(verdict('invalidateSessions over SOAP')?.note, 'no SOAP here');
     assert.equal(verdict('1 M vs 10 k')?.verdict, 'NOT RUN');
     assert.equal(verdict('Pooled web')?.verdict, 'NOT RUN');
+    assert.equal(verdict('Validation while 4 connections send the hostile SOAP envelope')?.verdict, 'NOT RUN');
+  });
+
+  test('the hostile SOAP target judges the attacked rate against the unattacked one', () => {
+    const attacked = (connections: number, ratio: number): Row => row(`soap-hostile-${connections}`, 9_000 * ratio, 6, { extra: { ratio } } as Partial<Row>);
+    const targets = evaluateTargets([attacked(1, 0.93), attacked(4, 0.71)], QUICK);
+    const verdict = (connections: number) => targets.find((t) => t.target.startsWith(`Validation while ${connections} connection`));
+    assert.equal(verdict(1)?.verdict, 'PASS');
+    assert.equal(verdict(1)?.measured, '0.93×');
+    assert.equal(verdict(4)?.verdict, 'MISS');
   });
 
   test('the report names the machine and shows each verdict, and the JSON holds every row', (t) => {

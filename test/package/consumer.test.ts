@@ -52,7 +52,7 @@ console.log(JSON.stringify(out));
 `;
 
 /** A user's TypeScript against the client's published types. */
-const CONSUMER_TS = `import { Connection, SessiondApiError, SessiondUnavailableError, type InvalidateResult, type LoginResult, type UserInfo } from '@sessiond/client';
+const CONSUMER_TS = `import { Connection, SessiondApiError, SessiondUnavailableError, SessionValidator, type InvalidateResult, type LoginResult, type SessionInfo, type UserInfo } from '@sessiond/client';
 import { MAX_IDS_PER_CALL, STATUS_CODES, type StatusCode } from '@sessiond/client/protocol';
 
 export async function endAll(serverUrl: string, ids: readonly string[]): Promise<number> {
@@ -75,6 +75,38 @@ export async function endAll(serverUrl: string, ids: readonly string[]): Promise
   const expires: Date | undefined = login.expiresAt;
   return results.filter((r) => r.success).length + (seconds ?? 0) * 0 + (expires ? 0 : 0) + MAX_IDS_PER_CALL * 0;
 }
+
+export async function whose(serverUrl: string, appSessionId: string, token: string): Promise<string | null> {
+  const validator = new SessionValidator({ serverUrl, sessionId: appSessionId, maxStalenessMs: 500, onError: (e: SessiondApiError) => void e.statusCode });
+  await validator.start();
+  const session: SessionInfo | null = await validator.check(token);
+  const cached: number = validator.stats().cacheHits;
+  validator.close();
+  return session ? \`\${session.username} until \${session.expiresAt.toISOString()} (\${cached})\` : null;
+}
+`;
+
+/** A user's JavaScript validating sessions in its own process: SessionValidator from the tarball, no loader. */
+const VALIDATOR_MJS = `import { Connection, SessionValidator } from '@sessiond/client';
+
+const [serverUrl, password] = process.argv.slice(2);
+const app = new Connection({ serverUrl });
+await app.login('admin', password);
+const validator = new SessionValidator({ serverUrl, sessionId: app.getConfig().getSessionId() });
+await validator.start();
+const user = new Connection({ serverUrl });
+const { sessionId } = await user.login('admin', password);
+const before = (await validator.check(sessionId))?.username;
+const again = (await validator.check(sessionId))?.username;
+await user.logout();
+let after = 'still accepted';
+for (let i = 0; i < 200 && after !== null; i++) {
+  after = await validator.check(sessionId);
+  await new Promise((resolve) => setTimeout(resolve, 5));
+}
+const { serverChecks, connected } = validator.stats();
+validator.close();
+console.log(JSON.stringify({ before, again, after, serverChecks, connected }));
 `;
 
 const TSCONFIG = {
@@ -157,6 +189,14 @@ describe('the packages as a consumer installs them', () => {
         tooMany: 'EXCEEDED_ID_LIMIT',
       }, transport);
     }
+  });
+
+  test('a plain .mjs file validates sessions with SessionValidator from the tarball: cached, then refused after a logout', async () => {
+    assert.ok(server);
+    writeFileSync(join(clientApp, 'validator.mjs'), VALIDATOR_MJS);
+    const result = await runCommand(process.execPath, ['validator.mjs', server.url, PASSWORD], { cwd: clientApp });
+    assert.equal(result.code, 0, result.stderr);
+    assert.deepEqual(JSON.parse(result.stdout), { before: 'admin', again: 'admin', after: null, serverChecks: 1, connected: true });
   });
 
   test('TypeScript using the client type-checks under strict and nodenext, without allowImportingTsExtensions or skipLibCheck', async () => {

@@ -96,6 +96,38 @@ export const restMySessionsSchema = z.object({
     }),
   ),
 });
+/**
+ * A live session as `GET /api/v1/session` shows it (never its ID): what SessionValidator.check
+ * answers and the Express and Fastify middleware put on the request.
+ */
+export interface SessionInfo {
+  /** The session's non-secret handle: safe to log and show. */
+  handle: string;
+  userId: string;
+  username: string;
+  project: string;
+  createdAt: Date;
+  lastSeenAt: Date;
+  /** When the session ends unless used sooner (idle timeout) or at the latest (absolute lifetime), as of the last server check. */
+  expiresAt: Date;
+  /** The client's address at login; null for sessions from before sessiond recorded it. */
+  ip: string | null;
+  /** The client's User-Agent at login (at most 256 characters); null when none was sent. */
+  userAgent: string | null;
+}
+
+export const restSessionSchema = z.object({
+  handle: z.string().min(1),
+  userId: z.string().min(1),
+  username: z.string().min(1),
+  project: z.string().min(1),
+  createdAt: z.iso.datetime(),
+  lastSeenAt: z.iso.datetime(),
+  expiresAt: z.iso.datetime(),
+  ip: z.string().nullable(),
+  userAgent: z.string().nullable(),
+});
+
 export const restEndedSchema = z.object({ ended: z.number().int().min(0) });
 export const restPasswordChangedSchema = z.object({ endedOtherSessions: z.number().int().min(0) });
 

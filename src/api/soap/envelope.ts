@@ -1,14 +1,16 @@
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { SessiondError } from '../../core/errors.ts';
 import { decodeXmlText, PARTNER_NS, SOAP_ENV_NS, XmlTextError } from '@sessiond/client/protocol';
+import { MAX_XML_DEPTH, prescanEnvelope } from './envelope-limits.ts';
 import { VersionMismatchError } from './fault.ts';
 
 /**
  * Reads a SOAP request envelope from outside, refusing hostile XML before it costs anything:
- * no DTD or entity declaration is ever parsed (and entity processing is off besides), nesting
- * is bounded before the parser runs, and the body is bounded by the route's body limit.
+ * no DTD or entity declaration is ever parsed (and entity processing is off besides), a linear
+ * pre-scan bounds elements, attributes, text, nesting and Header entries before the validator
+ * or parser runs and cuts out the Header entries sessiond does not read (envelope-limits.ts),
+ * and the body is bounded by the route's body limit.
  */
-export const MAX_XML_DEPTH = 32;
 
 /** A parsed element: text, or named children (repeated elements become arrays). */
 export type XmlNode = string | { [name: string]: XmlNode | XmlNode[] };
@@ -59,14 +61,15 @@ export function parseSoapRequest(xml: string): SoapRequest {
   if (/<!DOCTYPE/i.test(xml) || /<!ENTITY/i.test(xml)) {
     throw invalid('DTDs and entity declarations are not accepted in a SOAP request.');
   }
-  assertDepth(xml, MAX_XML_DEPTH);
+  const { readable } = prescanEnvelope(xml);
+  // The whole text is validated, so cutting out unread Header entries never makes bad XML good.
   const validation = XMLValidator.validate(xml);
   if (validation !== true) {
     throw invalid(`The request is not well-formed XML: ${validation.err.msg} (line ${validation.err.line}).`);
   }
 
   try {
-    return readEnvelope(parser.parse(xml));
+    return readEnvelope(parser.parse(readable));
   } catch (error) {
     if (error instanceof SessiondError) throw error;
     if (error instanceof XmlTextError) throw invalid(`The request cannot be read as XML: ${error.message}.`);
@@ -159,33 +162,6 @@ function namespacedChild(
     return { value: element, namespace: found, scope: inner };
   }
   return undefined;
-}
-
-/**
- * Bounds element nesting in one linear pass over the text, before the validator or parser
- * (which could otherwise spend time and stack on a million nested tags).
- */
-function assertDepth(xml: string, max: number): void {
-  let depth = 0;
-  let at = xml.indexOf('<');
-  while (at !== -1) {
-    const next = xml.charCodeAt(at + 1);
-    if (xml.startsWith('<!--', at) || xml.startsWith('<![CDATA[', at)) {
-      // Tags written inside comments and CDATA are text, not nesting.
-      const end = xml.indexOf(xml.charCodeAt(at + 2) === 45 ? '-->' : ']]>', at);
-      if (end === -1) return; // unterminated: the validator names it
-      at = end;
-    } else if (next === 47 /* / */) {
-      depth--;
-    } else if (next !== 33 /* ! */ && next !== 63 /* ? */) {
-      const end = xml.indexOf('>', at);
-      if (end === -1) return; // unterminated: the validator names it
-      if (xml.charCodeAt(end - 1) !== 47 /* self-closing */) depth++;
-      if (depth > max) throw invalid(`The request nests elements deeper than ${max} levels.`);
-      at = end;
-    }
-    at = xml.indexOf('<', at + 1);
-  }
 }
 
 /** Decodes text, joins CDATA, and drops the whitespace between elements. */
