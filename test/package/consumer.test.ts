@@ -158,6 +158,18 @@ describe('the packages as a consumer installs them', () => {
     assert.deepEqual(await res.json(), { status: 'ok', store: 'sqlite' });
   });
 
+  test('the installed server serves the admin console and the stylesheet the web pages share, from the package', async () => {
+    assert.ok(server);
+    const base: string = server.url;
+    for (const path of ['/admin', '/admin/console.js', '/admin/sessions-tab.js', '/admin/users-tab.js', '/admin/audit-tab.js', '/admin/pool-tab.js', '/admin/console.css', '/web/console.css']) {
+      const res: Response = await fetch(`${base}${path}`);
+      assert.equal(res.status, 200, path);
+      assert.match(res.headers.get('content-security-policy') ?? '', /default-src 'none'/, path);
+    }
+    const page = await (await fetch(`${base}/web/login`)).text();
+    assert.match(page, /href="\/web\/console.css"/);
+  });
+
   test('a plain .mjs file imports @sessiond/client and logs in, invalidates and logs out, with no loader', async () => {
     assert.ok(server);
     writeFileSync(join(clientApp, 'app.mjs'), CONSUMER_MJS);
