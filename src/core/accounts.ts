@@ -26,8 +26,11 @@ export class Accounts {
 
   /** Stops the user from signing in and ends their sessions; answers how many ended. */
   async deactivate(username: string, actor: string): Promise<{ ended: number }> {
-    await this.keepAnAdmin(username);
-    await this.users.setActive(username, false, actor);
+    await this.withAnAdminLeft(
+      username,
+      () => this.users.setActive(username, false, actor),
+      () => this.users.setActive(username, true, actor),
+    );
     return { ended: await this.service.endSessionsOfUser(username, actor) };
   }
 
@@ -44,13 +47,31 @@ export class Accounts {
   /** Removes the user and ends their sessions. */
   async delete(username: string, actor: string): Promise<{ ended: number }> {
     const user = await this.keepAnAdmin(username);
+    if (user.admin && user.active) {
+      // An admin is deactivated first (which can be undone), so the delete never takes the last one.
+      await this.withAnAdminLeft(
+        username,
+        () => this.users.setActive(username, false, actor),
+        () => this.users.setActive(username, true, actor),
+      );
+    }
     await this.users.delete(username, actor);
     return { ended: await this.service.endSessionsOfUserId(user.userId, actor) };
   }
 
   async update(username: string, change: { admin?: boolean; permissions?: string[] }, actor: string): Promise<UserSummary> {
-    if (change.admin === false) await this.keepAnAdmin(username);
-    return this.users.update(username, change, actor);
+    if (change.admin !== false) return this.users.update(username, change, actor);
+    let updated: UserSummary | undefined;
+    await this.withAnAdminLeft(
+      username,
+      async () => {
+        updated = await this.users.update(username, change, actor);
+      },
+      async () => {
+        await this.users.update(username, { admin: true }, actor);
+      },
+    );
+    return updated!;
   }
 
   /**
@@ -69,6 +90,23 @@ export class Accounts {
     }));
     await this.users.setPassword(username, input.newPassword, caller.session.handle, 'user.password-changed');
     return { endedOtherSessions: await this.own.endOthers(caller.session, 'password-changed') };
+  }
+
+  /**
+   * Takes an active admin's rights away (deactivate, demote, or the first step of delete) without
+   * ever leaving no active admin, even when two admins act at once. The first check only reads,
+   * so two requests could both pass it; each counts again after its own change and undoes it
+   * (LAST_ADMIN) when no active admin is left. Whatever the interleaving, a request succeeds only
+   * after seeing an active admin remain after its own change. Answers the user as it was.
+   */
+  private async withAnAdminLeft(username: string, takeAway: () => Promise<void>, giveBack: () => Promise<void>): Promise<UserRecord> {
+    const user = await this.keepAnAdmin(username);
+    await takeAway();
+    if (user.admin && user.active && !(await this.users.listUsers()).some((u) => u.admin && u.active)) {
+      await giveBack();
+      throw new SessiondError('LAST_ADMIN');
+    }
+    return user;
   }
 
   /** Refuses to take away the last active admin; answers the user. */

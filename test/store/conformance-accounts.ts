@@ -191,5 +191,28 @@ export function runAccountConformance(open: OpenStore): void {
         assert.equal(root.username, 'root');
         await rejectsWith(f.accounts.deactivate('second', 'cli'), 'LAST_ADMIN');
       }));
+
+    test('two admins taking each other’s rights away at the same moment never leave no active admin', () =>
+      withStore(open, async (f) => {
+        const actions = [
+          (a: string) => f.accounts.update(a, { admin: false }, 'cli'),
+          (a: string) => f.accounts.deactivate(a, 'cli'),
+          (a: string) => f.accounts.delete(a, 'cli'),
+        ];
+        for (const [i, takeAway] of actions.entries()) {
+          const [x, y] = [`x${i}`, `y${i}`];
+          await f.user(x, true);
+          await f.user(y, true);
+          for (const other of (await f.store.users.list()).filter((u) => u.admin && u.active && u.username !== x && u.username !== y)) {
+            await f.accounts.update(other.username, { admin: false }, 'cli');
+          }
+          const outcomes = await Promise.allSettled([takeAway(x), takeAway(y)]);
+          const refused = outcomes.filter((o) => o.status === 'rejected');
+          for (const o of refused) assert.equal((o.reason as { code?: string }).code, 'LAST_ADMIN');
+          assert.ok(refused.length >= 1, 'at most one of the two goes through');
+          const admins = (await f.store.users.list()).filter((u) => u.admin && u.active);
+          assert.ok(admins.length >= 1, `an active admin is left after ${i}`);
+        }
+      }));
   });
 }
