@@ -6,15 +6,23 @@ import { DEFAULT_SCRYPT } from '../src/core/password.ts';
 import { killAllNow, launch, stopAll } from './launcher.ts';
 import { runLoad } from './load.ts';
 import { seedSqlite } from './seed-sqlite.ts';
+import { seedThroughStore, throwawayPostgres, throwawayRedis, type StoreUnderTest } from './scenarios/other-stores.ts';
 
 /**
- * `npx tsx bench/profile.ts [sessions] [seconds] [--bare]`: runs sessiond (or, with --bare, the
- * bare Fastify peer) under `node --cpu-prof` on a seeded SQLite store, loads its validation
- * route (after a 2 s warm-up), stops it, and prints where its CPU time went during the measured
- * load, per request (self and inclusive time by function). The .cpuprofile is kept for Chrome DevTools.
+ * `npx tsx bench/profile.ts [sessions] [seconds] [--bare] [--store=postgres|redis] [--cache-ms=N]`:
+ * runs sessiond (or, with --bare, the bare Fastify peer) under `node --cpu-prof` on a seeded
+ * store (SQLite unless --store names a throwaway PostgreSQL database or Redis prefix, seeded as
+ * the bench's other-stores scenario does), loads its validation route (after a 2 s warm-up),
+ * stops it, and prints where its CPU time went during the measured load, per request (self and
+ * inclusive time by function). --cache-ms sets SESSIOND_CACHE_MAX_AGE_MS. The .cpuprofile is
+ * kept for Chrome DevTools.
  */
 const positional = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 const bare = process.argv.includes('--bare');
+const flag = (name: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+const storeKind = flag('store') ?? 'sqlite';
+const cacheMs = flag('cache-ms');
+if (!['sqlite', 'postgres', 'redis'].includes(storeKind)) throw new Error(`--store: sqlite, postgres or redis, not ${storeKind}`);
 const sessions = Number(positional[0] ?? 10_000);
 const seconds = Number(positional[1] ?? 5);
 process.chdir(join(fileURLToPath(new URL('.', import.meta.url)), '..'));
@@ -80,15 +88,25 @@ function summarize(profile: CpuProfile, from: number, to: number): { self: Map<s
   return { self, inclusive };
 }
 
+let target: StoreUnderTest | undefined;
 try {
   const dbPath = join(workDir, 'sessiond.db');
   // Requests rotate over 1,000 sessions, as the bench's validation scenario does.
-  const seeded = await seedSqlite({ path: dbPath, sessions, keepIds: Math.min(1000, sessions), scrypt: DEFAULT_SCRYPT });
+  let seeded: { ids: string[] };
+  let env: Record<string, string> = { SESSIOND_STORE: `sqlite:${dbPath}` };
+  if (storeKind === 'sqlite') {
+    seeded = await seedSqlite({ path: dbPath, sessions, keepIds: Math.min(1000, sessions), scrypt: DEFAULT_SCRYPT });
+  } else {
+    target = storeKind === 'postgres' ? await throwawayPostgres() : throwawayRedis();
+    env = target.env;
+    seeded = await seedThroughStore(env, sessions);
+  }
+  if (cacheMs !== undefined) env = { ...env, SESSIOND_CACHE_MAX_AGE_MS: cacheMs };
   const profileFlags = ['--cpu-prof', `--cpu-prof-dir=${workDir}`, '--cpu-prof-interval=100'];
   const server = await launch({
     name: bare ? 'bare-profiled' : 'sessiond-profiled',
     args: [...profileFlags, ...(bare ? ['bench/peers/bare-fastify.mjs'] : ['--import', 'tsx', 'src/cli/main.ts', 'serve'])],
-    env: { SESSIOND_STORE: `sqlite:${dbPath}` },
+    env,
     logDir: workDir,
     readyPath: bare ? '/session' : '/healthz',
   });
@@ -129,5 +147,6 @@ try {
   process.stdout.write(`profile: ${keep}\n`);
 } finally {
   await stopAll();
+  await target?.cleanup();
   rmSync(workDir, { recursive: true, force: true });
 }

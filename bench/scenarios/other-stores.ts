@@ -126,7 +126,7 @@ export function throwawayRedis(): StoreUnderTest {
  * Seeds through the store's own port (as the composition root opens it from the same settings
  * the server gets), many inserts in flight at once. Answers the first live session IDs.
  */
-async function seedThroughStore(env: Record<string, string>, count: number): Promise<{ ids: string[]; username: string; seedMs: number }> {
+export async function seedThroughStore(env: Record<string, string>, count: number): Promise<{ ids: string[]; username: string; seedMs: number }> {
   const started = Date.now();
   const { openStore } = await import('../../src/store/open-store.ts');
   const { store, bus } = await openStore(loadConfig(env).store, console);

@@ -114,9 +114,25 @@ export class SessionService {
       const idleExpiresAt = Math.min(now + policy.idleTimeoutMs, session.absoluteExpiresAt);
       session = { ...session, lastSeenAt: now, idleExpiresAt: Math.max(idleExpiresAt, session.idleExpiresAt) };
       cache.set(session, epoch);
-      await store.sessions.touch(idHash, session.lastSeenAt, session.idleExpiresAt);
+      this.touchBehind(idHash, session);
     }
     return session;
+  }
+
+  /**
+   * The touch is written behind the answer: the check already proved the session live, and a
+   * touch only ever moves its timers later, so a touch still on its way (or lost) can make a
+   * session expire early, never live on. Stores keep a node's own reads after its touches
+   * (see bench/NOTES.md). A failed touch drops the cached copy, so the next check reads the
+   * store and touches again.
+   */
+  private touchBehind(idHash: string, session: SessionRecord): void {
+    const dropCopy = () => this.deps.cache.evict([idHash]);
+    try {
+      this.deps.store.sessions.touch(idHash, session.lastSeenAt, session.idleExpiresAt).catch(dropCopy);
+    } catch {
+      dropCopy();
+    }
   }
 
   /** Answers the user behind a session, refusing sessions whose user was deactivated or removed. */

@@ -7,9 +7,10 @@ import { asStoreError, isConnectionError } from './pg-errors.ts';
 export class PostgresDb {
   constructor(readonly pool: pg.Pool) {}
 
-  async query<R extends QueryResultRow>(sql: string, params: unknown[] = []): Promise<pg.QueryResult<R>> {
+  /** `name` makes it a named prepared statement: parsed once per connection, then bound and run. */
+  async query<R extends QueryResultRow>(sql: string, params: unknown[] = [], name?: string): Promise<pg.QueryResult<R>> {
     try {
-      return await this.pool.query<R>(sql, params);
+      return await this.pool.query<R>(name === undefined ? { text: sql, values: params } : { name, text: sql, values: params });
     } catch (error) {
       throw asStoreError(error);
     }

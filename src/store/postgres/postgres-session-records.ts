@@ -7,10 +7,24 @@ import { SESSION_COLUMNS, toSession, type SessionRow } from '../sql-rows.ts';
 import { LOCK_EVENTS, LOCK_SWEEP_SESSIONS } from './migrations.ts';
 import { insertAudit, tryXactLock, type PostgresDb } from './postgres-db.ts';
 import { insertEvents } from './postgres-event-log.ts';
+import { PostgresSessionLookups } from './postgres-session-lookups.ts';
+
+// core's laterTimers, in SQL: nodes touch independently; never move a timer back.
+const TOUCH = {
+  name: 'sessiond_touch_session',
+  text: `UPDATE sessions SET last_seen_at = GREATEST(last_seen_at, $2), idle_expires_at = GREATEST(idle_expires_at, $3)
+         WHERE id_hash = $1`,
+};
 
 /** Sessions in PostgreSQL: ending a session deletes its row, with its audit rows in the same transaction. */
 export class PostgresSessionRecords implements SessionRecords {
-  constructor(private readonly db: PostgresDb) {}
+  private readonly lookups: PostgresSessionLookups;
+  /** Touches not yet answered, by ID hash: a lookup of that session waits for its touch. */
+  private readonly touching = new Map<string, Promise<unknown>>();
+
+  constructor(private readonly db: PostgresDb) {
+    this.lookups = new PostgresSessionLookups(db);
+  }
 
   async insert(s: SessionRecord): Promise<void> {
     // One statement is one transaction: the session, its audit row and its event, in a single
@@ -36,17 +50,25 @@ export class PostgresSessionRecords implements SessionRecords {
   }
 
   async findByHash(idHash: string): Promise<SessionRecord | null> {
-    const { rows } = await this.db.query<SessionRow>(`SELECT ${SESSION_COLUMNS} FROM sessions WHERE id_hash = $1`, [idHash]);
-    return rows[0] ? toSession(rows[0]) : null;
+    // Core does not wait for a touch before it answers; a read on this node still sees it.
+    const touch = this.touching.get(idHash);
+    if (touch) await touch.catch(() => undefined);
+    return this.lookups.find(idHash);
   }
 
   async touch(idHash: string, lastSeenAt: number, idleExpiresAt: number): Promise<void> {
-    // core's laterTimers, in SQL: nodes touch independently; never move a timer back.
-    await this.db.query(
-      `UPDATE sessions SET last_seen_at = GREATEST(last_seen_at, $2), idle_expires_at = GREATEST(idle_expires_at, $3)
-       WHERE id_hash = $1`,
-      [idHash, lastSeenAt, idleExpiresAt],
-    );
+    const done = this.db.query(TOUCH.text, [idHash, lastSeenAt, idleExpiresAt], TOUCH.name);
+    this.touching.set(idHash, done);
+    try {
+      await done;
+    } finally {
+      if (this.touching.get(idHash) === done) this.touching.delete(idHash);
+    }
+  }
+
+  /** Waits for the touches on their way (before the pool closes). */
+  async settle(): Promise<void> {
+    await Promise.allSettled([...this.touching.values()]);
   }
 
   endByHash(idHashes: ReadonlyArray<string | null>, ctx: EndContext): Promise<Array<SessionRecord | null>> {

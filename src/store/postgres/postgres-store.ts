@@ -65,9 +65,10 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
     throw startFailure(url, error);
   }
   const db = new PostgresDb(pool);
+  const sessions = new PostgresSessionRecords(db);
   return {
     kind: 'postgres',
-    sessions: new PostgresSessionRecords(db),
+    sessions,
     users: new PostgresUsers(db),
     audit: new PostgresAuditLog(db),
     events: new PostgresEventLog(db),
@@ -78,6 +79,7 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
       await db.query('SELECT 1');
     },
     async close() {
+      await sessions.settle();
       if (!pool.ended) await pool.end();
     },
   };
