@@ -36,15 +36,30 @@ export interface LoadResult {
   cpuUsPerRequest?: number;
 }
 
+/**
+ * One request that takes the next header set in one sequence shared by all connections. A plain
+ * list of requests would send every connection through the sets in the same order, in lockstep:
+ * many connections would ask for the same session at the same moment, which real clients do not,
+ * and which a store that merges concurrent lookups of one session would be flattered by.
+ */
+function rotating(headerSets: ReadonlyArray<Record<string, string>>, method: 'GET' | 'POST'): autocannon.Request {
+  let next = Math.floor(Math.random() * headerSets.length);
+  return {
+    method,
+    setupRequest: (request) => {
+      next = (next + 1) % headerSets.length;
+      return { ...request, headers: { ...request.headers, ...headerSets[next] } };
+    },
+  };
+}
+
 async function runOnce(options: LoadOptions, durationSec: number): Promise<autocannon.Result> {
   return autocannon({
     url: options.url,
     method: options.method ?? 'GET',
     ...(options.headers ? { headers: options.headers } : {}),
     ...(options.body !== undefined ? { body: options.body } : {}),
-    ...(options.headerSets && options.headerSets.length > 0
-      ? { requests: options.headerSets.map((headers) => ({ method: options.method ?? 'GET', headers })) }
-      : {}),
+    ...(options.headerSets && options.headerSets.length > 0 ? { requests: [rotating(options.headerSets, options.method ?? 'GET')] } : {}),
     connections: options.connections,
     duration: durationSec,
     timeout: 10,

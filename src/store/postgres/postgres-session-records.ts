@@ -7,7 +7,8 @@ import { SESSION_COLUMNS, toSession, type SessionRow } from '../sql-rows.ts';
 import { LOCK_EVENTS, LOCK_SWEEP_SESSIONS } from './migrations.ts';
 import { insertAudit, tryXactLock, type PostgresDb } from './postgres-db.ts';
 import { insertEvents } from './postgres-event-log.ts';
-import { PostgresSessionLookups } from './postgres-session-lookups.ts';
+import { postgresSessionLookups } from './postgres-session-lookups.ts';
+import type { CoalescedLookups } from '../coalesced-lookups.ts';
 
 // core's laterTimers, in SQL: nodes touch independently; never move a timer back.
 const TOUCH = {
@@ -18,12 +19,12 @@ const TOUCH = {
 
 /** Sessions in PostgreSQL: ending a session deletes its row, with its audit rows in the same transaction. */
 export class PostgresSessionRecords implements SessionRecords {
-  private readonly lookups: PostgresSessionLookups;
+  private readonly lookups: CoalescedLookups<SessionRecord>;
   /** Touches not yet answered, by ID hash: a lookup of that session waits for its touch. */
   private readonly touching = new Map<string, Promise<unknown>>();
 
   constructor(private readonly db: PostgresDb) {
-    this.lookups = new PostgresSessionLookups(db);
+    this.lookups = postgresSessionLookups(db);
   }
 
   async insert(s: SessionRecord): Promise<void> {

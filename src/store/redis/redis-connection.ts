@@ -33,14 +33,10 @@ function nodeOptions(timeouts: RedisTimeouts, forSubscriber: boolean): RedisOpti
 
 export function createClient(target: RedisTarget, timeouts: RedisTimeouts, forSubscriber = false): RedisClient {
   const options = nodeOptions(timeouts, forSubscriber);
-  // Commands issued in one event-loop turn (the checks of many requests) leave in one write:
-  // a system call costs about as much as a whole HTTP exchange on the machines we measure.
-  const enableAutoPipelining = !forSubscriber;
   if (target.kind === 'redis') {
-    return new Redis(target.url, { ...options, enableAutoPipelining, enableOfflineQueue: forSubscriber, retryStrategy: reconnectDelay });
+    return new Redis(target.url, { ...options, enableOfflineQueue: forSubscriber, retryStrategy: reconnectDelay });
   }
   const clusterOptions: ClusterOptions = {
-    enableAutoPipelining,
     enableOfflineQueue: forSubscriber,
     clusterRetryStrategy: reconnectDelay,
     retryDelayOnClusterDown: 100,

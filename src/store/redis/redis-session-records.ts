@@ -20,9 +20,10 @@ import {
   type AuditCaps,
 } from './redis-script-args.ts';
 import { SESSION_SCRIPTS } from './redis-scripts.ts';
+import { redisSessionLookups, type SessionFields } from './redis-session-lookups.ts';
+import type { CoalescedLookups } from '../coalesced-lookups.ts';
 import type { RedisStoreOptions } from './redis-store.ts';
 
-const SESSION_FIELDS = ['h', 'u', 'n', 'p', 'c', 'l', 'i', 'a', 'ip', 'ua'] as const;
 
 /**
  * Sessions on Redis, standalone (one bucket: every batch is one atomic script) or Cluster
@@ -31,6 +32,7 @@ const SESSION_FIELDS = ['h', 'u', 'n', 'p', 'c', 'l', 'i', 'a', 'ip', 'ua'] as c
  */
 export class RedisSessionRecords implements SessionRecords {
   private readonly scripts;
+  private readonly lookups: CoalescedLookups<SessionFields>;
 
   constructor(
     private readonly client: RedisClient,
@@ -40,6 +42,7 @@ export class RedisSessionRecords implements SessionRecords {
     private readonly options: RedisStoreOptions,
   ) {
     this.scripts = defineScripts(client, SESSION_SCRIPTS);
+    this.lookups = redisSessionLookups(client, keys);
   }
 
   private get caps(): AuditCaps {
@@ -98,8 +101,9 @@ export class RedisSessionRecords implements SessionRecords {
   }
 
   async findByHash(idHash: string): Promise<SessionRecord | null> {
-    const fields = await guarded(() => this.client.hmget(this.keys.session(idHash), ...SESSION_FIELDS));
-    return sessionFromFields(idHash, fields);
+    // Commands on one connection run in order, so a lookup sent after this node's touch sees it.
+    const fields = await guarded(() => this.lookups.find(idHash));
+    return fields === null ? null : sessionFromFields(idHash, fields);
   }
 
   async touch(idHash: string, lastSeenAt: number, idleExpiresAt: number): Promise<void> {
