@@ -33,6 +33,16 @@ export function evaluateTargets(rows: readonly Row[], mode: Mode): TargetResult[
   judge('1 M vs 10 k sessions: validation req/s within 10 %', growth, (n) => n <= 0.1, (n) => `${(n * 100).toFixed(1)} % apart`, `needs both store sizes (${mode.name} mode runs ${mode.sqliteSizes.map(String).join(', ')})`);
   judge('Server RSS < 200 MB with 1 M sessions on SQLite', big?.peakRssBytes ? big.peakRssBytes / 2 ** 20 : undefined, (n) => n < 200, (n) => `${n.toFixed(0)} MB peak`, `1 M sessions not run (${mode.name} mode)`);
 
+  // Issue 15: the shared stores, as ratios against the bare route of the same run.
+  for (const [id, what, floor] of [
+    ['sessiond-postgres', 'PostgreSQL, cache off', 0.25],
+    ['sessiond-postgres-cached', 'PostgreSQL, cache on', 0.6],
+    ['sessiond-redis', 'Redis, cache off', 0.5],
+  ] as const) {
+    const row = measured(rows, id);
+    judge(`Validation (${what}) req/s ≥ ${floor} × bare Fastify`, ratio(row?.perSec, bare?.perSec), (n) => n >= floor, x, 'needs bare Fastify and sessiond-other-stores');
+  }
+
   const rest = measured(rows, 'invalidate-rest');
   judge('invalidateSessions 200 IDs over REST (SQLite): p50 ≤ 3 ms', rest?.p50Ms, (n) => n <= 3, ms, 'invalidate scenario did not run');
   judge('invalidateSessions 200 IDs over REST (SQLite): p99 ≤ 10 ms', rest?.p99Ms, (n) => n <= 10, ms, 'invalidate scenario did not run');
