@@ -8,8 +8,14 @@ import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:cr
 const INFO = Buffer.from('sessiond web-session data v1');
 const VERSION = 'v1';
 
+// The last key derived: a request opens and then seals the same web session's data.
+let last: { id: string; key: Buffer } | undefined;
+
 function keyFor(webSessionId: string): Buffer {
-  return Buffer.from(hkdfSync('sha256', Buffer.from(webSessionId), Buffer.alloc(0), INFO, 32));
+  if (last?.id === webSessionId) return last.key;
+  const key = Buffer.from(hkdfSync('sha256', Buffer.from(webSessionId), Buffer.alloc(0), INFO, 32));
+  last = { id: webSessionId, key };
+  return key;
 }
 
 export function sealWebSessionData(webSessionId: string, plaintext: string): string {
