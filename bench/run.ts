@@ -78,6 +78,10 @@ const scenarios: Scenario[] = [
       run: (c) => validateSqlite(c, size, size === Math.max(...mode.sqliteSizes) && mode.uncachedVariant ? ['shipped', 'cache-off'] : ['shipped']),
     }),
   ),
+  // Issue 15: 10 M sessions (full mode, or named with --only): seeding takes minutes and is not timed.
+  ...(mode.name === 'full' || only?.has('sessiond-sqlite-10m')
+    ? [{ id: 'sessiond-sqlite-10m', label: 'sessiond on SQLite, 10,000,000 sessions', group: 'validation' as const, run: (c: BenchContext) => validateSqlite(c, 10_000_000) }]
+    : []),
   { id: 'sessiond-other-stores', label: 'sessiond on PostgreSQL and Redis', group: 'validation', run: otherStores },
   { id: 'fastify-session', label: '@fastify/session (memory)', group: 'validation', run: fastifySession },
   { id: 'express-session-redis', label: 'express-session + connect-redis', group: 'validation', run: expressRedis },

@@ -14,6 +14,9 @@ import { openSqliteStore } from '../src/store/sqlite/sqlite-store.ts';
  */
 export const BENCH_PASSWORD = 'bench-password-1';
 
+/** Rows made and inserted at a time while seeding. */
+const SEED_CHUNK = 1_000_000;
+
 export interface SeedOptions {
   path: string;
   sessions: number;
@@ -64,10 +67,6 @@ export async function seedSqlite(options: SeedOptions): Promise<Seeded> {
       username: i === 0 ? username : `owner-${i}`,
     }));
     const now = Date.now();
-    // Rows go in ordered by primary key, so the B-tree fills page by page instead of at random.
-    const rows = makeSessionIds(options.sessions).map((row, i) => ({ ...row, owner: owners[i % owners.length]! }));
-    for (let i = 0; i < options.keepIds && i < rows.length; i++) ids.push(rows[i]!.id);
-    rows.sort((a, b) => (a.hash < b.hash ? -1 : a.hash > b.hash ? 1 : 0));
     // Secondary indexes are dropped and rebuilt from their own stored definitions: building an
     // index once from sorted data is far cheaper than a million random insertions into it.
     const indexes = db
@@ -77,10 +76,20 @@ export async function seedSqlite(options: SeedOptions): Promise<Seeded> {
       .all();
     db.transaction(() => {
       for (const index of indexes) db.exec(`DROP INDEX "${index.name}"`);
-      for (let i = 0; i < rows.length; i++) {
-        const row = rows[i]!;
-        const t = seededSessionTimes(now, rows.length - i);
-        insert.run(row.hash, row.handle, row.owner.userId, row.owner.username, 'default', t.createdAt, t.lastSeenAt, t.idleExpiresAt, t.absoluteExpiresAt);
+      // Made and inserted a million at a time (10 M rows at once would not fit in the heap); within
+      // a chunk, rows go in ordered by primary key, so the B-tree fills page by page.
+      for (let done = 0; done < options.sessions; done += SEED_CHUNK) {
+        const rows = makeSessionIds(Math.min(SEED_CHUNK, options.sessions - done)).map((row, i) => ({
+          ...row,
+          owner: owners[(done + i) % owners.length]!,
+        }));
+        for (let i = 0; ids.length < options.keepIds && i < rows.length; i++) ids.push(rows[i]!.id);
+        rows.sort((a, b) => (a.hash < b.hash ? -1 : a.hash > b.hash ? 1 : 0));
+        for (let i = 0; i < rows.length; i++) {
+          const row = rows[i]!;
+          const t = seededSessionTimes(now, options.sessions - done - i);
+          insert.run(row.hash, row.handle, row.owner.userId, row.owner.username, 'default', t.createdAt, t.lastSeenAt, t.idleExpiresAt, t.absoluteExpiresAt);
+        }
       }
       for (const index of indexes) db.exec(index.sql);
     }).immediate();

@@ -33,6 +33,11 @@ export function evaluateTargets(rows: readonly Row[], mode: Mode): TargetResult[
   judge('1 M vs 10 k sessions: validation req/s within 10 %', growth, (n) => n <= 0.1, (n) => `${(n * 100).toFixed(1)} % apart`, `needs both store sizes (${mode.name} mode runs ${mode.sqliteSizes.map(String).join(', ')})`);
   judge('Server RSS < 200 MB with 1 M sessions on SQLite', big?.peakRssBytes ? big.peakRssBytes / 2 ** 20 : undefined, (n) => n < 200, (n) => `${n.toFixed(0)} MB peak`, `1 M sessions not run (${mode.name} mode)`);
 
+  const huge = measured(rows, 'sessiond-sqlite-10m');
+  const hugeGrowth = huge && small && small.perSec ? Math.abs(1 - (huge.perSec ?? 0) / small.perSec) : undefined;
+  judge('10 M vs 10 k sessions: validation req/s within 10 %', hugeGrowth, (n) => n <= 0.1, (n) => `${(n * 100).toFixed(1)} % apart`, 'needs 10 M and 10 k sessions (full mode, or --only=sessiond-sqlite-10k,sessiond-sqlite-10m)');
+  judge('Server RSS < 250 MB with 10 M sessions on SQLite', huge?.peakRssBytes ? huge.peakRssBytes / 2 ** 20 : undefined, (n) => n < 250, (n) => `${n.toFixed(0)} MB peak`, '10 M sessions not run');
+
   const rest = measured(rows, 'invalidate-rest');
   judge('invalidateSessions 200 IDs over REST (SQLite): p50 ≤ 3 ms', rest?.p50Ms, (n) => n <= 3, ms, 'invalidate scenario did not run');
   judge('invalidateSessions 200 IDs over REST (SQLite): p99 ≤ 10 ms', rest?.p99Ms, (n) => n <= 10, ms, 'invalidate scenario did not run');

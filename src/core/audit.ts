@@ -25,6 +25,28 @@ export function sessionEndedAudit(session: SessionRecord, ctx: EndContext): Audi
   };
 }
 
+/**
+ * An admin registered or deleted a webhook. The reason names the webhook and where it delivers
+ * to by origin only: a receiver's path or query may carry a token, and the signing secret is
+ * never written anywhere but the webhook's own record.
+ */
+export function webhookAudit(
+  event: 'webhook.created' | 'webhook.deleted',
+  webhook: { id: string; url: string },
+  actor: string | null,
+  at: number,
+): AuditRecord {
+  return { at, event, handle: null, userId: null, project: null, reason: `${webhook.id} ${originOf(webhook.url)}`, actor };
+}
+
+function originOf(url: string): string {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return 'unknown';
+  }
+}
+
 /** Whether an audit entry belongs in a listing: about the handle, user and event asked for, older than the cursor. */
 export function matchesAudit(entry: AuditEntry, query: AuditQuery): boolean {
   const r = entry.record;

@@ -67,6 +67,8 @@ export const AUDIT_EVENT_NAMES = [
   'user.password-reset',
   'user.password-changed',
   'login.failed',
+  'webhook.created',
+  'webhook.deleted',
 ] as const;
 
 export type AuditEventName = (typeof AUDIT_EVENT_NAMES)[number];

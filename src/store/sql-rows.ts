@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { AuditEntry, AuditRecord, SessionRecord, UserRecord, UserSummary, WebSessionRecord } from '../core/types.ts';
+import type { AuditEntry, AuditRecord, SessionEventRecord, SessionEventType, SessionRecord, UserRecord, UserSummary, WebSessionRecord } from '../core/types.ts';
 
 /**
  * The rows the two SQL stores (SQLite, PostgreSQL) share, and their mapping to core records.
@@ -54,9 +54,25 @@ export interface WebSessionRow {
   data: string;
 }
 
+/** A row of the event log (migration 4 in both stores); `seq` is the table's key. */
+export interface EventRow {
+  /** PostgreSQL's bigint arrives as text where no type parser makes it a number; toEvent copes with both. */
+  seq: number | string;
+  at: number | string;
+  type: SessionEventType;
+  handle: string;
+  id_hash: string;
+  user_id: string;
+  username: string;
+  project: string;
+  reason: string | null;
+}
+
 export const SESSION_COLUMNS =
   'id_hash, handle, user_id, username, project, created_at, last_seen_at, idle_expires_at, absolute_expires_at, ip, user_agent';
 export const WEB_COLUMNS = 'id_hash, handle, created_at, last_seen_at, idle_expires_at, absolute_expires_at, data';
+/** The columns an event is written with; the store numbers it (`seq`). */
+export const EVENT_COLUMNS = 'at, type, handle, id_hash, user_id, username, project, reason';
 
 export function toSession(row: SessionRow): SessionRecord {
   return {
@@ -125,5 +141,19 @@ export function toWebSession(row: WebSessionRow): WebSessionRecord {
     idleExpiresAt: row.idle_expires_at,
     absoluteExpiresAt: row.absolute_expires_at,
     data: row.data,
+  };
+}
+
+export function toEvent(row: EventRow): SessionEventRecord {
+  return {
+    seq: Number(row.seq),
+    type: row.type,
+    at: Number(row.at),
+    handle: row.handle,
+    idHash: row.id_hash,
+    userId: row.user_id,
+    username: row.username,
+    project: row.project,
+    reason: row.reason,
   };
 }

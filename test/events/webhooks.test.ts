@@ -187,6 +187,44 @@ describe('webhooks', () => {
     assert.equal((await listed(server, admin)).length, 2);
   });
 
+  test('registering and deleting are audited with the admin as actor and the webhook by ID and origin, never the secret or the path', async () => {
+    const { server, receiver, admin } = await setup();
+    const adminHandle = (await api<{ handle: string }>(server.url, 'GET', '/api/v1/session', { sessionId: admin })).body.handle;
+    // Another admin deletes what the first registered: each is the actor of their own change.
+    await addUser(server.url, admin, 'bea', 'bea-password-1', true);
+    const bea = await login(server.url, 'bea', 'bea-password-1');
+    const path = '/hook?token=receiver-token-123';
+    const hook = await register(server, admin, { url: receiver.url.replace('/hook', path) });
+    const made = await register(server, admin, { url: receiver.url, events: ['session.ended'] });
+    assert.equal((await api(server.url, 'DELETE', `/api/v1/admin/webhooks/${hook.id}`, { sessionId: bea.sessionId })).status, 200);
+    // A refused deletion (no such webhook) and a refused registration write nothing.
+    assert.equal((await api(server.url, 'DELETE', `/api/v1/admin/webhooks/${hook.id}`, { sessionId: bea.sessionId })).status, 404);
+    assert.equal((await api(server.url, 'POST', '/api/v1/admin/webhooks', { sessionId: admin, body: { url: 'ftp://127.0.0.1/' } })).status, 400);
+
+    const origin = new URL(receiver.url).origin;
+    type Audit = { event: string; handle: string | null; userId: string | null; reason: string | null; actor: string | null };
+    const trail = async (event: string) =>
+      (await api<{ records: Audit[] }>(server.url, 'GET', `/api/v1/admin/audit?event=${event}`, { sessionId: admin })).body.records;
+    assert.deepEqual(
+      (await trail('webhook.created')).map((r) => [r.reason, r.actor, r.handle, r.userId]),
+      [
+        [`${made.id} ${origin}`, adminHandle, null, null],
+        [`${hook.id} ${origin}`, adminHandle, null, null],
+      ],
+      'newest first',
+    );
+    assert.deepEqual(
+      (await trail('webhook.deleted')).map((r) => [r.reason, r.actor]),
+      [[`${hook.id} ${origin}`, bea.handle]],
+    );
+    const everything = JSON.stringify((await api(server.url, 'GET', '/api/v1/admin/audit?limit=200', { sessionId: admin })).body);
+    for (const secret of [hook.secret, made.secret]) assert.equal(everything.includes(secret), false, 'no secret in the audit trail');
+    assert.equal(everything.includes('receiver-token-123'), false, "nor the receiver's path or query");
+    const metrics = await fetch(`${server.url}/metrics`).then((r) => r.text());
+    assert.match(metrics, /sessiond_session_events_total\{[^}]*event="webhook.created"[^}]*\} 2/);
+    assert.match(metrics, /sessiond_session_events_total\{[^}]*event="webhook.deleted"[^}]*\} 1/);
+  });
+
   test('a user who is not an admin, and a caller with no session, can neither register, list nor delete webhooks', async () => {
     const { server, receiver, admin } = await setup();
     const hook = await register(server, admin, { url: receiver.url });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import { createThrowawayDatabase } from '../helpers/postgres-db.ts';
-import { deleteKeys, rawClient, testPrefix } from '../helpers/redis-cluster.ts';
+import { deleteKeys, rawClient, skipUnlessRedisServerBinary, startRedisCluster, testPrefix } from '../helpers/redis-cluster.ts';
 import { ADMIN_PASSWORD, addUser, api, login, startTestServer, type TestServer } from '../helpers/server.ts';
 import { REDIS_URL, skipUnlessService } from '../helpers/services.ts';
 import { startWebhookReceiver } from '../helpers/webhook-receiver.ts';
@@ -33,6 +33,16 @@ const stores: Array<{ name: string; skip: false | string; open(): Promise<{ env:
           redis.disconnect();
         },
       };
+    },
+  },
+  {
+    // A three-master cluster of the test's own: the event stream, the webhooks and their leases
+    // live in their own slots, on whichever masters those fall to.
+    name: 'Redis Cluster',
+    skip: await skipUnlessRedisServerBinary(),
+    async open() {
+      const cluster = await startRedisCluster(3);
+      return { env: { SESSIOND_STORE: cluster.url }, cleanup: () => cluster.stop() };
     },
   },
 ];
@@ -104,6 +114,17 @@ for (const store of stores) {
         await new Promise((r) => setTimeout(r, 50));
       }
       assert.deepEqual(delivery, { ...delivery, lag: 0, failures: 0 }, 'the list shows everything delivered');
+
+      // Each node counts the batches it POSTed: between them, exactly the receiver's, none twice.
+      const posted = async (node: TestServer, outcome: string) => {
+        const text = await (await fetch(`${node.url}/metrics`)).text();
+        return Number(new RegExp(`^sessiond_webhook_deliveries_total\\{outcome="${outcome}"\\} (\\d+)$`, 'm').exec(text)?.[1] ?? 0);
+      };
+      const delivered = await Promise.all(nodes.map((n) => posted(n, 'delivered')));
+      const failed = await Promise.all(nodes.map((n) => posted(n, 'failed')));
+      assert.equal(delivered.reduce((a, b) => a + b), receiver.deliveries.filter((d) => d.status < 300).length, `delivered per node: ${delivered.join(', ')}`);
+      assert.equal(failed.reduce((a, b) => a + b), receiver.deliveries.filter((d) => d.status >= 300).length, `failed per node: ${failed.join(', ')}`);
+      process.stdout.write(`${store.name}: batches delivered per node ${delivered.join(', ')}; failed attempts per node ${failed.join(', ')}\n`);
     });
   });
 }

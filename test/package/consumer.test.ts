@@ -161,7 +161,7 @@ describe('the packages as a consumer installs them', () => {
   test('the installed server serves the admin console and the stylesheet the web pages share, from the package', async () => {
     assert.ok(server);
     const base: string = server.url;
-    for (const path of ['/admin', '/admin/console.js', '/admin/sessions-tab.js', '/admin/users-tab.js', '/admin/audit-tab.js', '/admin/pool-tab.js', '/admin/console.css', '/web/console.css']) {
+    for (const path of ['/admin', '/admin/console.js', '/admin/sessions-tab.js', '/admin/users-tab.js', '/admin/audit-tab.js', '/admin/pool-tab.js', '/admin/webhooks-tab.js', '/admin/console.css', '/web/console.css']) {
       const res: Response = await fetch(`${base}${path}`);
       assert.equal(res.status, 200, path);
       assert.match(res.headers.get('content-security-policy') ?? '', /default-src 'none'/, path);

@@ -60,6 +60,14 @@ describe('sessiond on Redis while Redis is down', { skip }, () => {
     assert.equal(again.status, 200, 'the session Redis had acknowledged is there after the restart');
     const heard: string[] = [];
     watcher!.bus.subscribe((hashes) => heard.push(...hashes));
+    // The other node's subscriber reconnects on its own backoff, independent of this node's
+    // health; pub/sub does not replay, so wait until a probe of its own is heard again.
+    const resubscribed = Date.now() + 10_000;
+    while (!heard.includes('probe') && Date.now() < resubscribed) {
+      await watcher!.bus.publish(['probe']).catch(() => undefined);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.ok(heard.includes('probe'), 'the other node subscribed again by itself');
     // A fresh Redis has no scripts cached: ending a session still works (the client reloads them).
     assert.equal((await api(node.url, 'POST', '/api/v1/logout', { sessionId: uma.sessionId })).status, 200);
     assert.equal((await api(node.url, 'GET', '/api/v1/session', { sessionId: uma.sessionId })).status, 401);

@@ -26,10 +26,11 @@ runStoreConformance('sqlite', async () => {
     },
     async failWhenEnding(handle) {
       // A second connection arms a trigger that aborts the end of this one session (an end
-      // marks the row with ended_at; the sweeper deletes it later).
+      // appends to the end log, session_ends; the upkeep marks the row later).
       const db = new Database(path);
       db.prepare(
-        `CREATE TRIGGER conformance_fail BEFORE UPDATE OF ended_at ON sessions WHEN OLD.handle = '${handle.replace(/'/g, "''")}'
+        `CREATE TRIGGER conformance_fail BEFORE INSERT ON session_ends
+         WHEN NEW.id_hash = (SELECT id_hash FROM sessions WHERE handle = '${handle.replace(/'/g, "''")}')
          BEGIN SELECT RAISE(ABORT, 'conformance: armed failure'); END`,
       ).run();
       return async () => {

@@ -66,7 +66,7 @@ describe('sqlite store file', () => {
       await cli.close();
     }
   });
-  test('an end marks the row; no read sees it again, and the sweep deletes the row from the file', async () => {
+  test('an end is logged; no read sees it again, and the sweep deletes the row from the file', async () => {
     const path = join(dir, 'purge.db');
     const store = openSqliteStore(path);
     try {
@@ -91,6 +91,66 @@ describe('sqlite store file', () => {
       const audit = await store.audit.list({ limit: 1000 });
       assert.equal(audit.filter((r) => r.event === 'session.ended').length, 450, 'each end audited once');
     } finally {
+      await store.close();
+    }
+  });
+
+  test('ends another process logged are honoured at once: by hash, in listings and counts, and by a store opened later', async () => {
+    const path = join(dir, 'end-log.db');
+    const server = openSqliteStore(path);
+    const cli = openSqliteStore(path);
+    try {
+      for (let n = 1; n <= 4; n++) await server.sessions.insert(session(n));
+      // The server reads nothing in between: its own view must not be stale.
+      await cli.sessions.endByHash(['hash-1', 'hash-2'], { reason: 'invalidated', now: 5000, actor: 'cli' });
+      assert.equal(await server.sessions.findByHash('hash-1'), null);
+      assert.deepEqual((await server.sessions.list({ limit: 10 }, 5000)).sessions.map((s) => s.idHash), ['hash-3', 'hash-4']);
+      assert.equal(await server.sessions.count({}, 5000), 2);
+      assert.deepEqual(await server.sessions.endByHash(['hash-2', 'hash-3'], { reason: 'invalidated', now: 5000, actor: 'server' }).then((r) => r.map((s) => s?.idHash ?? null)), [null, 'hash-3'], 'an end is made once, whichever process made it');
+      const later = openSqliteStore(path);
+      try {
+        assert.equal(await later.sessions.findByHash('hash-2'), null);
+        assert.equal((await later.sessions.findByHash('hash-4'))?.handle, session(4).handle);
+      } finally {
+        await later.close();
+      }
+      const ended = await server.audit.page({ limit: 10, event: 'session.ended' });
+      assert.equal(ended.records.length, 3, 'each end audited once');
+    } finally {
+      await server.close();
+      await cli.close();
+    }
+  });
+
+  test('the upkeep moves logged ends onto the rows and indexes the audit trail by handle and user; lookups answer the same before and after', async () => {
+    const path = join(dir, 'upkeep.db');
+    const store = openSqliteStore(path);
+    const raw = new Database(path, { readonly: true });
+    const count = (sql: string) => (raw.prepare(sql).get() as { n: number }).n;
+    try {
+      for (let n = 1; n <= 300; n++) await store.sessions.insert(session(n));
+      const hashes = Array.from({ length: 250 }, (_, i) => `hash-${i + 1}`);
+      await store.sessions.endByHash(hashes, { reason: 'invalidated', now: 5000, actor: 'test' });
+      const lookups = async () => ({
+        byHandle: (await store.audit.page({ limit: 10, handle: session(7).handle })).records.map((r) => r.event),
+        byUser: (await store.audit.page({ limit: 1000, userId: '005000000000000AAA' })).records.length,
+        live: await store.sessions.count({}, 5000),
+      });
+      const before = await lookups();
+      assert.deepEqual(before, { byHandle: ['session.ended', 'session.created'], byUser: 550, live: 50 });
+      const deadline = Date.now() + 5000;
+      while (Date.now() < deadline && (count('SELECT count(*) AS n FROM session_ends') > 0 || count('SELECT count(*) AS n FROM audit_keys') < 1100)) {
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      assert.equal(count('SELECT count(*) AS n FROM session_ends'), 0, 'the end log was moved onto the rows');
+      assert.equal(count('SELECT count(*) AS n FROM sessions WHERE ended_at IS NOT NULL'), 250);
+      assert.equal(count('SELECT count(*) AS n FROM audit_keys'), 1100, 'every record under its handle and its user');
+      assert.deepEqual(await lookups(), before);
+      // Pruning takes the lookup keys with the records.
+      assert.equal(await store.audit.prune(Number.MAX_SAFE_INTEGER, 1000), 550);
+      assert.equal(count('SELECT count(*) AS n FROM audit_keys'), 0);
+    } finally {
+      raw.close();
       await store.close();
     }
   });

@@ -135,7 +135,8 @@ export function routeSchema(contract: RouteContract): FastifySchema & { response
 export function contractRoute<C extends RouteContract>(
   auth: RestAuth,
   contract: C,
-  handler: (request: ContractRequest<C>, reply: FastifyReply) => Promise<unknown>,
+  /** A promise, or (for a hot path answered synchronously) the reply it has sent. */
+  handler: (request: ContractRequest<C>, reply: FastifyReply) => Promise<unknown> | FastifyReply,
 ): RouteOptions {
   const takesInput = contract.body || contract.querystring || contract.params;
   return {

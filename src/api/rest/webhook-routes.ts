@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
+import { webhookAudit } from '../../core/audit.ts';
 import { SessiondError } from '../../core/errors.ts';
 import type { WebhookRecord } from '../../core/ports/webhooks.ts';
-import { SESSION_EVENT_TYPES } from '../../core/types.ts';
+import { SESSION_EVENT_TYPES, type AuditRecord } from '../../core/types.ts';
 import type { SessiondContext } from '../../http/context.ts';
 import { webhookUrlProblem } from '../../events/webhook-hosts.ts';
 import { newWebhookSecret, SECRET_PATTERN } from '../../events/webhook-signature.ts';
@@ -94,12 +95,18 @@ const deleteWebhook = {
 } satisfies RouteContract;
 
 export function registerWebhookRoutes(app: FastifyInstance, ctx: SessiondContext, auth: RestAuth): void {
-  const { store, config, clock, logger } = ctx;
+  const { store, config, clock, logger, events } = ctx;
+
+  /** Every registration and deletion is an audit record with the admin's handle as actor (never the secret). */
+  async function audit(record: AuditRecord): Promise<void> {
+    await store.audit.append([record]);
+    events.emit(record);
+  }
 
   app.route(
     contractRoute(auth, createWebhook, async (request, reply) => {
-      await auth.admin(request);
-      const { url, secret, events } = request.body;
+      const caller = await auth.admin(request);
+      const { url, secret, events: types } = request.body;
       const problem = webhookUrlProblem(url, config.webhooks.allowedHosts);
       if (problem) throw new SessiondError('INVALID_REQUEST', problem);
       // Deliveries start with the events after this one.
@@ -108,7 +115,7 @@ export function registerWebhookRoutes(app: FastifyInstance, ctx: SessiondContext
         id: `wh_${randomBytes(12).toString('base64url')}`,
         url,
         secret: secret ?? newWebhookSecret(),
-        events: SESSION_EVENT_TYPES.filter((type) => (events ?? SESSION_EVENT_TYPES).includes(type)),
+        events: SESSION_EVENT_TYPES.filter((type) => (types ?? SESSION_EVENT_TYPES).includes(type)),
         createdAt: clock.now(),
         cursor: newest,
         failures: 0,
@@ -118,6 +125,7 @@ export function registerWebhookRoutes(app: FastifyInstance, ctx: SessiondContext
         failed: false,
       };
       await store.webhooks.create(record);
+      await audit(webhookAudit('webhook.created', record, caller.session.handle, record.createdAt));
       logger.info({ webhookId: record.id, events: record.events }, 'webhook registered');
       return reply.status(201).send({ ...webhookView(record), secret: record.secret });
     }),
@@ -145,8 +153,10 @@ export function registerWebhookRoutes(app: FastifyInstance, ctx: SessiondContext
 
   app.route(
     contractRoute(auth, deleteWebhook, async (request) => {
-      await auth.admin(request);
-      if (!(await store.webhooks.delete(request.params.id))) throw new SessiondError('NOT_FOUND', 'No such webhook.');
+      const caller = await auth.admin(request);
+      const hook = (await store.webhooks.list()).find((h) => h.id === request.params.id);
+      if (!hook || !(await store.webhooks.delete(hook.id))) throw new SessiondError('NOT_FOUND', 'No such webhook.');
+      await audit(webhookAudit('webhook.deleted', hook, caller.session.handle, clock.now()));
       logger.info({ webhookId: request.params.id }, 'webhook deleted');
       return { deleted: true as const };
     }),

@@ -1,32 +1,9 @@
 import type { PoolClient } from 'pg';
 import type { EventLog } from '../../core/ports/event-log.ts';
-import type { SessionEventDraft, SessionEventRecord, SessionEventType } from '../../core/types.ts';
+import type { SessionEventDraft, SessionEventRecord } from '../../core/types.ts';
+import { EVENT_COLUMNS, toEvent, type EventRow } from '../sql-rows.ts';
 import { LOCK_EVENTS } from './migrations.ts';
 import type { PostgresDb } from './postgres-db.ts';
-
-interface EventRow {
-  seq: string | number;
-  at: string | number;
-  type: SessionEventType;
-  handle: string;
-  id_hash: string;
-  user_id: string;
-  username: string;
-  project: string;
-  reason: string | null;
-}
-
-const toEvent = (r: EventRow): SessionEventRecord => ({
-  seq: Number(r.seq),
-  type: r.type,
-  at: Number(r.at),
-  handle: r.handle,
-  idHash: r.id_hash,
-  userId: r.user_id,
-  username: r.username,
-  project: r.project,
-  reason: r.reason,
-});
 
 /**
  * Writes events inside the caller's transaction, as its last statement. Sequence numbers are
@@ -39,8 +16,8 @@ export async function insertEvents(client: PoolClient, drafts: ReadonlyArray<Ses
   if (drafts.length === 0) return;
   await client.query('SELECT pg_advisory_xact_lock($1)', [LOCK_EVENTS]);
   await client.query(
-    `INSERT INTO session_events (at, type, handle, id_hash, user_id, username, project, reason)
-     SELECT at, type, handle, id_hash, user_id, username, project, reason
+    `INSERT INTO session_events (${EVENT_COLUMNS})
+     SELECT ${EVENT_COLUMNS}
      FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[])
        WITH ORDINALITY AS e(at, type, handle, id_hash, user_id, username, project, reason, position)
      ORDER BY position`,

@@ -3,7 +3,7 @@ import type { SessionRecords } from '../../core/ports/session-records.ts';
 import { pageOf, sessionEvents, settleEnds, settleUserEnds, sweepAudits } from '../../core/session-rules.ts';
 import type { EndContext, SessionCountFilter, SessionListFilter, SessionPage, SessionRecord } from '../../core/types.ts';
 import { countQuery, listingQuery } from '../sql-listing.ts';
-import { SESSION_COLUMNS, toSession, type SessionRow } from '../sql-rows.ts';
+import { EVENT_COLUMNS, SESSION_COLUMNS, toSession, type SessionRow } from '../sql-rows.ts';
 import { LOCK_EVENTS, LOCK_SWEEP_SESSIONS } from './migrations.ts';
 import { insertAudit, tryXactLock, type PostgresDb } from './postgres-db.ts';
 import { insertEvents } from './postgres-event-log.ts';
@@ -26,7 +26,7 @@ export class PostgresSessionRecords implements SessionRecords {
          INSERT INTO audit (at, event, handle, user_id, project, reason, actor)
          SELECT $10, $11, $12, $13, $14, $15, $16 FROM inserted
        )
-       INSERT INTO session_events (at, type, handle, id_hash, user_id, username, project, reason)
+       INSERT INTO session_events (${EVENT_COLUMNS})
        SELECT $10, 'session.created', $2, $1, $3, $4, $5, NULL FROM inserted, ordered`,
       [
         s.idHash, s.handle, s.userId, s.username, s.project, s.createdAt, s.lastSeenAt, s.idleExpiresAt, s.absoluteExpiresAt,

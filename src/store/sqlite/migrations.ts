@@ -157,4 +157,34 @@ export const SQLITE_MIGRATIONS: ReadonlyArray<{ version: number; sql: string }> 
       CREATE INDEX audit_by_event ON audit (event, id);
     `,
   },
+  {
+    // Issue 15: an end writes only appends. An end is a row in the end log (session_ends),
+    // which reads consult, instead of a mark on the session's row (a random page of the sessions
+    // table each); the store's upkeep moves the log onto the rows (ended_at) later, off the
+    // request path. The audit trail's by-handle and by-user lookups move from two indexes
+    // written with every record (a random page each) to audit_keys, filled by the same upkeep
+    // up to audit_keys_upto; the records after that point are found by a short scan.
+    version: 10,
+    sql: `
+      CREATE TABLE session_ends (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        id_hash TEXT NOT NULL,
+        ended_at INTEGER NOT NULL
+      );
+      CREATE TABLE audit_keys (
+        key TEXT NOT NULL,
+        audit_id INTEGER NOT NULL,
+        PRIMARY KEY (key, audit_id)
+      ) WITHOUT ROWID;
+      INSERT INTO audit_keys SELECT 'h:' || handle, id FROM audit WHERE handle IS NOT NULL;
+      INSERT OR IGNORE INTO audit_keys SELECT 'u:' || user_id, id FROM audit WHERE user_id IS NOT NULL;
+      CREATE TABLE audit_keys_upto (
+        one INTEGER PRIMARY KEY CHECK (one = 1),
+        upto INTEGER NOT NULL
+      );
+      INSERT INTO audit_keys_upto VALUES (1, coalesce((SELECT max(id) FROM audit), 0));
+      DROP INDEX audit_by_handle;
+      DROP INDEX audit_by_user;
+    `,
+  },
 ];

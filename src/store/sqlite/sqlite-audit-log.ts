@@ -5,13 +5,33 @@ import type { AuditPage, AuditQuery, AuditRecord } from '../../core/types.ts';
 import { auditPageQuery } from '../sql-audit-listing.ts';
 import { toAuditEntry, type AuditRow } from '../sql-rows.ts';
 
+/** audit_keys' key for a record's handle or user. */
+const KEY_PREFIX = { handle: 'h:', user_id: 'u:' } as const;
+
+/**
+ * The audit trail in SQLite. Writing a record appends to the table and to indexes that grow at
+ * their end (by time, by event); the lookups by handle and by user (audit_keys, migration 10)
+ * are filled later by `indexKeys`, the store's upkeep, because an index on a random key costs a
+ * random page per record on the request path. Records after audit_keys_upto are found by a scan
+ * of that short tail.
+ */
 export class SqliteAuditLog implements AuditLog {
   private readonly stmt;
 
   constructor(private readonly db: Database.Database) {
     this.stmt = {
       insert: db.prepare('INSERT INTO audit (at, event, handle, user_id, project, reason, actor) VALUES (?, ?, ?, ?, ?, ?, ?)'),
-      prune: db.prepare<[number, number]>('DELETE FROM audit WHERE id IN (SELECT id FROM audit WHERE at < ? ORDER BY at LIMIT ?)'),
+      oldest: db.prepare<[number, number], Pick<AuditRow, 'id' | 'handle' | 'user_id'>>(
+        'SELECT id, handle, user_id FROM audit WHERE at < ? ORDER BY at LIMIT ?',
+      ),
+      delete: db.prepare<[number]>('DELETE FROM audit WHERE id = ?'),
+      upto: db.prepare<[], number>('SELECT upto FROM audit_keys_upto').pluck(),
+      unindexed: db.prepare<[number, number], Pick<AuditRow, 'id' | 'handle' | 'user_id'>>(
+        'SELECT id, handle, user_id FROM audit WHERE id > ? ORDER BY id LIMIT ?',
+      ),
+      addKey: db.prepare<[string, number]>('INSERT OR IGNORE INTO audit_keys (key, audit_id) VALUES (?, ?)'),
+      dropKey: db.prepare<[string, number]>('DELETE FROM audit_keys WHERE key = ? AND audit_id = ?'),
+      setUpto: db.prepare<[number]>('UPDATE audit_keys_upto SET upto = ?'),
     };
   }
 
@@ -25,15 +45,49 @@ export class SqliteAuditLog implements AuditLog {
   }
 
   async prune(before: number, limit: number): Promise<number> {
-    return this.stmt.prune.run(before, limit).changes;
+    return this.db
+      .transaction(() => {
+        const rows = this.stmt.oldest.all(before, limit);
+        for (const row of rows) {
+          this.forEachKey(row, (key) => this.stmt.dropKey.run(key, row.id));
+          this.stmt.delete.run(row.id);
+        }
+        return rows.length;
+      })
+      .immediate();
+  }
+
+  /**
+   * Adds up to `batch` records written since the last call to the handle and user lookups, in
+   * one transaction; answers how many. The caller commits it without its own fsync: lost to a
+   * power failure, the keys and the new upto are lost together and made again.
+   */
+  indexKeys(batch: number): number {
+    return this.db
+      .transaction(() => {
+        const rows = this.stmt.unindexed.all(this.stmt.upto.get() as number, batch);
+        for (const row of rows) this.forEachKey(row, (key) => this.stmt.addKey.run(key, row.id));
+        if (rows.length > 0) this.stmt.setUpto.run(rows[rows.length - 1]!.id);
+        return rows.length;
+      })
+      .immediate();
   }
 
   async page(query: AuditQuery): Promise<AuditPage> {
-    const { sql, params } = auditPageQuery(query, () => '?');
+    const { sql, params } = auditPageQuery(query, () => '?', (column, param, value) => {
+      // Indexed records through audit_keys, the unindexed tail by a scan of its rows.
+      const key = param(KEY_PREFIX[column] + value);
+      return `id IN (SELECT audit_id FROM audit_keys WHERE key = ${key} UNION ALL SELECT id FROM audit WHERE id > (SELECT upto FROM audit_keys_upto) AND ${column} = ${param(value)})`;
+    });
     return auditPageOf(this.db.prepare<Array<string | number>, AuditRow>(sql).all(...params).map(toAuditEntry), query.limit);
   }
 
   async list(options: { limit: number; handle?: string }): Promise<AuditRecord[]> {
     return (await this.page(options)).records;
+  }
+
+  private forEachKey(row: Pick<AuditRow, 'handle' | 'user_id'>, use: (key: string) => void): void {
+    if (row.handle !== null) use(KEY_PREFIX.handle + row.handle);
+    if (row.user_id !== null) use(KEY_PREFIX.user_id + row.user_id);
   }
 }

@@ -1,30 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { EventLog } from '../../core/ports/event-log.ts';
-import type { SessionEventDraft, SessionEventRecord, SessionEventType } from '../../core/types.ts';
-
-interface EventRow {
-  seq: number;
-  at: number;
-  type: SessionEventType;
-  handle: string;
-  id_hash: string;
-  user_id: string;
-  username: string;
-  project: string;
-  reason: string | null;
-}
-
-const toEvent = (r: EventRow): SessionEventRecord => ({
-  seq: r.seq,
-  type: r.type,
-  at: r.at,
-  handle: r.handle,
-  idHash: r.id_hash,
-  userId: r.user_id,
-  username: r.username,
-  project: r.project,
-  reason: r.reason,
-});
+import type { SessionEventDraft, SessionEventRecord } from '../../core/types.ts';
+import { EVENT_COLUMNS, toEvent, type EventRow } from '../sql-rows.ts';
 
 /**
  * The event log in SQLite (migration 4): one table whose AUTOINCREMENT key is the seq. One writer
@@ -35,7 +12,7 @@ export class SqliteEventLog implements EventLog {
 
   constructor(db: Database.Database) {
     this.stmt = {
-      insert: db.prepare('INSERT INTO session_events (at, type, handle, id_hash, user_id, username, project, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
+      insert: db.prepare(`INSERT INTO session_events (${EVENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
       after: db.prepare<[number, number], EventRow>('SELECT * FROM session_events WHERE seq > ? ORDER BY seq LIMIT ?'),
       oldest: db.prepare<[], number | null>('SELECT min(seq) FROM session_events').pluck(),
       newest: db.prepare<[], number | null>("SELECT seq FROM sqlite_sequence WHERE name = 'session_events'").pluck(),

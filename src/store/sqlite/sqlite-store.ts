@@ -13,6 +13,8 @@ import { SqliteUsers } from './sqlite-users.ts';
 import { sqliteRateLimiters } from './sqlite-rate-limiters.ts';
 import { SqliteWebSessions } from './sqlite-web-sessions.ts';
 import { SqliteWebhooks } from './sqlite-webhooks.ts';
+import { SqliteUpkeep } from './sqlite-upkeep.ts';
+import { WalCheckpointer } from './wal-checkpointer.ts';
 
 export { FOREIGN_WRITE_LOOK_MS } from './sqlite-session-records.ts';
 
@@ -33,10 +35,15 @@ export function openSqliteStore(path: string, options: { busyTimeoutMs?: number 
   migrate(db);
   const audit = new SqliteAuditLog(db);
   const events = new SqliteEventLog(db);
+  // An in-memory database is this connection's alone; a file may be shared with the CLI.
+  const sessions = new SqliteSessionRecords(db, audit, events, path !== ':memory:');
+  const upkeep = new SqliteUpkeep(db, sessions.ends, audit);
+  // Checkpoints run in a worker (see WalCheckpointer); SQLite's own only as a backstop (64 MB of WAL).
+  const checkpointer = path === ':memory:' ? undefined : new WalCheckpointer(path);
+  if (checkpointer) db.pragma('wal_autocheckpoint = 16384');
   return {
     kind: 'sqlite',
-    // An in-memory database is this connection's alone; a file may be shared with the CLI.
-    sessions: guardPort(new SqliteSessionRecords(db, audit, events, path !== ':memory:'), asSqliteFailure),
+    sessions: guardPort(sessions, asSqliteFailure),
     users: guardPort(new SqliteUsers(db), asSqliteFailure),
     audit: guardPort(audit, asSqliteFailure),
     events: guardPort(events, asSqliteFailure),
@@ -51,6 +58,8 @@ export function openSqliteStore(path: string, options: { busyTimeoutMs?: number 
       }
     },
     async close() {
+      upkeep.stop();
+      await checkpointer?.stop();
       if (db.open) db.close();
     },
   };

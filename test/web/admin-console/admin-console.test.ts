@@ -46,13 +46,15 @@ describe('admin console: signing in, refusals and the keyboard', { skip }, () =>
     assert.deepEqual(await selected(), ['tab-sessions']);
     assert.deepEqual(await visiblePanels(), ['panel-sessions']);
     const tabOrder = await page.evaluate(() => [...document.querySelectorAll<HTMLElement>('[role=tab]')].map((t) => t.tabIndex));
-    assert.deepEqual(tabOrder, [0, -1, -1, -1], 'only the selected tab is in the tab order');
+    assert.deepEqual(tabOrder, [0, -1, -1, -1, -1], 'only the selected tab is in the tab order');
 
     for (const [key, tab] of [
       ['ArrowRight', 'users'],
       ['ArrowRight', 'audit'],
-      ['End', 'pool'],
+      ['ArrowRight', 'pool'],
+      ['End', 'webhooks'],
       ['ArrowRight', 'sessions'],
+      ['ArrowLeft', 'webhooks'],
       ['ArrowLeft', 'pool'],
       ['Home', 'sessions'],
     ] as const) {
@@ -67,7 +69,7 @@ describe('admin console: signing in, refusals and the keyboard', { skip }, () =>
     const tables = await page.evaluate(() =>
       [...document.querySelectorAll('table')].map((t) => ({ id: t.id, caption: t.caption?.textContent?.trim() ?? '', labelled: t.closest('[role=tabpanel]')?.getAttribute('aria-labelledby') })),
     );
-    assert.equal(tables.length, 4);
+    assert.equal(tables.length, 5);
     for (const t of tables) assert.ok(t.caption.length > 0, `${t.id} has a caption`);
     await page.close();
   });

@@ -51,7 +51,7 @@ export async function message(page: Page, pattern: RegExp): Promise<string> {
 }
 
 /** Selects a tab with the keyboard-free path (a click) and waits for its table to be filled. */
-export async function openTab(page: Page, name: 'sessions' | 'users' | 'audit' | 'pool'): Promise<void> {
+export async function openTab(page: Page, name: 'sessions' | 'users' | 'audit' | 'pool' | 'webhooks'): Promise<void> {
   await page.click(`#tab-${name}`);
   await page.waitForFunction((tab) => (document.querySelector(`#${tab}`)?.children.length ?? 0) > 0, name);
 }

@@ -23,6 +23,8 @@ export const AUDIT_EVENTS = [
   'user.password-reset',
   'user.password-changed',
   'login.failed',
+  'webhook.created',
+  'webhook.deleted',
 ];
 
 const PAGE = 25;

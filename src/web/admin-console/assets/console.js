@@ -7,6 +7,7 @@ import { loadSessions, wireSessions } from './sessions-tab.js';
 import { tabList } from './tabs.js';
 import { $, say } from './ui.js';
 import { loadUsers, wireUsers } from './users-tab.js';
+import { loadWebhooks, wireWebhooks } from './webhooks-tab.js';
 
 function showSignIn(text, ok = false) {
   session.clear();
@@ -33,6 +34,7 @@ const loaders = {
   users: () => loadUsers({ focus: false }),
   audit: () => loadAudit('first', { focus: false }),
   pool: () => loadPool({ focus: false, fail }),
+  webhooks: () => loadWebhooks({ focus: false }),
 };
 const tabs = tabList($('[role=tablist]'), (name) => {
   say('');
@@ -83,4 +85,5 @@ wireSessions(fail);
 wireUsers(fail);
 wireAudit(fail);
 wirePool(fail);
+wireWebhooks(fail);
 if (session.get()) showConsole().catch(fail);
