@@ -2,19 +2,18 @@ import type Database from 'better-sqlite3';
 import type { WebSessionRecords } from '../../core/ports/web-session-records.ts';
 import type { WebSessionRecord } from '../../core/types.ts';
 import { toWebSession, WEB_COLUMNS, type WebSessionRow } from '../sql-rows.ts';
+import { withoutFsync } from './without-fsync.ts';
 
 export class SqliteWebSessions implements WebSessionRecords {
   private readonly stmt;
 
-  constructor(db: Database.Database) {
+  constructor(private readonly db: Database.Database) {
     this.stmt = {
       insert: db.prepare(`INSERT INTO web_sessions (${WEB_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)`),
       byHash: db.prepare<[string], WebSessionRow>(`SELECT ${WEB_COLUMNS} FROM web_sessions WHERE id_hash = ?`),
       update: db.prepare('UPDATE web_sessions SET last_seen_at = ?, idle_expires_at = ?, data = ? WHERE id_hash = ?'),
       delete: db.prepare('DELETE FROM web_sessions WHERE id_hash = ?'),
       sweep: db.prepare('DELETE FROM web_sessions WHERE id_hash IN (SELECT id_hash FROM web_sessions WHERE expires_at <= ? LIMIT ?)'),
-      syncNormal: db.prepare('PRAGMA synchronous = NORMAL'),
-      syncFull: db.prepare('PRAGMA synchronous = FULL'),
     };
   }
 
@@ -28,22 +27,16 @@ export class SqliteWebSessions implements WebSessionRecords {
   }
 
   /**
-   * Written with synchronous=NORMAL, the one write of this store that is: in WAL mode the commit
-   * is atomic and survives `kill -9` (it is in the OS's page cache), but it is not fsync'd
-   * itself; the next fsync'd commit (any session change) or checkpoint makes it durable against
-   * power loss too. What such a loss could undo is a project opened or a variable set since
-   * then: the web session forgets a server session, which runs out at the upstream as the
-   * in-memory pool's sessions do. Creating and deleting a web session (sign-in, sign-out) stay
-   * fsync'd, so a signed-out web session never comes back. This saves the fsync (0.8 ms to
-   * several ms here) on every web page that changes its web session.
+   * Without an fsync of its own (withoutFsync): the commit is atomic and survives `kill -9`; the
+   * next fsync'd commit or checkpoint makes it durable against power loss too. What such a loss
+   * could undo is a project opened or a variable set since then: the web session forgets a
+   * server session, which runs out at the upstream as the in-memory pool's sessions do.
+   * Creating and deleting a web session (sign-in, sign-out) stay fsync'd, so a signed-out web
+   * session never comes back. This saves an fsync (0.8 ms to several ms here) on every web page
+   * that changes its web session.
    */
   async update(idHash: string, change: Pick<WebSessionRecord, 'lastSeenAt' | 'idleExpiresAt' | 'data'>): Promise<void> {
-    this.stmt.syncNormal.run();
-    try {
-      this.stmt.update.run(change.lastSeenAt, change.idleExpiresAt, change.data, idHash);
-    } finally {
-      this.stmt.syncFull.run();
-    }
+    withoutFsync(this.db, () => this.stmt.update.run(change.lastSeenAt, change.idleExpiresAt, change.data, idHash));
   }
 
   async delete(idHash: string): Promise<boolean> {
