@@ -54,9 +54,11 @@ export async function seedSqlite(options: SeedOptions): Promise<Seeded> {
   const db = new Database(options.path);
   const ids: string[] = [];
   try {
-    // Only while seeding: no journal, no fsync per page, a large page cache. The file is put back
-    // in WAL mode after, and the server reopens it with its own settings (synchronous=FULL).
-    db.pragma('journal_mode = OFF');
+    // Only while seeding: a journal in memory (better-sqlite3's defensive mode refuses OFF, and in
+    // WAL mode one transaction of 10 M rows would write them all to the WAL first), no fsync per
+    // page, a large page cache. The file is put back in WAL mode after, and the server reopens it
+    // with its own settings (synchronous=FULL).
+    db.pragma('journal_mode = MEMORY');
     db.pragma('cache_size = -1048576');
     db.pragma('synchronous = OFF');
     const insert = db.prepare(

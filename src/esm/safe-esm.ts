@@ -17,6 +17,11 @@ import type {
 
 /** A URL a module may send a browser to: a local path, or http(s). Never `javascript:`. */
 const safeUrl = z.string().max(2048).refine((u) => /^\/(?!\/)/.test(u) || /^https?:\/\//i.test(u), 'a /path or an http(s) URL');
+// Built once: a zod schema costs more to build than to check.
+const authenticationAnswer = z.enum(['USE_DEFAULT_LOGIN', 'USE_CUSTOM_LOGIN_PAGE', 'COLLECT_SESSION_NOW']);
+const yesNo = z.boolean();
+const poolKeyAnswer = z.string().min(1).max(512).nullable();
+const failureUrl = safeUrl.nullable();
 
 /**
  * Calls a module's hooks so that a hook that throws, or answers a wrong type, gives the safe
@@ -24,6 +29,8 @@ const safeUrl = z.string().max(2048).refine((u) => /^\/(?!\/)/.test(u) || /^http
  * and an error ID. Nothing a module does can crash a request.
  */
 export class SafeEsm {
+  private readonly ownSession = z.custom<ServerSession>((v) => this.isOwnSession(v), 'a session from cntSvcs.openServerSession').nullable();
+
   constructor(
     private readonly module: ExternalSecurityModule,
     private readonly logger: Logger,
@@ -36,13 +43,15 @@ export class SafeEsm {
   private async call<T>(hook: keyof ExternalSecurityModule, schema: z.ZodType<T>, safe: T, args: unknown[]): Promise<T> {
     const fn = this.module[hook] as unknown;
     const own = typeof fn === 'function';
-    const chosen = (own ? fn : defaultModule[hook]) as (...a: unknown[]) => unknown;
+    // The default answers are ours, synchronous and of the right type: no timer, no check.
+    if (!own) return (defaultModule[hook] as (...a: unknown[]) => T)(...args);
+    const chosen = fn as (...a: unknown[]) => unknown;
     let timer: NodeJS.Timeout | undefined;
     try {
       const timeout = new Promise<never>((_, reject) => {
         timer = setTimeout(() => reject(new Error(`no answer within ${this.timeoutMs} ms`)), this.timeoutMs);
       });
-      const answer: unknown = await Promise.race([Promise.resolve().then(() => chosen.apply(own ? this.module : defaultModule, args)), timeout]);
+      const answer: unknown = await Promise.race([Promise.resolve().then(() => chosen.apply(this.module, args)), timeout]);
       const parsed = schema.safeParse(answer);
       if (parsed.success) return parsed.data;
       this.logger.error(
@@ -58,34 +67,32 @@ export class SafeEsm {
   }
 
   handlesAuthenticationRequest(k: RequestKeys, c: ContainerServices, reason: AuthenticationReason): Promise<AuthenticationAnswer> {
-    const schema = z.enum(['USE_DEFAULT_LOGIN', 'USE_CUSTOM_LOGIN_PAGE', 'COLLECT_SESSION_NOW']);
-    return this.call('handlesAuthenticationRequest', schema, 'USE_DEFAULT_LOGIN', [k, c, reason]);
+    return this.call('handlesAuthenticationRequest', authenticationAnswer, 'USE_DEFAULT_LOGIN', [k, c, reason]);
   }
   processLoginForm(k: RequestKeys, c: ContainerServices, form: LoginForm, reason: AuthenticationReason): Promise<boolean> {
-    return this.call('processLoginForm', z.boolean(), false, [k, c, form, reason]);
+    return this.call('processLoginForm', yesNo, false, [k, c, form, reason]);
   }
   getCustomLoginURL(originalURL: string, project: string): Promise<string> {
     return this.call('getCustomLoginURL', safeUrl, '/web/login', [originalURL, project]);
   }
   getServerSession(k: RequestKeys, c: ContainerServices): Promise<ServerSession | null> {
-    const schema = z.custom<ServerSession>((v) => this.isOwnSession(v), 'a session from cntSvcs.openServerSession').nullable();
-    return this.call('getServerSession', schema, null, [k, c]);
+    return this.call('getServerSession', this.ownSession, null, [k, c]);
   }
   isRequestAuthorized(k: RequestKeys, c: ContainerServices, user: ServerSession): Promise<boolean> {
-    return this.call('isRequestAuthorized', z.boolean(), false, [k, c, user]);
+    return this.call('isRequestAuthorized', yesNo, false, [k, c, user]);
   }
   getFailureURL(reqType: FailureRequestType, c: ContainerServices): Promise<string | null> {
-    return this.call('getFailureURL', safeUrl.nullable(), null, [reqType, c]);
+    return this.call('getFailureURL', failureUrl, null, [reqType, c]);
   }
   closeSessionOnLogout(k: RequestKeys, c: ContainerServices, user: ServerSession): Promise<boolean> {
-    return this.call('closeSessionOnLogout', z.boolean(), true, [k, c, user]);
+    return this.call('closeSessionOnLogout', yesNo, true, [k, c, user]);
   }
   canReconnectSession(c: ContainerServices, current: ServerSession, reason: ReconnectReason): Promise<boolean> {
-    return this.call('canReconnectSession', z.boolean(), false, [c, current, reason]);
+    return this.call('canReconnectSession', yesNo, false, [c, current, reason]);
   }
   getPoolKey(parts: PoolKeyParts): Promise<string | null> {
     // A copy: a module cannot change what the key is made of.
-    return this.call('getPoolKey', z.string().min(1).max(512).nullable(), null, [{ ...parts }]);
+    return this.call('getPoolKey', poolKeyAnswer, null, [{ ...parts }]);
   }
 }
 

@@ -10,7 +10,8 @@ type Outcome = 'hit' | 'miss' | 'release' | 'eviction' | 'close-failure';
  * a log line for each hit, miss, release, eviction and close failure. Handles only; the pool
  * never puts a session ID in an event.
  */
-export function observePool(pool: SessionPool, ctx: SessiondContext): void {
+export function observePool(pool: SessionPool, ctx: SessiondContext): { flush: () => Promise<void> } {
+  const { write, flush } = auditWriter(ctx);
   const record = (
     outcome: Outcome,
     event: AuditEventName,
@@ -21,7 +22,7 @@ export function observePool(pool: SessionPool, ctx: SessiondContext): void {
     // The pool acts by itself, except when an admin evicts (their session's handle).
     const audit: AuditRecord = { at: ctx.clock.now(), event, userId: null, ...fields, actor: fields.actor ?? 'pool' };
     ctx.events.emit(audit);
-    ctx.store.audit.append([audit]).catch((error: unknown) => ctx.logger.warn({ err: error, event }, 'could not write a pool audit record'));
+    write(audit);
   };
 
   pool.on('reuse', (e: PoolEventInfo) => record('hit', 'pool.reused', { handle: e.handle, project: e.project, reason: e.key }));
@@ -36,4 +37,32 @@ export function observePool(pool: SessionPool, ctx: SessiondContext): void {
     record('close-failure', 'pool.close-failed', { handle: e.handle, project: e.project, reason: `${e.reason} (error ${errorId})` });
   });
   pool.on('sweep-failed', (error: unknown) => ctx.logger.warn({ err: error }, 'pool keep-alive sweep failed; will retry'));
+  return { flush };
+}
+
+/**
+ * Pool audit records, written after the answer that caused them: the pool acts in memory (a
+ * crash loses the pool itself, not only its records), so a reuse need not wait for a durable
+ * write. On SQLite an append is a synchronous, fsync'd commit on the event loop; deferred to
+ * setImmediate it runs once the answer is on the socket, and records of one burst share a
+ * commit. Their order is kept.
+ */
+function auditWriter(ctx: SessiondContext): { write: (record: AuditRecord) => void; flush: () => Promise<void> } {
+  let queued: AuditRecord[] = [];
+  const flush = async () => {
+    if (queued.length === 0) return;
+    const records = queued;
+    queued = [];
+    await ctx.store.audit
+      .append(records)
+      .catch((error: unknown) => ctx.logger.warn({ err: error, events: records.map((r) => r.event) }, 'could not write pool audit records'));
+  };
+  return {
+    write(record) {
+      if (queued.length === 0) setImmediate(() => void flush());
+      queued.push(record);
+    },
+    // At shutdown, before the store closes: what the last evictions left queued.
+    flush,
+  };
 }

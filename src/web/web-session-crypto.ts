@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes } from 'node:crypto';
 
 /**
  * The web session's data blob, encrypted with AES-256-GCM under a key derived (HKDF-SHA256)
@@ -8,8 +8,16 @@ import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:cr
 const INFO = Buffer.from('sessiond web-session data v1');
 const VERSION = 'v1';
 
+// The last key derived: a request opens and then seals the same web session's data. Found by a
+// hash of the ID, so the process does not keep the cookie itself between requests.
+let last: { idHash: string; key: Buffer } | undefined;
+
 function keyFor(webSessionId: string): Buffer {
-  return Buffer.from(hkdfSync('sha256', Buffer.from(webSessionId), Buffer.alloc(0), INFO, 32));
+  const idHash = createHash('sha256').update(webSessionId).digest('base64url');
+  if (last?.idHash === idHash) return last.key;
+  const key = Buffer.from(hkdfSync('sha256', Buffer.from(webSessionId), Buffer.alloc(0), INFO, 32));
+  last = { idHash, key };
+  return key;
 }
 
 export function sealWebSessionData(webSessionId: string, plaintext: string): string {

@@ -39,6 +39,13 @@ export interface LoadedWebSession {
  * cookie, so neither the database nor its backups can open it.
  */
 export class WebSessions {
+  /**
+   * The plaintext each loaded web session was opened from (for the sealed blob its record
+   * holds): re-reading a web session that nobody changed meanwhile (the common case of update)
+   * then costs a row read, not another decryption and schema check.
+   */
+  private readonly opened = new WeakMap<LoadedWebSession, { sealed: string; plaintext: string }>();
+
   constructor(
     private readonly store: WebSessionRecords,
     private readonly clock: Clock,
@@ -72,6 +79,13 @@ export class WebSessions {
     return found && !found.expired ? found.session : null;
   }
 
+  /** The stored copy of a loaded web session, fresh; null when it ended or expired meanwhile. */
+  private async reload(session: LoadedWebSession): Promise<LoadedWebSession | null> {
+    const known = this.opened.get(session);
+    const found = await this.find(session.id, known);
+    return found && !found.expired ? found.session : null;
+  }
+
   /**
    * The data of a web session that expired (its cookie came back before the sweeper removed
    * it), removed from the store, so its server sessions can be closed rather than left to run
@@ -84,22 +98,34 @@ export class WebSessions {
     return (await this.store.delete(found.session.record.idHash)) ? found.session.data : null;
   }
 
-  private async find(cookie: unknown): Promise<{ session: LoadedWebSession; expired: boolean } | null> {
+  private async find(cookie: unknown, known?: { sealed: string; plaintext: string }): Promise<{ session: LoadedWebSession; expired: boolean } | null> {
     if (!isWellFormedWebSessionId(cookie)) return null;
     const record = await this.store.find(hashSecretId(cookie));
     if (!record) return null;
-    const plaintext = openWebSessionData(cookie, record.data);
-    if (plaintext === null) return null;
-    let json: unknown;
-    try {
-      json = JSON.parse(plaintext);
-    } catch {
-      return null;
+    let data: WebSessionData;
+    let plaintext: string;
+    if (known && known.sealed === record.data) {
+      // The very blob this request opened and checked (a new IV at every seal: same blob, same data).
+      plaintext = known.plaintext;
+      data = JSON.parse(plaintext) as WebSessionData;
+    } else {
+      const opened = openWebSessionData(cookie, record.data);
+      if (opened === null) return null;
+      plaintext = opened;
+      let json: unknown;
+      try {
+        json = JSON.parse(plaintext);
+      } catch {
+        return null;
+      }
+      const parsed = webSessionData.safeParse(json);
+      if (!parsed.success) return null;
+      data = parsed.data;
     }
-    const parsed = webSessionData.safeParse(json);
-    if (!parsed.success) return null;
+    const session: LoadedWebSession = { id: cookie, record, data };
+    this.opened.set(session, { sealed: record.data, plaintext });
     const now = this.clock.now();
-    return { session: { id: cookie, record, data: parsed.data }, expired: now >= record.idleExpiresAt || now >= record.absoluteExpiresAt };
+    return { session, expired: now >= record.idleExpiresAt || now >= record.absoluteExpiresAt };
   }
 
   /**
@@ -108,7 +134,7 @@ export class WebSessions {
    * web session ended meanwhile (signed out elsewhere, expired): nothing is saved then.
    */
   async update(session: LoadedWebSession, change: (data: WebSessionData) => void): Promise<boolean> {
-    const fresh = await this.load(session.id);
+    const fresh = await this.reload(session);
     if (!fresh) return false;
     change(fresh.data);
     session.record = fresh.record;
@@ -120,11 +146,12 @@ export class WebSessions {
   /** Saves the data and slides the idle timer. */
   async save(session: LoadedWebSession): Promise<void> {
     const now = this.clock.now();
-    await this.store.update(session.record.idHash, {
-      lastSeenAt: now,
-      idleExpiresAt: Math.min(now + this.limits.idleTimeoutMs, session.record.absoluteExpiresAt),
-      data: sealWebSessionData(session.id, JSON.stringify(session.data)),
-    });
+    const plaintext = JSON.stringify(session.data);
+    const data = sealWebSessionData(session.id, plaintext);
+    const change = { lastSeenAt: now, idleExpiresAt: Math.min(now + this.limits.idleTimeoutMs, session.record.absoluteExpiresAt), data };
+    await this.store.update(session.record.idHash, change);
+    session.record = { ...session.record, ...change };
+    this.opened.set(session, { sealed: data, plaintext });
   }
 
   async destroy(session: LoadedWebSession): Promise<void> {

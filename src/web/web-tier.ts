@@ -42,14 +42,17 @@ export async function createWebTier(ctx: SessiondContext): Promise<WebTier> {
   const pool = new SessionPool(upstream, { max: config.web.poolMax, idleMs: config.web.poolIdleMs, keepAliveMs: config.web.poolKeepAliveMs }, () =>
     ctx.clock.now(),
   );
-  observePool(pool, ctx);
+  const poolAudit = observePool(pool, ctx);
   const module = await loadEsm(config.web.esmPath, { settings: config.web.esmSettings });
   const esm: SafeEsm = new SafeEsm(module, ctx.logger, (value: unknown): value is ServerSession => sessions.isOwn(value));
   const sessions = new ServerSessions(upstream, pool, esm);
   pool.start();
   ctx.onShutdown({
     name: 'session pool',
-    run: () => pool.closeAll(),
+    run: async () => {
+      await pool.closeAll();
+      await poolAudit.flush();
+    },
     left: () => `${pool.unclosed} pooled server session(s) not closed at the upstream`,
   });
 

@@ -8,6 +8,7 @@ import {
   MAX_XML_DEPTH,
   MAX_XML_ELEMENTS,
   MAX_XML_TEXT_CHARS,
+  EnvelopeScanner,
   prescanEnvelope,
 } from '../../src/api/soap/envelope-limits.ts';
 import { PARTNER, SOAP_ENV } from './raw-soap.ts';
@@ -120,5 +121,56 @@ describe('SOAP envelope limits', () => {
     const error = refusal(soap(`<junk><a></junk>${SESSION_HEADER}`));
     assert.equal(error.code, 'INVALID_REQUEST');
     assert.match(error.message, /not well-formed/);
+  });
+
+  test('fed in pieces, as the body streams in, the scan answers as it does on the whole text', () => {
+    const outcome = (scan: () => { readable: string }): string => {
+      try {
+        return `read ${scan().readable}`;
+      } catch (error) {
+        assert.ok(error instanceof SessiondError, String(error));
+        return `refused ${error.code} ${error.message}`;
+      }
+    };
+    const inPieces = (xml: string, size: number) => () => {
+      const scanner = new EnvelopeScanner();
+      for (let at = 0; at < xml.length; at += size) scanner.feed(xml.slice(at, at + size));
+      const { text, readable } = scanner.end();
+      assert.equal(text, xml);
+      return { readable };
+    };
+    const cases = [
+      soap(`<CallOptions xmlns="${PARTNER}"><client>a &amp; b</client></CallOptions><x:T xmlns:x="urn:o" a='1>2'><x:hop id=">">1</x:hop></x:T><!-- <a> --><E/>${SESSION_HEADER}`),
+      soap(SESSION_HEADER, `<login xmlns="${PARTNER}"><username><![CDATA[<a>]]></username><password>p</password></login>`),
+      soap('<a/>'.repeat(MAX_SOAP_HEADER_ENTRIES + 1)),
+      soap(`<junk ${Array.from({ length: MAX_XML_ATTRIBUTES + 1 }, (_, i) => `a${i}="v"`).join(' ')}/>`),
+      soap(`<junk a="${'x'.repeat(MAX_XML_TEXT_CHARS / 2)}">${'y'.repeat(MAX_XML_TEXT_CHARS / 2 + 1)}</junk>`),
+      soap(`<!--${'x'.repeat(MAX_XML_TEXT_CHARS + 1)}-->`),
+      soap('', `<getUserInfo xmlns="${PARTNER}">${'<a>'.repeat(MAX_XML_DEPTH)}${'</a>'.repeat(MAX_XML_DEPTH)}</getUserInfo>`),
+      // Malformed: the scan stops quietly where the whole-text scan does.
+      soap(`<junk a="1><b>`),
+      `<?xml version="1.0"?><soapenv:Envelope xmlns:soapenv="${SOAP_ENV}"><soapenv:Header><!-- never closed`,
+      '<',
+      '',
+    ];
+    for (const xml of cases) {
+      const whole = outcome(() => prescanEnvelope(xml));
+      for (const size of [1, 2, 3, 5, 8, 13, 64, 1000, 65_536]) {
+        assert.equal(outcome(inPieces(xml, size)), whole, `${xml.slice(0, 80)}… in pieces of ${size}`);
+      }
+    }
+  });
+
+  test('a tag or comment that never ends is refused while it streams, once it could only cross a bound', () => {
+    const scanner = new EnvelopeScanner();
+    scanner.feed(`<soapenv:Envelope xmlns:soapenv="${SOAP_ENV}"><soapenv:Header><!--`);
+    assert.throws(() => {
+      for (let i = 0; i < 100; i++) scanner.feed('x'.repeat(1024));
+    }, /more than 65536 characters of text/);
+    const tag = new EnvelopeScanner();
+    tag.feed('<soapenv:Envelope ');
+    assert.throws(() => {
+      for (let i = 0; i < 100; i++) tag.feed(' '.repeat(1024));
+    }, /longer than/);
   });
 });

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { connect, type Socket } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { ADMIN_PASSWORD, api, startTestServer, type TestServer } from '../helpers/server.ts';
 import { callSoap, faultOf, PARTNER, postSoap, SOAP_ENV, soapLogin } from './raw-soap.ts';
@@ -57,4 +58,58 @@ describe('a SOAP Header flood', () => {
     const metrics = await (await fetch(`${server.url}/metrics`)).text();
     assert.doesNotMatch(metrics, /sessiond_login_failures_total\{[^}]*soap[^}]*\} [1-9]/);
   });
+
+  test('is refused while it streams: the fault comes before the rest of the body is sent, on a connection that stays usable', async (t) => {
+    const hostile = Buffer.from(hostileHeaderEnvelope(), 'utf8');
+    const url = new URL(server.url);
+    const socket = connect(Number(url.port), url.hostname);
+    await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
+    t.after(() => socket.destroy());
+    const head = (length: number) =>
+      `POST /services/Soap/u/60.0 HTTP/1.1\r\nHost: ${url.host}\r\nContent-Type: text/xml; charset=utf-8\r\nSOAPAction: ""\r\nContent-Length: ${length}\r\n\r\n`;
+    // Only the first 16 KB of the 248 KB envelope: the answer cannot wait for the rest.
+    socket.write(head(hostile.length));
+    socket.write(hostile.subarray(0, 16 * 1024));
+    const first = await readAnswer(socket);
+    assert.match(first.head, /^HTTP\/1\.1 500 /);
+    assert.match(first.body, /<faultcode>sf:INVALID_REQUEST<\/faultcode>/);
+    assert.match(first.body, /The SOAP Header holds more than 16 entries/);
+    assert.doesNotMatch(first.head, /connection: close/i);
+    // The rest of the body is read and dropped; the same connection then serves the next request.
+    socket.write(hostile.subarray(16 * 1024));
+    const next = Buffer.from(envelopeFor('<getUserInfo xmlns="' + PARTNER + '"/>'), 'utf8');
+    socket.write(head(next.length));
+    socket.write(next);
+    const second = await readAnswer(socket);
+    assert.match(second.body, /<faultcode>sf:INVALID_SESSION_ID<\/faultcode>/);
+  });
 });
+
+function envelopeFor(operationXml: string): string {
+  return `<?xml version="1.0" encoding="UTF-8"?><soapenv:Envelope xmlns:soapenv="${SOAP_ENV}"><soapenv:Body>${operationXml}</soapenv:Body></soapenv:Envelope>`;
+}
+
+/** One HTTP/1.1 answer with a Content-Length from a raw socket. */
+function readAnswer(socket: Socket): Promise<{ head: string; body: string }> {
+  return new Promise((resolve, reject) => {
+    let buffered = Buffer.alloc(0);
+    const onData = (chunk: Buffer) => {
+      buffered = Buffer.concat([buffered, chunk]);
+      const split = buffered.indexOf('\r\n\r\n');
+      if (split === -1) return;
+      const head = buffered.subarray(0, split).toString('latin1');
+      const length = Number(/content-length: (\d+)/i.exec(head)?.[1] ?? NaN);
+      if (buffered.length < split + 4 + length) return;
+      clearTimeout(timer);
+      socket.off('data', onData).off('error', reject).off('close', onClose);
+      resolve({ head, body: buffered.subarray(split + 4, split + 4 + length).toString('utf8') });
+    };
+    const onClose = () => reject(new Error(`the connection closed before a whole answer: ${buffered.toString('latin1').slice(0, 200)}`));
+    const timer = setTimeout(() => {
+      socket.off('data', onData).off('error', reject).off('close', onClose);
+      reject(new Error('no answer within 5 s'));
+    }, 5000);
+    socket.on('data', onData).once('error', reject).once('close', onClose);
+  });
+}
+

@@ -49,120 +49,218 @@ const EQUALS = 61;
 const isNameEnd = (c: number) => c === GT || c === SLASH || c === 32 || c === 9 || c === 10 || c === 13;
 const localName = (name: string): string => name.slice(name.indexOf(':') + 1);
 
+/** A single tag, comment or declaration still open at a chunk's end may grow this long before it is refused. */
+export const MAX_XML_TOKEN_CHARS = MAX_XML_TEXT_CHARS + 8 * 1024;
+
 /**
  * One pass over `xml`, throwing INVALID_REQUEST on the first bound exceeded. Malformed input
  * (an unterminated tag, comment or CDATA section) ends the scan quietly: the validator that
  * runs next names the fault.
  */
 export function prescanEnvelope(xml: string): PrescanResult {
-  const length = xml.length;
-  let elements = 0;
-  let attributes = 0;
-  let text = 0;
-  let depth = 0;
-  let headerEntries = 0;
+  const scanner = new EnvelopeScanner();
+  scanner.feed(xml);
+  return { readable: scanner.end().readable };
+}
+
+/**
+ * The same pass, fed the body as it arrives (soap-api.ts reads the request stream through it),
+ * so an envelope over a bound is refused at the chunk that crosses it, before the rest is read,
+ * joined or parsed. A tag, comment or section cut by a chunk's end is scanned again, whole,
+ * with the next chunk; counts are committed only for complete ones, so nothing counts twice.
+ */
+export class EnvelopeScanner {
+  private readonly pieces: string[] = [];
+  /** Text not scanned yet: it starts at the token a chunk's end cut. */
+  private pending = '';
+  /** Where `pending` starts in the whole text. */
+  private base = 0;
+  private elements = 0;
+  private attributes = 0;
+  private text = 0;
+  private depth = 0;
+  private headerEntries = 0;
   /** The element open at depth 2 (a child of the Envelope) is the Header. */
-  let inHeader = false;
-  /** Where the Header entry being skipped starts, or -1. */
-  let skipFrom = -1;
-  const skipped: Array<[number, number]> = [];
+  private inHeader = false;
+  /** Where the Header entry being skipped starts (in the whole text), or -1. */
+  private skipFrom = -1;
+  private readonly skipped: Array<[number, number]> = [];
+  /** Malformed input was met: the rest is only kept, not scanned. */
+  private stopped = false;
 
-  const addText = (chars: number) => {
-    text += chars;
-    if (text > MAX_XML_TEXT_CHARS) throw invalid(`The request holds more than ${MAX_XML_TEXT_CHARS} characters of text.`);
-  };
-  const addElement = () => {
-    if (++elements > MAX_XML_ELEMENTS) throw invalid(`The request holds more than ${MAX_XML_ELEMENTS} elements.`);
-  };
+  /** Scans the next piece of text; throws INVALID_REQUEST as soon as a bound is crossed. */
+  feed(chunk: string): void {
+    if (chunk === '') return;
+    this.pieces.push(chunk);
+    if (this.stopped) return;
+    this.pending += chunk;
+    this.scan(false);
+  }
 
-  let at = 0;
-  while (at < length) {
-    const open = xml.indexOf('<', at);
-    if (open === -1) {
-      addText(length - at);
-      break;
+  /** The whole text, and what the parser reads of it (the unread Header entries cut out). */
+  end(): { text: string; readable: string } {
+    if (!this.stopped) this.scan(true);
+    const text = this.pieces.join('');
+    if (this.skipped.length === 0) return { text, readable: text };
+    const kept: string[] = [];
+    let from = 0;
+    for (const [start, stop] of this.skipped) {
+      kept.push(text.slice(from, start));
+      from = stop;
     }
-    addText(open - at);
-    const next = xml.charCodeAt(open + 1);
+    kept.push(text.slice(from));
+    return { text, readable: kept.join('') };
+  }
 
-    if (next === BANG || next === QUESTION) {
-      // Comments and CDATA are text (tags written inside them are not markup); processing
-      // instructions count as elements. DTDs were refused before this scan.
-      const comment = xml.startsWith('<!--', open);
-      const cdata = !comment && xml.startsWith('<![CDATA[', open);
-      const [skip, terminator] = comment ? [4, '-->'] : cdata ? [9, ']]>'] : next === QUESTION ? [2, '?>'] : [2, '>'];
-      const end = xml.indexOf(terminator, open + skip);
-      if (end === -1) break;
-      if (comment || cdata) addText(end - open - skip);
-      else addElement();
-      at = end + terminator.length;
-      continue;
-    }
+  private addText(chars: number): void {
+    this.text += chars;
+    if (this.text > MAX_XML_TEXT_CHARS) throw invalid(`The request holds more than ${MAX_XML_TEXT_CHARS} characters of text.`);
+  }
 
-    if (next === SLASH) {
-      const end = xml.indexOf('>', open);
-      if (end === -1) break;
-      depth--;
-      if (depth === 2 && skipFrom !== -1) {
-        skipped.push([skipFrom, end + 1]);
-        skipFrom = -1;
+  private addElement(): void {
+    if (++this.elements > MAX_XML_ELEMENTS) throw invalid(`The request holds more than ${MAX_XML_ELEMENTS} elements.`);
+  }
+
+  /**
+   * Scans `pending` up to the last complete token. At the end of the body (`final`), a token
+   * that never ends is malformed: the scan stops quietly.
+   */
+  private scan(final: boolean): void {
+    const xml = this.pending;
+    const length = xml.length;
+    let at = 0;
+    /**
+     * The token starting at `from` is not complete yet: kept for the next chunk (refused now if
+     * its text so far, `partialText`, or its length already crosses a bound), or, at the end of
+     * the body, malformed.
+     */
+    const cut = (from: number, partialText = 0): void => {
+      if (final) {
+        this.stopped = true;
+        return;
       }
-      if (depth === 1) inHeader = false;
-      at = end + 1;
-      continue;
-    }
+      this.addTextBound(partialText);
+      if (length - from > MAX_XML_TOKEN_CHARS) throw invalid(`The request holds a tag or section longer than ${MAX_XML_TOKEN_CHARS} characters.`);
+      at = from;
+    };
 
-    // A start tag: its name, then attributes up to the '>' that is not inside a quoted value.
-    let cursor = open + 1;
-    while (cursor < length && !isNameEnd(xml.charCodeAt(cursor))) cursor++;
-    const name = xml.slice(open + 1, cursor);
-    let quote = 0;
-    let valueFrom = 0;
-    let end = -1;
-    for (; cursor < length; cursor++) {
-      const c = xml.charCodeAt(cursor);
-      if (quote !== 0) {
-        if (c === quote) {
-          quote = 0;
-          addText(cursor - valueFrom);
-        }
-      } else if (c === QUOTE || c === APOSTROPHE) {
-        quote = c;
-        valueFrom = cursor + 1;
-      } else if (c === EQUALS) {
-        if (++attributes > MAX_XML_ATTRIBUTES) throw invalid(`The request holds more than ${MAX_XML_ATTRIBUTES} attributes.`);
-      } else if (c === GT) {
-        end = cursor;
+    scan: while (at < length) {
+      const open = xml.indexOf('<', at);
+      if (open === -1) {
+        this.addText(length - at);
+        at = length;
         break;
       }
-    }
-    if (end === -1) break;
-    addElement();
-    const selfClosing = xml.charCodeAt(end - 1) === SLASH;
-    depth++;
-    if (depth > MAX_XML_DEPTH) throw invalid(`The request nests elements deeper than ${MAX_XML_DEPTH} levels.`);
-    if (depth === 2) {
-      inHeader = !selfClosing && localName(name) === 'Header';
-    } else if (depth === 3 && inHeader) {
-      if (++headerEntries > MAX_SOAP_HEADER_ENTRIES) {
-        throw invalid(`The SOAP Header holds more than ${MAX_SOAP_HEADER_ENTRIES} entries.`);
+      this.addText(open - at);
+      at = open;
+      if (open + 1 >= length) {
+        cut(open);
+        break;
       }
-      if (!READ_HEADER_ENTRIES.has(localName(name))) {
-        if (selfClosing) skipped.push([open, end + 1]);
-        else skipFrom = open;
+      const next = xml.charCodeAt(open + 1);
+
+      if (next === BANG || next === QUESTION) {
+        // Comments and CDATA are text (tags written inside them are not markup); processing
+        // instructions count as elements. DTDs are refused after this scan, before any parser.
+        if (!final && open + 9 > length) {
+          // Too short yet to tell a comment or CDATA section from a declaration.
+          cut(open);
+          break;
+        }
+        const comment = xml.startsWith('<!--', open);
+        const cdata = !comment && xml.startsWith('<![CDATA[', open);
+        const [skip, terminator] = comment ? [4, '-->'] : cdata ? [9, ']]>'] : next === QUESTION ? [2, '?>'] : [2, '>'];
+        const end = xml.indexOf(terminator, open + skip);
+        if (end === -1) {
+          // An open comment or section past the text bound would cross it once closed.
+          cut(open, comment || cdata ? length - open - skip : 0);
+          break;
+        }
+        if (comment || cdata) this.addText(end - open - skip);
+        else this.addElement();
+        at = end + terminator.length;
+        continue;
       }
+
+      if (next === SLASH) {
+        const end = xml.indexOf('>', open);
+        if (end === -1) {
+          cut(open);
+          break;
+        }
+        this.depth--;
+        if (this.depth === 2 && this.skipFrom !== -1) {
+          this.skipped.push([this.skipFrom, this.base + end + 1]);
+          this.skipFrom = -1;
+        }
+        if (this.depth === 1) this.inHeader = false;
+        at = end + 1;
+        continue;
+      }
+
+      // A start tag: its name, then attributes up to the '>' that is not inside a quoted value.
+      // Its counts are committed once its '>' is seen (a cut tag is scanned again, whole).
+      let cursor = open + 1;
+      while (cursor < length && !isNameEnd(xml.charCodeAt(cursor))) cursor++;
+      const name = xml.slice(open + 1, cursor);
+      let quote = 0;
+      let valueFrom = 0;
+      let end = -1;
+      let tagAttributes = 0;
+      let tagText = 0;
+      for (; cursor < length; cursor++) {
+        const c = xml.charCodeAt(cursor);
+        if (quote !== 0) {
+          if (c === quote) {
+            quote = 0;
+            tagText += cursor - valueFrom;
+            this.addTextBound(tagText);
+          }
+        } else if (c === QUOTE || c === APOSTROPHE) {
+          quote = c;
+          valueFrom = cursor + 1;
+        } else if (c === EQUALS) {
+          if (this.attributes + ++tagAttributes > MAX_XML_ATTRIBUTES) throw invalid(`The request holds more than ${MAX_XML_ATTRIBUTES} attributes.`);
+        } else if (c === GT) {
+          end = cursor;
+          break;
+        }
+      }
+      if (end === -1) {
+        cut(open, quote !== 0 ? tagText + length - valueFrom : tagText);
+        break scan;
+      }
+      this.attributes += tagAttributes;
+      this.addText(tagText);
+      this.addElement();
+      const selfClosing = xml.charCodeAt(end - 1) === SLASH;
+      this.depth++;
+      if (this.depth > MAX_XML_DEPTH) throw invalid(`The request nests elements deeper than ${MAX_XML_DEPTH} levels.`);
+      if (this.depth === 2) {
+        this.inHeader = !selfClosing && localName(name) === 'Header';
+      } else if (this.depth === 3 && this.inHeader) {
+        if (++this.headerEntries > MAX_SOAP_HEADER_ENTRIES) {
+          throw invalid(`The SOAP Header holds more than ${MAX_SOAP_HEADER_ENTRIES} entries.`);
+        }
+        if (!READ_HEADER_ENTRIES.has(localName(name))) {
+          if (selfClosing) this.skipped.push([this.base + open, this.base + end + 1]);
+          else this.skipFrom = this.base + open;
+        }
+      }
+      if (selfClosing) this.depth--;
+      at = end + 1;
     }
-    if (selfClosing) depth--;
-    at = end + 1;
+
+    if (this.stopped) {
+      this.pending = '';
+      return;
+    }
+    this.pending = at >= length ? '' : xml.slice(at);
+    this.base += at;
   }
 
-  if (skipped.length === 0) return { readable: xml };
-  const kept: string[] = [];
-  let from = 0;
-  for (const [start, stop] of skipped) {
-    kept.push(xml.slice(from, start));
-    from = stop;
+  /** Refuses when `more` characters on top of the text so far would cross the bound (nothing is counted). */
+  private addTextBound(more: number): void {
+    if (this.text + more > MAX_XML_TEXT_CHARS) throw invalid(`The request holds more than ${MAX_XML_TEXT_CHARS} characters of text.`);
   }
-  kept.push(xml.slice(from));
-  return { readable: kept.join('') };
 }

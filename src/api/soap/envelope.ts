@@ -55,13 +55,14 @@ class ReservedNameError extends Error {}
 
 const invalid = (message: string) => new SessiondError('INVALID_REQUEST', message);
 
-export function parseSoapRequest(xml: string): SoapRequest {
+/** `readable`: the pre-scan's output when the body was scanned as it streamed in; else the scan runs here. */
+export function parseSoapRequest(xml: string, readable?: string): SoapRequest {
   if (xml.trim() === '') throw invalid('The request has no body: send a SOAP envelope.');
   // Checked on the raw text, so no declaration reaches any parser.
   if (/<!DOCTYPE/i.test(xml) || /<!ENTITY/i.test(xml)) {
     throw invalid('DTDs and entity declarations are not accepted in a SOAP request.');
   }
-  const { readable } = prescanEnvelope(xml);
+  const toParse = readable ?? prescanEnvelope(xml).readable;
   // The whole text is validated, so cutting out unread Header entries never makes bad XML good.
   const validation = XMLValidator.validate(xml);
   if (validation !== true) {
@@ -69,7 +70,7 @@ export function parseSoapRequest(xml: string): SoapRequest {
   }
 
   try {
-    return readEnvelope(parser.parse(readable));
+    return readEnvelope(parser.parse(toParse));
   } catch (error) {
     if (error instanceof SessiondError) throw error;
     if (error instanceof XmlTextError) throw invalid(`The request cannot be read as XML: ${error.message}.`);

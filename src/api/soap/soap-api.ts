@@ -7,6 +7,7 @@ import { toSessiondError } from '../rest/error-handler.ts';
 import { loginFailureReason } from '../../observability/metrics.ts';
 import { parseInput } from '../validate-input.ts';
 import { parseSoapRequest } from './envelope.ts';
+import { readEnvelopeStream, RefusedEnvelope, ScannedEnvelope } from './envelope-stream.ts';
 import { FAULT_HTTP_STATUS, renderFault } from './fault.ts';
 import { soapPath } from '@sessiond/client/protocol';
 import { OPERATIONS } from './operations.ts';
@@ -29,9 +30,12 @@ const endpointParams = z.object({
 export function soapApi(ctx: SessiondContext) {
   return async function soapPlugin(app: FastifyInstance): Promise<void> {
     // Clients send text/xml, application/soap+xml or nothing useful: the body is read as text
-    // whatever it says, and JSON is not parsed here. The body limit is the server's.
+    // whatever it says, and JSON is not parsed here. The body limit is the server's. The
+    // envelope's bounds are checked as the body streams in (envelope-stream.ts).
     app.removeAllContentTypeParsers();
-    app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => done(null, body));
+    app.addContentTypeParser('*', (request, payload, done) =>
+      readEnvelopeStream(payload, request.routeOptions.bodyLimit ?? ctx.config.bodyLimitBytes, request.headers['content-length'], done),
+    );
     app.setErrorHandler((error, request, reply) => sendFault(ctx, request, reply, toSessiondError(error)));
 
     /** The endpoint's API version, or the UNSUPPORTED_API_VERSION fault naming the range. */
@@ -49,8 +53,9 @@ export function soapApi(ctx: SessiondContext) {
 
     const handle = async (request: FastifyRequest, reply: FastifyReply) => {
       const version = endpointVersion(request);
-      const text = typeof request.body === 'string' ? request.body : '';
-      const call = parseSoapRequest(text);
+      const body = request.body;
+      if (body instanceof RefusedEnvelope) throw body.failure;
+      const call = body instanceof ScannedEnvelope ? parseSoapRequest(body.text, body.readable) : parseSoapRequest('');
       const operation = OPERATIONS.get(call.operation);
       if (!operation) {
         throw new SessiondError(
