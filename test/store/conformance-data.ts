@@ -77,6 +77,35 @@ export function runDataConformance(open: OpenStore): void {
         assert.equal(created?.event, 'session.created', 'insertSession audits the creation');
       }));
 
+    test('many lookups at once (a store may answer them together) each answer their own session, a missing one null, an ended one null', () =>
+      withStore(open, async (f) => {
+        const now = f.clock.now();
+        const sessions: SessionRecord[] = Array.from({ length: 40 }, (_, i) => ({
+          idHash: hashSecretId(newSessionId()),
+          handle: newHandle(),
+          userId: `005000000000000A${String(i).padStart(2, '0')}`,
+          username: `user${i}`,
+          project: 'default',
+          createdAt: now,
+          lastSeenAt: now,
+          idleExpiresAt: now + 10 * MINUTE,
+          absoluteExpiresAt: now + 30 * MINUTE,
+          ip: i % 2 === 0 ? '127.0.0.1' : null,
+          userAgent: i % 3 === 0 ? 'agent' : null,
+        }));
+        for (const s of sessions) await f.store.sessions.insert(s);
+        const [ended] = await f.store.sessions.endByHash([sessions[7]!.idHash], { reason: 'logout', actor: null, now });
+        assert.ok(ended);
+        const missing = hashSecretId(newSessionId());
+        // Each session twice, interleaved with unknown and ended ones, all in flight together.
+        const asked = [...sessions.map((s) => s.idHash), missing, ...sessions.map((s) => s.idHash).reverse()];
+        const answers = await Promise.all(asked.map((h) => f.store.sessions.findByHash(h)));
+        asked.forEach((hash, i) => {
+          const expected = hash === missing || hash === sessions[7]!.idHash ? null : sessions.find((s) => s.idHash === hash);
+          assert.deepEqual(answers[i], expected, `lookup ${i}`);
+        });
+      }));
+
     test('audit lists newest first, bounded, optionally for one handle', () =>
       withStore(open, async (f) => {
         const at = f.clock.now();
