@@ -14,7 +14,6 @@ import { sqliteRateLimiters } from './sqlite-rate-limiters.ts';
 import { SqliteWebSessions } from './sqlite-web-sessions.ts';
 import { SqliteWebhooks } from './sqlite-webhooks.ts';
 import { SqliteUpkeep } from './sqlite-upkeep.ts';
-import { WalCheckpointer } from './wal-checkpointer.ts';
 
 export { FOREIGN_WRITE_LOOK_MS } from './sqlite-session-records.ts';
 
@@ -38,9 +37,6 @@ export function openSqliteStore(path: string, options: { busyTimeoutMs?: number 
   // An in-memory database is this connection's alone; a file may be shared with the CLI.
   const sessions = new SqliteSessionRecords(db, audit, events, path !== ':memory:');
   const upkeep = new SqliteUpkeep(db, sessions.ends, audit);
-  // Checkpoints run in a worker (see WalCheckpointer); SQLite's own only as a backstop (64 MB of WAL).
-  const checkpointer = path === ':memory:' ? undefined : new WalCheckpointer(path);
-  if (checkpointer) db.pragma('wal_autocheckpoint = 16384');
   return {
     kind: 'sqlite',
     sessions: guardPort(sessions, asSqliteFailure),
@@ -59,7 +55,6 @@ export function openSqliteStore(path: string, options: { busyTimeoutMs?: number 
     },
     async close() {
       upkeep.stop();
-      await checkpointer?.stop();
       if (db.open) db.close();
     },
   };
