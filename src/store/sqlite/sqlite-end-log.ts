@@ -79,8 +79,4 @@ export class SqliteEndLog {
     else for (const row of moved.rows) this.ended.delete(row.id_hash);
     return moved.rows.length;
   }
-
-  get size(): number {
-    return this.ended.size;
-  }
 }

@@ -26,8 +26,6 @@ export class SqliteSessionRecords implements SessionRecords {
   private readonly stmt;
   private seenDataVersion: number | undefined;
   private lastLookAt = Number.NEGATIVE_INFINITY;
-  /** Another connection committed since hasChangedElsewhere last answered. */
-  private changedElsewhere = false;
   readonly ends: SqliteEndLog;
 
   constructor(
@@ -69,24 +67,16 @@ export class SqliteSessionRecords implements SessionRecords {
    * before it reports, so what it reports as ended is refused by the server from then on.
    */
   hasChangedElsewhere(): boolean {
-    this.lookForForeignWrites();
-    const changed = this.changedElsewhere;
-    this.changedElsewhere = false;
-    return changed;
-  }
-
-  /** As hasChangedElsewhere, for the store's own reads: another process's ends are read into the end log. */
-  private lookForForeignWrites(): void {
-    if (!this.shared) return;
+    if (!this.shared) return false;
     const now = performance.now();
-    if (now - this.lastLookAt < FOREIGN_WRITE_LOOK_MS) return;
+    if (now - this.lastLookAt < FOREIGN_WRITE_LOOK_MS) return false;
     this.lastLookAt = now;
     const version = this.stmt.dataVersion.get() as number;
-    if (this.seenDataVersion !== undefined && version !== this.seenDataVersion) {
-      this.changedElsewhere = true;
-      this.ends.readNew();
-    }
+    const changed = this.seenDataVersion !== undefined && version !== this.seenDataVersion;
     this.seenDataVersion = version;
+    // Another process's ends go into the end log as well as emptying the caller's cache.
+    if (changed) this.ends.readNew();
+    return changed;
   }
 
   /** A row as a live session, or null when it is in the end log. */

@@ -5,7 +5,7 @@ import type { SqliteEndLog } from './sqlite-end-log.ts';
 import { withoutFsync } from './without-fsync.ts';
 
 /** How often the upkeep looks for work, and how much one transaction of it takes. */
-export const UPKEEP_INTERVAL_MS = 200;
+const UPKEEP_INTERVAL_MS = 200;
 const END_BATCH = 200;
 const KEY_BATCH = 500;
 
