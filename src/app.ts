@@ -18,9 +18,9 @@ import { Accounts } from './core/accounts.ts';
 import { Retention } from './core/retention.ts';
 import { OwnSessions } from './core/own-sessions.ts';
 import type { SessiondContext, ShutdownTask } from './http/context.ts';
-import { registerRequestIds, requestIdOptions } from './http/request-id.ts';
+import { registerRequestScopes, requestIdOptions, startRequest } from './http/request-id.ts';
 import { registerRequestMetrics } from './http/request-metrics.ts';
-import { registerNoStore } from './http/no-store.ts';
+import { setNoStore } from './http/no-store.ts';
 import { StoreLoginThrottle } from './limits/login-throttle.ts';
 import { createLogger } from './observability/logger.ts';
 import { Metrics } from './observability/metrics.ts';
@@ -124,9 +124,14 @@ export async function createSessiond(config: Config, options: SessiondOptions = 
     return503OnClosing: true,
     ...requestIdOptions,
   });
-  registerRequestIds(app);
+  registerRequestScopes(app);
   registerRequestMetrics(app, metrics);
-  registerNoStore(app);
+  // One root onRequest hook for what every answer carries: each hook is a pass through
+  // Fastify's hook runner on every request, the session check included.
+  app.addHook('onRequest', (request, reply, done) => {
+    setNoStore(reply);
+    startRequest(request, reply, done);
+  });
   app.setErrorHandler(restErrorHandler(storeOutages));
   app.setNotFoundHandler((request, reply) =>
     reply.status(404).send({ errorCode: 'NOT_FOUND', message: `No route for ${request.method} ${request.url.split('?')[0]}` }),

@@ -1,8 +1,8 @@
-import type { FastifyBaseLogger, FastifyInstance, FastifyServerOptions } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest, FastifyServerOptions, onRequestHookHandler, preValidationHookHandler } from 'fastify';
 import type { Bindings, ChildLoggerOptions } from 'pino';
 import { markRequestLogger } from '../observability/logger.ts';
 import { LazyRequestLogger } from '../observability/request-logger.ts';
-import { currentRequestId, REQUEST_ID_HEADER, requestIdFor, runInRequestScope } from '../observability/request-scope.ts';
+import { currentRequestId, openRequestScope, REQUEST_ID_HEADER, requestIdFor, runInRequestScope } from '../observability/request-scope.ts';
 
 const requestChild = (parent: FastifyBaseLogger, bindings: Bindings, options: ChildLoggerOptions) =>
   markRequestLogger(parent.child(bindings, options));
@@ -18,16 +18,52 @@ export const requestIdOptions = {
   childLoggerFactory: (logger, bindings, options) => new LazyRequestLogger(logger, bindings, options, requestChild),
 } satisfies FastifyServerOptions;
 
-/** Call on the root instance before anything else: every answer, 404s and errors included, carries the ID. */
-export function registerRequestIds(app: FastifyInstance): void {
-  app.addHook('onRequest', (request, reply, done) => {
-    void reply.header(REQUEST_ID_HEADER, request.id);
-    runInRequestScope(request.id, done);
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /**
+     * `handler`: the route opens the request scope itself, only on the paths that may log (see
+     * inRequestScope). For the session check, whose cached answer logs nothing and would
+     * otherwise keep Node's async hooks on (request-scope.ts).
+     */
+    requestScope?: 'handler';
+  }
+}
+
+/** Runs `next` in the request's scope: for a route that opens it itself. */
+export function inRequestScope<T>(request: FastifyRequest, reply: FastifyReply, next: () => T): T {
+  return openRequestScope(request.id, (close) => reply.raw.once('close', close), next);
+}
+
+const openScope: onRequestHookHandler = (request, reply, done) => {
+  inRequestScope(request, reply, done);
+};
+
+// Body parsing resumes on the socket's events, outside the scope: enter it again for the
+// handler. A request without a body is still inside it.
+const reenterScope: preValidationHookHandler = (request, _reply, done) => {
+  if (currentRequestId() === request.id) done();
+  else runInRequestScope(request.id, done);
+};
+
+/**
+ * The root's part, from its one onRequest hook (app.ts): every answer, 404s and errors included,
+ * carries the ID; a request no route matched gets its scope here (it has no route hooks).
+ */
+export function startRequest(request: FastifyRequest, reply: FastifyReply, done: () => void): void {
+  void reply.header(REQUEST_ID_HEADER, request.id);
+  if (request.is404) inRequestScope(request, reply, done);
+  else done();
+}
+
+/** Call on the root instance before any route: every route's request scope, as its first hooks. */
+export function registerRequestScopes(app: FastifyInstance): void {
+  app.addHook('onRoute', (route) => {
+    if (route.config?.requestScope === 'handler') return;
+    route.onRequest = [openScope, ...asArray(route.onRequest)];
+    route.preValidation = [reenterScope, ...asArray(route.preValidation)];
   });
-  // Body parsing resumes on the socket's events, outside the scope: enter it again for the
-  // handler. A request without a body is still inside it.
-  app.addHook('preValidation', (request, _reply, done) => {
-    if (currentRequestId() === request.id) done();
-    else runInRequestScope(request.id, done);
-  });
+}
+
+function asArray<T>(hooks: T | T[] | undefined): T[] {
+  return hooks === undefined ? [] : Array.isArray(hooks) ? hooks : [hooks];
 }

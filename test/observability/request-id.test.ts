@@ -74,6 +74,32 @@ describe('X-Request-Id', () => {
     }
   });
 
+  test('root-logger lines keep the ID after session checks answered from the cache (which open no request scope)', async () => {
+    const t = await startTestServer();
+    try {
+      const first = await login(t.url, 'admin', ADMIN_PASSWORD);
+      for (let i = 0; i < 5; i++) assert.equal((await api(t.url, 'GET', '/api/v1/session', { sessionId: first.sessionId })).status, 200);
+      const res = await fetch(`${t.url}/api/v1/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-request-id': 'after-checks-7' },
+        body: JSON.stringify({ username: 'admin', password: ADMIN_PASSWORD }),
+      });
+      const { handle } = (await res.json()) as { handle: string };
+      const events = linesWith(t.logText(), handle).filter((line) => JSON.parse(line).msg === 'session event');
+      assert.equal(events.length, 1);
+      assert.equal(JSON.parse(events[0]!).reqId, 'after-checks-7');
+      // A check the cache cannot answer (an ended session) takes the full check: same headers.
+      const ended = await api(t.url, 'POST', '/api/v1/logout', { sessionId: first.sessionId });
+      assert.equal(ended.status, 200);
+      const refused = await api(t.url, 'GET', '/api/v1/session', { sessionId: first.sessionId, headers: { 'x-request-id': 'ended-check-8' } });
+      assert.equal(refused.status, 401);
+      assert.equal(refused.headers.get('x-request-id'), 'ended-check-8');
+      assert.equal(refused.headers.get('cache-control'), 'no-store');
+    } finally {
+      await t.close();
+    }
+  });
+
   test('5xx answers repeat the ID in the body (REST requestId, SOAP faultstring, web error page) and the failure is logged under it', async () => {
     const t = await startTestServer({ SESSIOND_CACHE_MAX_AGE_MS: '0' });
     try {

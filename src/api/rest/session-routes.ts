@@ -4,6 +4,7 @@ import { expiresAt } from '../../core/expiry.ts';
 import { PASSWORD_MAX_LENGTH, PROJECT_PATTERN } from '../../core/input-rules.ts';
 import { MAX_IDS_PER_CALL } from '../../core/status-codes.ts';
 import type { SessiondContext } from '../../http/context.ts';
+import { inRequestScope } from '../../http/request-id.ts';
 import { loginFailureReason } from '../../observability/metrics.ts';
 import { sessionViewJson } from '../session-view.ts';
 import { invalidateResults, sessionView } from './answers.ts';
@@ -110,14 +111,16 @@ export function registerSessionRoutes(app: FastifyInstance, ctx: SessiondContext
   });
 
   // The hot path: a session the cache answers for is sent at once, without a promise, as JSON
-  // text made once per record (sessionViewJson); anything else takes the full check.
-  app.route(
-    contractRoute(auth, session, (request, reply) => {
+  // text made once per record (sessionViewJson), outside any request scope (it logs nothing);
+  // anything else takes the full check, in the request's scope.
+  app.route({
+    ...contractRoute(auth, session, (request, reply) => {
       const cached = ctx.service.cachedSession(readBearer(request.headers.authorization));
       if (cached !== undefined) return reply.type(JSON_TYPE).send(sessionViewJson(cached));
-      return auth.session(request).then((checked) => reply.type(JSON_TYPE).send(sessionViewJson(checked)));
+      return inRequestScope(request, reply, () => auth.session(request).then((checked) => reply.type(JSON_TYPE).send(sessionViewJson(checked))));
     }),
-  );
+    config: { requestScope: 'handler' },
+  });
 
   app.route(
     contractRoute(auth, logout, async (request) => {
