@@ -22,6 +22,13 @@ export interface LoadOptions {
   warmupSec: number;
   /** The server's pid, to measure its CPU time per request over the measured run. */
   serverPid?: number;
+  /**
+   * Requests a second over all connections (autocannon's overallRate); unset, as fast as the
+   * server answers. A fixed rate lets two servers be compared on CPU per request at the same
+   * load: at full speed, CPU per request falls as the rate rises (more requests per wake-up),
+   * so a run slowed by a neighbour on the machine looks costlier per request.
+   */
+  overallRate?: number;
 }
 
 export interface LoadResult {
@@ -61,6 +68,7 @@ async function runOnce(options: LoadOptions, durationSec: number): Promise<autoc
     ...(options.body !== undefined ? { body: options.body } : {}),
     ...(options.headerSets && options.headerSets.length > 0 ? { requests: [rotating(options.headerSets, options.method ?? 'GET')] } : {}),
     connections: options.connections,
+    ...(options.overallRate !== undefined ? { overallRate: options.overallRate } : {}),
     duration: durationSec,
     timeout: 10,
   });
