@@ -21,16 +21,16 @@ export const requestIdOptions = {
 declare module 'fastify' {
   interface FastifyContextConfig {
     /**
-     * `handler`: the route opens the request scope itself, only on the paths that may log (see
-     * inRequestScope). For the session check, whose cached answer logs nothing and would
-     * otherwise keep Node's async hooks on (request-scope.ts).
+     * `none`: the route runs outside the request scope, for a route that writes no line through
+     * the root logger (its request.log lines carry the reqId anyway). For the session check,
+     * which a scope would make pay for Node's async hooks (request-scope.ts).
      */
-    requestScope?: 'handler';
+    requestScope?: 'none';
   }
 }
 
-/** Runs `next` in the request's scope: for a route that opens it itself. */
-export function inRequestScope<T>(request: FastifyRequest, reply: FastifyReply, next: () => T): T {
+/** Runs `next` (the rest of the request) in its scope, closed with its response. */
+function inRequestScope<T>(request: FastifyRequest, reply: FastifyReply, next: () => T): T {
   return openRequestScope(request.id, (close) => reply.raw.once('close', close), next);
 }
 
@@ -58,7 +58,7 @@ export function startRequest(request: FastifyRequest, reply: FastifyReply, done:
 /** Call on the root instance before any route: every route's request scope, as its first hooks. */
 export function registerRequestScopes(app: FastifyInstance): void {
   app.addHook('onRoute', (route) => {
-    if (route.config?.requestScope === 'handler') return;
+    if (route.config?.requestScope === 'none') return;
     route.onRequest = [openScope, ...asArray(route.onRequest)];
     route.preValidation = [reenterScope, ...asArray(route.preValidation)];
   });
