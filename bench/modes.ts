@@ -1,6 +1,6 @@
 /**
  * How long and how hard each scenario runs. `quick` is for development (about two minutes
- * in all, half of it the soak); `full` is the run RESULTS.md records (about 27 minutes here: the 10-minute soak, and 6 minutes seeding the 10 M-session store).
+ * in all, half of it the soak); `full` is the run RESULTS.md records (about 30 minutes here: the 10-minute soak, 6 minutes seeding the 10 M-session store, and three rounds of the validation loads).
  */
 export interface Mode {
   name: 'quick' | 'full';

@@ -30,9 +30,15 @@ export interface MeasuredRow {
 export interface IntervalFigures {
   /** Seconds since the measured load began, at the end of the stretch. */
   atSec: number;
+  /** The median of the server's RSS read every second in the stretch. */
   rssBytes: number;
-  /** The server's V8 heap in use (NaN when it could not be read). */
+  /** The part of RSS that is the process's own memory (RssAnon), and the part that is mapped files (RssFile: the SQLite -shm index, code). */
+  rssAnonBytes: number;
+  rssFileBytes: number;
+  /** The server's V8 heap in use and reserved, and memory outside it held by JS objects (Buffers); NaN when not read. */
   heapUsedBytes: number;
+  heapTotalBytes: number;
+  externalBytes: number;
   /** The server's longest event-loop delay in the stretch, from its /metrics (NaN when not read). */
   loopDelayMaxMs: number;
   perSec: number;

@@ -14,9 +14,9 @@ import { soapHostile } from './scenarios/soap-hostile.ts';
 import { soapXmlCost } from './scenarios/soap-xml-cost.ts';
 import { login } from './scenarios/login.ts';
 import { otherStores } from './scenarios/other-stores.ts';
-import { bareFastify, betterAuth, expressRedis, fastifySession } from './scenarios/peers.ts';
+import { betterAuth, expressRedis, fastifySession } from './scenarios/peers.ts';
 import { soak } from './scenarios/soak.ts';
-import { sizeLabel, validateSqlite } from './scenarios/validate-sqlite.ts';
+import { sizeLabel, validationRounds } from './scenarios/validate-sqlite.ts';
 import { validatorScenario } from './scenarios/validator.ts';
 import { webPool } from './scenarios/web-pool.ts';
 import { evaluateTargets } from './targets.ts';
@@ -66,22 +66,33 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 // Last resort if the process dies some other way: no server outlives the bench.
 process.on('exit', killAllNow);
 
-type Scenario = { id: string; label: string; group: Group; run: (ctx: BenchContext) => Promise<Row | Row[]> };
+type Scenario = {
+  id: string;
+  label: string;
+  group: Group;
+  run: (ctx: BenchContext) => Promise<Row | Row[]>;
+  /** Row ids that `--only` may name to select this scenario (besides its own id). */
+  rowIds?: readonly string[];
+};
+// Issue 15: 10 M sessions (full mode, or named with --only): seeding takes minutes and is not timed.
+const sqliteSizes = mode.name === 'full' || only?.has('sessiond-sqlite-10m') ? [...mode.sqliteSizes, 10_000_000] : [...mode.sqliteSizes];
+const sqliteRowIds = sqliteSizes.map((size) => `sessiond-sqlite-${sizeLabel(size)}`);
+/** With --only naming some of the validation rows, just those run (in rounds with each other). */
+const namedOrAll = (id: string) => !only || only.has('validation-rounds') || only.has(id);
 const scenarios: Scenario[] = [
-  { id: 'bare-fastify', label: 'bare Fastify route', group: 'validation', run: bareFastify },
-  ...mode.sqliteSizes.map(
-    (size): Scenario => ({
-      id: `sessiond-sqlite-${sizeLabel(size)}`,
-      label: `sessiond on SQLite, ${size.toLocaleString('en')} sessions`,
-      group: 'validation',
-      // The largest store also runs once with the validation cache off, on the same file.
-      run: (c) => validateSqlite(c, size, size === Math.max(...mode.sqliteSizes) && mode.uncachedVariant ? ['shipped', 'cache-off'] : ['shipped']),
-    }),
-  ),
-  // Issue 15: 10 M sessions (full mode, or named with --only): seeding takes minutes and is not timed.
-  ...(mode.name === 'full' || only?.has('sessiond-sqlite-10m')
-    ? [{ id: 'sessiond-sqlite-10m', label: 'sessiond on SQLite, 10,000,000 sessions', group: 'validation' as const, run: (c: BenchContext) => validateSqlite(c, 10_000_000) }]
-    : []),
+  {
+    id: 'validation-rounds',
+    label: `bare Fastify route and sessiond on SQLite (${sqliteSizes.map((s) => s.toLocaleString('en')).join(', ')} sessions), in rounds`,
+    group: 'validation',
+    rowIds: ['bare-fastify', ...sqliteRowIds],
+    run: (c) =>
+      validationRounds(c, {
+        bare: namedOrAll('bare-fastify'),
+        sizes: sqliteSizes.filter((size) => namedOrAll(`sessiond-sqlite-${sizeLabel(size)}`)),
+        // The largest of the mode's own sizes also runs once with the validation cache off.
+        ...(mode.uncachedVariant && namedOrAll(`sessiond-sqlite-${sizeLabel(Math.max(...mode.sqliteSizes))}`) ? { uncachedSize: Math.max(...mode.sqliteSizes) } : {}),
+      }),
+  },
   { id: 'sessiond-other-stores', label: 'sessiond on PostgreSQL and Redis', group: 'validation', run: otherStores },
   { id: 'fastify-session', label: '@fastify/session (memory)', group: 'validation', run: fastifySession },
   { id: 'express-session-redis', label: 'express-session + connect-redis', group: 'validation', run: expressRedis },
@@ -101,7 +112,7 @@ print(`sessiond bench, ${mode.name} mode (${mode.durationSec} s per load, ${mode
 try {
   for (const scenario of scenarios) {
     if (interrupted) break;
-    if (only && !only.has(scenario.id)) continue;
+    if (only && ![scenario.id, ...(scenario.rowIds ?? [])].some((id) => only.has(id))) continue;
     print(`▶ ${scenario.label}`);
     const t0 = Date.now();
     try {

@@ -1,10 +1,11 @@
 import { launch, type Launched } from './launcher.ts';
 
 /**
- * Starts sessiond as shipped (`node --import tsx src/cli/main.ts serve`, which is what
- * bin/sessiond.js runs) in its own process, on a store the scenario prepared. Settings are the
- * shipped defaults (log level info, validation cache on as SQLite ships it, scrypt N=16384) except the per-user
- * login limit, which a login benchmark would otherwise trip.
+ * Starts sessiond from its sources (`node --import tsx src/cli/main.ts serve`, the same code
+ * bin/sessiond.js runs compiled) in its own process, on a store the scenario prepared, with the
+ * environment `npm start` and the README's service file give it (MALLOC_MMAP_THRESHOLD_).
+ * Settings are the shipped defaults (log level info, validation cache on as SQLite ships it)
+ * except the per-user login limit, which a login benchmark would otherwise trip.
  */
 export interface SessiondServerOptions {
   name: string;
@@ -18,6 +19,7 @@ export function startSessiond(options: SessiondServerOptions): Promise<Launched>
     name: options.name,
     args: ['--import', 'tsx', 'src/cli/main.ts', 'serve'],
     env: {
+      MALLOC_MMAP_THRESHOLD_: '131072',
       SESSIOND_STORE: options.store,
       SESSIOND_LOGINS_PER_USER_PER_HOUR: '100000000',
       ...options.env,

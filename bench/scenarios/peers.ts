@@ -8,21 +8,12 @@ import { reachable, REDIS_URL } from '../services.ts';
 import { cookieHeader, expectJson, measureValidation, type BenchContext } from './context.ts';
 
 /**
- * The baseline and the peer stacks, each its own process answering "is this session valid,
- * and whose is it" for one session created before the measured run.
+ * The peer stacks, each its own process answering "is this session valid, and whose is it" for
+ * one session created before the measured run. (The bare Fastify baseline runs in the validation
+ * rounds, validate-sqlite.ts.)
  */
 // Peers run as plain JavaScript, without the tsx loader (see peers/peer-env.mjs).
-const peer = (file: string) => [join('bench', 'peers', file)];
-
-export async function bareFastify(ctx: BenchContext): Promise<Row> {
-  const server = await launch({ name: 'bare-fastify', args: peer('bare-fastify.mjs'), logDir: ctx.workDir, readyPath: '/session' });
-  return measureValidation(
-    ctx,
-    server,
-    { id: 'bare-fastify', label: 'bare Fastify route (ceiling)', note: 'fixed JSON user, no lookup' },
-    { path: '/session', headers: {} },
-  );
-}
+export const peer = (file: string) => [join('bench', 'peers', file)];
 
 /** Signs in once through the peer's POST /login, checks the cookie works, answers it. */
 async function loginCookie(url: string): Promise<string> {

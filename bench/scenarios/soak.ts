@@ -6,7 +6,7 @@ import type { Launched } from '../launcher.ts';
 import { MixedOps, SOAK_MIX, type OpResult } from '../mixed-ops.ts';
 import { readCpuMs } from '../process-cpu.ts';
 import type { IntervalFigures, Row } from '../results.ts';
-import { readRss } from '../rss-sampler.ts';
+import { readRssParts } from '../rss-sampler.ts';
 import { BENCH_PASSWORD, seedSqlite } from '../seed-sqlite.ts';
 import { percentile } from '../sequential.ts';
 import { startSessiond } from '../sessiond-server.ts';
@@ -24,6 +24,12 @@ import { removeSqliteFiles, ROTATE_OVER } from './validate-sqlite.ts';
  */
 const LOAD_SHARE = 0.7;
 const INTERVAL_SEC = 10;
+/**
+ * RSS is read every second and a stretch reports the median of its reads: a login holds a
+ * 19 MiB argon2id buffer for tens of milliseconds, so a single read lands on one now and then
+ * and moves the figure by a tenth of the server's memory without saying anything about growth.
+ */
+const RSS_READ_MS = 1000;
 const PROBE_CONNECTIONS = 32;
 const PROBE_WARMUP_SEC = 3;
 /** Requests in flight at most; past it the schedule waits (and the achieved rate says so). */
@@ -53,9 +59,10 @@ export function warmupSeconds(seconds: number): number {
 }
 
 /**
- * Memory "after the warm-up" and "at the end", each the median of the samples in a window (a
- * minute in the full run; less in short ones), so one sample taken while a login's 19 MiB
- * argon2id buffer is held, or just after the allocator gave memory back, does not decide it.
+ * Memory "after the warm-up" and "at the end", each the median of the stretches in a window (a
+ * minute in the full run; less in short ones; each stretch itself the median of its reads), so a
+ * read taken while a login's 19 MiB argon2id buffer is held, or just after the allocator gave
+ * memory back, does not decide it.
  */
 export function levelChange(intervals: readonly IntervalFigures[], warmupSec: number, pick: (i: IntervalFigures) => number): { before: number; after: number; changePct: number } {
   const measured = intervals.filter((i) => i.atSec > warmupSec);
@@ -205,6 +212,11 @@ interface OpenLoopRun {
 async function openLoop(ops: MixedOps, server: Launched, perSec: number, seconds: number, print: (line: string) => void): Promise<OpenLoopRun> {
   const run: OpenLoopRun = { intervals: [], answered: 0, errors: 0, firstErrors: [], afterWarmupMs: [], cpuUsPerOp: 0, maxBacklog: 0 };
   let stretch: OpResult[] = [];
+  let stretchRss: Array<{ rss: number; anon: number; file: number }> = [];
+  const rssReader = setInterval(() => {
+    const parts = readRssParts(server.pid);
+    if (parts) stretchRss.push(parts);
+  }, RSS_READ_MS);
   let inFlight = 0;
   let sent = 0;
   const warmupSec = warmupSeconds(seconds);
@@ -222,10 +234,18 @@ async function openLoop(ops: MixedOps, server: Launched, perSec: number, seconds
   const closeStretch = (atSec: number) => {
     const latencies = stretch.map((r) => r.ms);
     if (atSec > warmupSec) run.afterWarmupMs.push(...latencies);
+    const last = readRssParts(server.pid);
+    const reads = last ? [...stretchRss, last] : stretchRss;
+    const median = (pick: (r: { rss: number; anon: number; file: number }) => number) => (reads.length ? percentile(reads.map(pick), 50) : Number.NaN);
+    stretchRss = [];
     const figures: IntervalFigures = {
       atSec,
-      rssBytes: readRss(server.pid) ?? 0,
+      rssBytes: median((r) => r.rss),
+      rssAnonBytes: median((r) => r.anon),
+      rssFileBytes: median((r) => r.file),
       heapUsedBytes: Number.NaN,
+      heapTotalBytes: Number.NaN,
+      externalBytes: Number.NaN,
       loopDelayMaxMs: Number.NaN,
       perSec: stretch.filter((r) => !r.error).length / INTERVAL_SEC,
       p50Ms: percentile(latencies, 50),
@@ -237,12 +257,14 @@ async function openLoop(ops: MixedOps, server: Launched, perSec: number, seconds
     metricReads.push(
       serverMetrics(server.url).then((m) => {
         figures.heapUsedBytes = m.heapUsedBytes;
+        figures.heapTotalBytes = m.heapTotalBytes;
+        figures.externalBytes = m.externalBytes;
         figures.loopDelayMaxMs = m.loopDelayMaxMs;
       }),
     );
     stretch = [];
     print(
-      `  ${String(atSec).padStart(4)} s  RSS ${(figures.rssBytes / 2 ** 20).toFixed(0)} MB  ${figures.perSec.toFixed(0)} ops/s  ` +
+      `  ${String(atSec).padStart(4)} s  RSS ${(figures.rssBytes / 2 ** 20).toFixed(0)} MB (anon ${(figures.rssAnonBytes / 2 ** 20).toFixed(0)}, file ${(figures.rssFileBytes / 2 ** 20).toFixed(0)})  ${figures.perSec.toFixed(0)} ops/s  ` +
         `p50 ${figures.p50Ms.toFixed(2)} ms  p99 ${figures.p99Ms.toFixed(1)} ms  check p99 ${figures.checkP99Ms.toFixed(1)} ms  errors ${figures.errors}`,
     );
   };
@@ -275,6 +297,7 @@ async function openLoop(ops: MixedOps, server: Launched, perSec: number, seconds
     };
     tick();
   });
+  clearInterval(rssReader);
   await Promise.all(metricReads);
   const cpuEnd = readCpuMs(server.pid);
   run.cpuUsPerOp = cpuStart !== undefined && cpuEnd !== undefined ? ((cpuEnd - cpuStart) * 1000) / (run.answered + run.errors) : Number.NaN;
@@ -286,12 +309,17 @@ async function openLoop(ops: MixedOps, server: Launched, perSec: number, seconds
  * event-loop delay since the last read (prom-client starts that histogram afresh at each read),
  * which says whether a slow stretch was the server's event loop or something outside it.
  */
-async function serverMetrics(url: string): Promise<{ heapUsedBytes: number; loopDelayMaxMs: number }> {
+async function serverMetrics(url: string): Promise<{ heapUsedBytes: number; heapTotalBytes: number; externalBytes: number; loopDelayMaxMs: number }> {
   try {
     const text = await (await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(10_000) })).text();
     const value = (name: string) => Number(new RegExp(`^${name}\\s+(\\S+)`, 'm').exec(text)?.[1] ?? Number.NaN);
-    return { heapUsedBytes: value('nodejs_heap_size_used_bytes'), loopDelayMaxMs: value('nodejs_eventloop_lag_max_seconds') * 1000 };
+    return {
+      heapUsedBytes: value('nodejs_heap_size_used_bytes'),
+      heapTotalBytes: value('nodejs_heap_size_total_bytes'),
+      externalBytes: value('nodejs_external_memory_bytes'),
+      loopDelayMaxMs: value('nodejs_eventloop_lag_max_seconds') * 1000,
+    };
   } catch {
-    return { heapUsedBytes: Number.NaN, loopDelayMaxMs: Number.NaN };
+    return { heapUsedBytes: Number.NaN, heapTotalBytes: Number.NaN, externalBytes: Number.NaN, loopDelayMaxMs: Number.NaN };
   }
 }

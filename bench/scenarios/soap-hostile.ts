@@ -2,6 +2,7 @@ import { Agent, request } from 'node:http';
 import { join } from 'node:path';
 import { DEFAULT_SCRYPT } from '../../src/core/password.ts';
 import { runLoad } from '../load.ts';
+import { medianRun } from '../rounds.ts';
 import type { MeasuredRow, Row } from '../results.ts';
 import { seedSqlite } from '../seed-sqlite.ts';
 import { readCpuMs } from '../process-cpu.ts';
@@ -35,12 +36,6 @@ export function hostileHeaderEnvelope(): string {
     `<soapenv:Header>${'<a/>'.repeat(62_000)}</soapenv:Header>` +
     `<soapenv:Body><getUserInfo xmlns="${PARTNER}"/></soapenv:Body></soapenv:Envelope>`
   );
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
 interface Attack {
@@ -191,13 +186,12 @@ export async function soapHostile(ctx: BenchContext): Promise<Row[]> {
       const restCpuMs = await cpuPerRefusal(server.url, server.pid, REST_JUNK, ctx.mode.durationSec);
       await server.stop();
 
-      const rates = (c: Condition) => runs[c].map((r) => r.result.requestsPerSec);
-      const baseline = median(rates(0));
-      const each = (c: Condition) => rates(c).map((r) => Math.round(r).toLocaleString('en')).join(', ');
+      const results = (c: Condition) => runs[c].map((r) => r.result);
+      const baseline = medianRun(results(0)).perSec;
+      const each = (c: Condition) => medianRun(results(c)).each;
       /** The row of a condition: its median rate; latency and CPU of its run nearest that median. */
       const conditionRow = (c: Condition, id: string, label: string, note: string, extra?: Record<string, number>): MeasuredRow => {
-        const perSec = median(rates(c));
-        const nearest = [...runs[c]].sort((a, b) => Math.abs(a.result.requestsPerSec - perSec) - Math.abs(b.result.requestsPerSec - perSec))[0]!.result;
+        const { perSec, nearest } = medianRun(results(c));
         return {
           status: 'ok',
           group: 'validation',
@@ -214,7 +208,7 @@ export async function soapHostile(ctx: BenchContext): Promise<Row[]> {
         };
       };
       const attacked = (connections: 1 | 4) => {
-        const ratio = median(rates(connections)) / baseline;
+        const ratio = medianRun(results(connections)).perSec / baseline;
         const latencies = runs[connections].flatMap((r) => r.hostile.latenciesMs);
         const p50 = percentile(latencies, 50);
         return conditionRow(

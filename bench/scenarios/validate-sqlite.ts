@@ -1,18 +1,15 @@
 import { rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEFAULT_SCRYPT } from '../../src/core/password.ts';
-import type { Row } from '../results.ts';
+import { launch, type Launched } from '../launcher.ts';
+import { runLoad, type LoadResult } from '../load.ts';
+import type { MeasuredRow, Row } from '../results.ts';
+import { medianRun, rotated } from '../rounds.ts';
 import { seedSqlite } from '../seed-sqlite.ts';
 import { startSessiond } from '../sessiond-server.ts';
 import { expectJson, measureValidation, type BenchContext } from './context.ts';
+import { peer } from './peers.ts';
 
-/**
- * `GET /api/v1/session` with a valid Bearer ID, sessiond on SQLite holding `size` sessions.
- * Each entry of `variants` is one server run on the same seeded file: `shipped` is sessiond as
- * it ships (on SQLite the validated-session cache is on); `cache-off` sets
- * SESSIOND_CACHE_MAX_AGE_MS=0, so every check reads the store, to show what the cache buys.
- * Targets are judged on the shipped setting only.
- */
 /**
  * Requests rotate over this many sessions spread through the file, so a larger store cannot
  * look flat just because one session's pages stay cached.
@@ -27,46 +24,135 @@ export function removeSqliteFiles(path: string): void {
   for (const suffix of ['', '-wal', '-shm']) rmSync(path + suffix, { force: true });
 }
 
-export async function validateSqlite(ctx: BenchContext, size: number, variants: ReadonlyArray<'shipped' | 'cache-off'> = ['shipped']): Promise<Row[]> {
-  const dbPath = join(ctx.workDir, `sessiond-${sizeLabel(size)}.db`);
-  const rows: Row[] = [];
+/** One server loaded in the rounds, and the row it becomes. */
+interface Participant {
+  id: string;
+  label: string;
+  note: string;
+  server: Launched;
+  path: string;
+  headerSets?: ReadonlyArray<Record<string, string>>;
+  runs: LoadResult[];
+}
+
+export interface ValidationRoundsPlan {
+  /** The bare Fastify route, the ceiling the validation targets are ratios of. */
+  bare: boolean;
+  /** SQLite store sizes, each on its own seeded file and server. */
+  sizes: readonly number[];
+  /** After the rounds, this size runs once more with the validation cache off (not a target). */
+  uncachedSize?: number;
+}
+
+/**
+ * "Is this session valid, and whose is it?" on the bare Fastify route and on sessiond over SQLite
+ * at each store size (`GET /api/v1/session` with a valid Bearer ID, sessiond as it ships: the
+ * validated-session cache on). Every file is seeded first (outside the measured time; how long
+ * it took and the file's size are reported); then every server runs at once and they are loaded
+ * in turn, in rounds, each reported as the median of its rounds (bench/rounds.ts): the 10 k, 1 M
+ * and 10 M figures and the bare route they are divided by come from the same minutes.
+ */
+export async function validationRounds(ctx: BenchContext, plan: ValidationRoundsPlan): Promise<Row[]> {
+  const rounds = ctx.mode.name === 'quick' ? 1 : 3;
+  const files: string[] = [];
+  const participants: Participant[] = [];
   try {
-    const seeded = await seedSqlite({ path: dbPath, sessions: size, keepIds: ROTATE_OVER, scrypt: DEFAULT_SCRYPT });
-    const headerSets = seeded.ids.map((id) => ({ authorization: `Bearer ${id}` }));
-    const fileMb = statSync(dbPath).size / 2 ** 20;
-    // Seeding is outside the measured time; how long it took and how large the file is are reported.
-    const seeding = `seeded in ${(seeded.seedMs / 1000).toFixed(0)} s, file ${fileMb.toLocaleString('en', { maximumFractionDigits: 0 })} MB`;
-    ctx.print(`  seeded ${size.toLocaleString('en')} sessions in ${(seeded.seedMs / 1000).toFixed(1)} s (${fileMb.toFixed(0)} MB)`);
-    for (const variant of variants) {
-      const off = variant === 'cache-off';
-      const tag = sizeLabel(size) + (off ? '-nocache' : '');
-      const server = await startSessiond({
-        name: `sessiond-sqlite-${tag}`,
-        store: `sqlite:${dbPath}`,
-        logDir: ctx.workDir,
-        ...(off ? { env: { SESSIOND_CACHE_MAX_AGE_MS: '0' } } : {}),
+    const seededSizes = [];
+    for (const size of plan.sizes) {
+      const dbPath = join(ctx.workDir, `sessiond-${sizeLabel(size)}.db`);
+      files.push(dbPath);
+      const seeded = await seedSqlite({ path: dbPath, sessions: size, keepIds: ROTATE_OVER, scrypt: DEFAULT_SCRYPT });
+      const fileMb = statSync(dbPath).size / 2 ** 20;
+      ctx.print(`  seeded ${size.toLocaleString('en')} sessions in ${(seeded.seedMs / 1000).toFixed(1)} s (${fileMb.toFixed(0)} MB)`);
+      seededSizes.push({ size, dbPath, seeded, seeding: `seeded in ${(seeded.seedMs / 1000).toFixed(0)} s, file ${fileMb.toLocaleString('en', { maximumFractionDigits: 0 })} MB` });
+    }
+
+    if (plan.bare) {
+      const server = await launch({ name: 'bare-fastify', args: peer('bare-fastify.mjs'), logDir: ctx.workDir, readyPath: '/session' });
+      participants.push({ id: 'bare-fastify', label: 'bare Fastify route (ceiling)', note: 'fixed JSON user, no lookup', server, path: '/session', runs: [] });
+    }
+    for (const { size, dbPath, seeded, seeding } of seededSizes) {
+      const server = await startSessiond({ name: `sessiond-sqlite-${sizeLabel(size)}`, store: `sqlite:${dbPath}`, logDir: ctx.workDir });
+      const headerSets = seeded.ids.map((id) => ({ authorization: `Bearer ${id}` }));
+      const check = (await expectJson(await fetch(`${server.url}/api/v1/session`, { headers: headerSets[0]! }))) as { username?: string };
+      if (check.username !== seeded.username) throw new Error('GET /api/v1/session did not answer the seeded session');
+      participants.push({
+        id: `sessiond-sqlite-${sizeLabel(size)}`,
+        label: `sessiond GET /api/v1/session, SQLite, ${size.toLocaleString('en')} sessions`,
+        note: `Bearer rotates over ${headerSets.length.toLocaleString('en')} sessions; ${seeding}`,
+        server,
+        path: '/api/v1/session',
+        headerSets,
+        runs: [],
       });
-      const headers = { authorization: `Bearer ${seeded.ids[0]!}` };
-      const check = (await expectJson(await fetch(`${server.url}/api/v1/session`, { headers }))) as { username?: string };
-      if (check.username !== seeded.username) {
-        await server.stop();
-        throw new Error('GET /api/v1/session did not answer the seeded session');
+    }
+
+    const load = (p: Participant, durationSec: number) =>
+      runLoad({
+        url: p.server.url + p.path,
+        headers: p.headerSets?.[0] ?? {},
+        ...(p.headerSets ? { headerSets: p.headerSets } : {}),
+        connections: ctx.mode.connections,
+        durationSec,
+        warmupSec: ctx.mode.warmupSec,
+        serverPid: p.server.pid,
+      });
+    // Thrown away: a server's first seconds (module loading, JIT) are far slower than the rest.
+    ctx.print('  warm-up of every server…');
+    for (const p of participants) await load(p, ctx.mode.warmupSec);
+    for (let round = 0; round < rounds; round++) {
+      for (const p of rotated(participants, round)) {
+        ctx.print(`  round ${round + 1}/${rounds}: ${p.label}…`);
+        p.runs.push(await load(p, ctx.mode.durationSec));
       }
+    }
+
+    const rows: Row[] = [];
+    for (const p of participants) {
+      await p.server.stop();
+      const { perSec, nearest, each } = medianRun(p.runs);
+      const row: MeasuredRow = {
+        status: 'ok',
+        group: 'validation',
+        id: p.id,
+        label: p.label,
+        perSec,
+        p50Ms: nearest.p50Ms,
+        p99Ms: nearest.p99Ms,
+        peakRssBytes: p.server.peakRss(),
+        connections: nearest.connections,
+        ...(nearest.cpuUsPerRequest !== undefined ? { cpuUsPerRequest: nearest.cpuUsPerRequest } : {}),
+        note: `${p.note}; ${rounds > 1 ? `median of ${rounds} runs (${each}/s), interleaved with the other validation rows above` : 'one run'}`,
+      };
+      rows.push(row);
+    }
+
+    // What the cache buys: the same file once more, every check reading SQLite.
+    const uncached = seededSizes.find((s) => s.size === plan.uncachedSize);
+    if (uncached) {
+      const server = await startSessiond({
+        name: `sessiond-sqlite-${sizeLabel(uncached.size)}-nocache`,
+        store: `sqlite:${uncached.dbPath}`,
+        logDir: ctx.workDir,
+        env: { SESSIOND_CACHE_MAX_AGE_MS: '0' },
+      });
+      const headerSets = uncached.seeded.ids.map((id) => ({ authorization: `Bearer ${id}` }));
       rows.push(
         await measureValidation(
           ctx,
           server,
           {
-            id: `sessiond-sqlite-${tag}`,
-            label: `sessiond GET /api/v1/session, SQLite, ${size.toLocaleString('en')} sessions${off ? ', cache off' : ''}`,
-            note: `Bearer rotates over ${headerSets.length.toLocaleString('en')} sessions; ${seeding}${off ? '; SESSIOND_CACHE_MAX_AGE_MS=0 (every check reads SQLite), not the shipped default, not used for targets' : ''}`,
+            id: `sessiond-sqlite-${sizeLabel(uncached.size)}-nocache`,
+            label: `sessiond GET /api/v1/session, SQLite, ${uncached.size.toLocaleString('en')} sessions, cache off`,
+            note: `Bearer rotates over ${headerSets.length.toLocaleString('en')} sessions; ${uncached.seeding}; SESSIOND_CACHE_MAX_AGE_MS=0 (every check reads SQLite), not the shipped default, not used for targets; one run, after the rounds`,
           },
-          { path: '/api/v1/session', headers, headerSets },
+          { path: '/api/v1/session', headers: headerSets[0]!, headerSets },
         ),
       );
     }
     return rows;
   } finally {
-    removeSqliteFiles(dbPath);
+    for (const p of participants) await p.server.stop();
+    for (const f of files) removeSqliteFiles(f);
   }
 }

@@ -34,7 +34,7 @@ function processGroup(pgid: number): Proc[] {
 const dir = mkdtempSync(join(tmpdir(), 'sessiond-npm-start-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-test('npm start runs the compiled server (node bin/sessiond.js serve) with no tsx anywhere in its process tree', async () => {
+test('npm start runs the compiled server (node bin/sessiond.js serve) with no tsx anywhere in its process tree and glibc told to give large blocks back', async () => {
   const server = await startChildServer({ SESSIOND_STORE: `sqlite:${join(dir, 'sessiond.db')}` }, 60_000, { file: 'npm', args: ['start'], cwd: REPO });
   try {
     const res = await fetch(`${server.url}/healthz`);
@@ -43,6 +43,8 @@ test('npm start runs the compiled server (node bin/sessiond.js serve) with no ts
     const serving = tree.filter((p) => p.argv.slice(1).join(' ') === 'bin/sessiond.js serve');
     assert.equal(serving.length, 1, `one node process runs bin/sessiond.js serve: ${JSON.stringify(tree.map((p) => p.argv))}`);
     assert.match(serving[0]!.argv[0]!, /(^|\/)node$/);
+    // glibc reads it only at process start: freed 19 MiB argon2id buffers go back to the OS (README, "Memory").
+    assert.match(serving[0]!.env, /(^|\0)MALLOC_MMAP_THRESHOLD_=131072(\0|$)/, 'npm start gives the server the allocator setting');
     for (const p of tree) {
       assert.ok(!p.argv.some((arg) => /tsx/.test(arg)), `no tsx on a command line: ${p.argv.join(' ')}`);
       assert.ok(!/(^|\0)NODE_OPTIONS=[^\0]*tsx/.test(p.env), `no tsx in NODE_OPTIONS of ${p.argv.join(' ')}`);
