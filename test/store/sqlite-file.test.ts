@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import Database from 'better-sqlite3';
 import { SQLITE_MIGRATIONS } from '../../src/store/sqlite/migrations.ts';
+import { END_KEPT_MS } from '../../src/store/sqlite/sqlite-session-records.ts';
 import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.ts';
 import type { SessionRecord } from '../../src/core/types.ts';
 
@@ -156,6 +157,38 @@ describe('sqlite store file', () => {
       // Pruning takes the lookup keys with the records.
       assert.equal(await store.audit.prune(Number.MAX_SAFE_INTEGER, 1000), 600);
       assert.equal(count('SELECT count(*) AS n FROM audit_keys'), 0);
+    } finally {
+      raw.close();
+      await store.close();
+    }
+  });
+
+  test('a minute after an end, the sweep deletes the ended row and its end while the session is far from expiry; it stays ended, also after a reopen', async () => {
+    const path = join(dir, 'end-log-bounded.db');
+    let store = openSqliteStore(path);
+    const raw = new Database(path, { readonly: true });
+    const count = (sql: string) => (raw.prepare(sql).get() as { n: number }).n;
+    try {
+      for (let n = 1; n <= 300; n++) await store.sessions.insert(session(n));
+      await store.sessions.endByHash(Array.from({ length: 250 }, (_, i) => `hash-${i + 1}`), { reason: 'invalidated', now: 5000, actor: 'test' });
+      // Within the minute: the ends stay in the log and the rows stay in the file.
+      assert.equal((await store.sessions.sweepExpired(5000 + END_KEPT_MS - 1, 500)).length, 0);
+      assert.equal(count('SELECT count(*) AS n FROM session_ends'), 250);
+      assert.equal(count('SELECT count(*) AS n FROM sessions'), 300);
+      // A minute on: rows and ends go together; nothing is announced as expired again.
+      assert.equal((await store.sessions.sweepExpired(5000 + END_KEPT_MS, 500)).length, 0);
+      assert.equal(count('SELECT count(*) AS n FROM session_ends'), 0);
+      assert.equal(count('SELECT count(*) AS n FROM sessions'), 50);
+      const answers = async () => ({
+        ended: await store.sessions.findByHash('hash-7'),
+        live: (await store.sessions.findByHash('hash-277'))?.handle,
+        count: await store.sessions.count({}, 6000),
+      });
+      assert.deepEqual(await answers(), { ended: null, live: session(277).handle, count: 50 });
+      await store.close();
+      store = openSqliteStore(path);
+      assert.deepEqual(await answers(), { ended: null, live: session(277).handle, count: 50 }, 'the same after a reopen');
+      assert.equal((await store.audit.page({ limit: 1000, event: 'session.ended' })).records.length, 250, 'each end audited once, the purge writes none');
     } finally {
       raw.close();
       await store.close();

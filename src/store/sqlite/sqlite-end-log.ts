@@ -23,6 +23,7 @@ export class SqliteEndLog {
       append: db.prepare<[string, number]>('INSERT INTO session_ends (id_hash, ended_at) VALUES (?, ?)'),
       after: db.prepare<[number], { seq: number; id_hash: string }>('SELECT seq, id_hash FROM session_ends WHERE seq > ? ORDER BY seq'),
       drop: db.prepare<[number]>('DELETE FROM session_ends WHERE seq = ?'),
+      oldest: db.prepare<[number, number], { seq: number; id_hash: string }>('SELECT seq, id_hash FROM session_ends WHERE ended_at <= ? ORDER BY seq LIMIT ?'),
       left: db.prepare<[], number>('SELECT count(*) FROM session_ends').pluck(),
     };
     db.function('ended_here', { deterministic: false }, (idHash: unknown) => (typeof idHash === 'string' && this.ended.has(idHash) ? 1 : 0));
@@ -67,6 +68,17 @@ export class SqliteEndLog {
       dropped.push(idHash);
     }
     return dropped;
+  }
+
+  /**
+   * Drops up to `batch` of the oldest ends made at or before `endedBy`, inside the caller's
+   * transaction, which deletes their sessions' rows with them; answers their hashes (to `forget`
+   * once it has committed).
+   */
+  dropOldest(endedBy: number, batch: number): string[] {
+    const rows = this.stmt.oldest.all(endedBy, batch);
+    for (const row of rows) this.stmt.drop.run(row.seq);
+    return rows.map((row) => row.id_hash);
   }
 
   forget(idHashes: ReadonlyArray<string>): void {

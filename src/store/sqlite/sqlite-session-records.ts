@@ -13,6 +13,15 @@ import { withoutFsync } from './without-fsync.ts';
 /** Listings leave out rows marked ended (before migration 10) and sessions in the end log. */
 const LIVE_ROWS = ['ended_at IS NULL', SqliteEndLog.LIVE_CONDITION];
 
+/**
+ * How long an end stays in the end log (and in memory) before its session's row and the end are
+ * deleted together, at the next sweep. Ends are not deleted on the request path (random page
+ * writes, each paid by that request's fsync); past this, the log and its in-memory map would grow
+ * with every end until the session's absolute expiry (24 h by default).
+ */
+export const END_KEPT_MS = 60_000;
+const END_PURGE_BATCH = 200;
+
 /** How often, at most, a node asks SQLite whether another process has written (see hasChangedElsewhere). */
 export const FOREIGN_WRITE_LOOK_MS = 10;
 
@@ -199,6 +208,31 @@ export class SqliteSessionRecords implements SessionRecords {
       if (read < want) break;
       await new Promise((resolve) => setImmediate(resolve));
     }
+    await this.purgeOldEnds(now - END_KEPT_MS);
     return swept;
+  }
+
+  /**
+   * Deletes the rows of sessions ended at or before `endedBy`, with their ends, in small
+   * transactions with a turn of the event loop between them. None is fsynced on its own: a purge
+   * lost to a power failure brings back the row and its end together, still ended, and is made
+   * again at the next sweep.
+   */
+  private async purgeOldEnds(endedBy: number, budgetMs = 1000): Promise<void> {
+    const until = performance.now() + budgetMs;
+    while (this.db.open && performance.now() < until) {
+      const purged = withoutFsync(this.db, () =>
+        this.db
+          .transaction(() => {
+            const hashes = this.ends.dropOldest(endedBy, END_PURGE_BATCH);
+            for (const idHash of hashes) this.stmt.delete.run(idHash);
+            return hashes;
+          })
+          .immediate(),
+      );
+      this.ends.forget(purged);
+      if (purged.length < END_PURGE_BATCH) return;
+      await new Promise((resolve) => setImmediate(resolve));
+    }
   }
 }
