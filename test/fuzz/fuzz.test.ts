@@ -208,10 +208,10 @@ interface Dump {
 }
 
 /**
- * What the store says, not how it is laid out at the moment: the store's background upkeep moves
- * ends from the end log (session_ends) onto the sessions' rows and fills the audit lookups
- * (audit_keys) on its own schedule, so a session is dumped as ended or not, and those tables,
- * derived from the others, are left out.
+ * What the store says, not how it is laid out at the moment: an end is a row in the end log
+ * (session_ends, or ended_at in files from before it), and the audit lookups (audit_keys) are
+ * filled when a lookup asks, so a session is dumped as ended or not, and those tables are left
+ * out.
  */
 const DERIVED_TABLES = new Set(['session_ends', 'audit_keys', 'audit_keys_upto']);
 const TABLE_QUERIES: Record<string, string> = {

@@ -26,7 +26,7 @@ runStoreConformance('sqlite', async () => {
     },
     async failWhenEnding(handle) {
       // A second connection arms a trigger that aborts the end of this one session (an end
-      // appends to the end log, session_ends; the upkeep marks the row later).
+      // appends to the end log, session_ends; the row stays until it expires).
       const db = new Database(path);
       db.prepare(
         `CREATE TRIGGER conformance_fail BEFORE INSERT ON session_ends

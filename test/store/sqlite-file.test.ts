@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import Database from 'better-sqlite3';
 import { SQLITE_MIGRATIONS } from '../../src/store/sqlite/migrations.ts';
+import { END_KEPT_MS } from '../../src/store/sqlite/sqlite-session-records.ts';
 import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.ts';
 import type { SessionRecord } from '../../src/core/types.ts';
 
@@ -122,8 +123,8 @@ describe('sqlite store file', () => {
     }
   });
 
-  test('the upkeep moves logged ends onto the rows and indexes the audit trail by handle and user; lookups answer the same before and after', async () => {
-    const path = join(dir, 'upkeep.db');
+  test('an end touches only the end log until the session expires; then the sweep deletes row and end together; audit lookups answer the same once indexed', async () => {
+    const path = join(dir, 'end-log-expiry.db');
     const store = openSqliteStore(path);
     const raw = new Database(path, { readonly: true });
     const count = (sql: string) => (raw.prepare(sql).get() as { n: number }).n;
@@ -131,27 +132,84 @@ describe('sqlite store file', () => {
       for (let n = 1; n <= 300; n++) await store.sessions.insert(session(n));
       const hashes = Array.from({ length: 250 }, (_, i) => `hash-${i + 1}`);
       await store.sessions.endByHash(hashes, { reason: 'invalidated', now: 5000, actor: 'test' });
+      assert.equal(count('SELECT count(*) AS n FROM session_ends'), 250);
+      assert.equal(count('SELECT count(*) AS n FROM sessions WHERE ended_at IS NOT NULL'), 0, 'no row is marked');
+      assert.equal(count('SELECT count(*) AS n FROM audit_keys'), 0, 'nothing is indexed by handle or user before a lookup asks');
       const lookups = async () => ({
         byHandle: (await store.audit.page({ limit: 10, handle: session(7).handle })).records.map((r) => r.event),
         byUser: (await store.audit.page({ limit: 1000, userId: '005000000000000AAA' })).records.length,
         live: await store.sessions.count({}, 5000),
+        listed: (await store.sessions.list({ limit: 100 }, 5000)).sessions.length,
       });
-      const before = await lookups();
-      assert.deepEqual(before, { byHandle: ['session.ended', 'session.created'], byUser: 550, live: 50 });
-      const deadline = Date.now() + 5000;
-      while (Date.now() < deadline && (count('SELECT count(*) AS n FROM session_ends') > 0 || count('SELECT count(*) AS n FROM audit_keys') < 1100)) {
-        await new Promise((r) => setTimeout(r, 50));
-      }
-      assert.equal(count('SELECT count(*) AS n FROM session_ends'), 0, 'the end log was moved onto the rows');
-      assert.equal(count('SELECT count(*) AS n FROM sessions WHERE ended_at IS NOT NULL'), 250);
-      assert.equal(count('SELECT count(*) AS n FROM audit_keys'), 1100, 'every record under its handle and its user');
-      assert.deepEqual(await lookups(), before);
+      const first = await lookups();
+      assert.deepEqual(first, { byHandle: ['session.ended', 'session.created'], byUser: 550, live: 50, listed: 50 });
+      assert.equal(count('SELECT count(*) AS n FROM audit_keys'), 1100, 'the lookup indexed every record under its handle and its user');
+      assert.deepEqual(await lookups(), first);
+      // Nothing expired yet: the sweep leaves every row.
+      assert.equal((await store.sessions.sweepExpired(5000, 500)).length, 0);
+      assert.equal(count('SELECT count(*) AS n FROM sessions'), 300);
+      // Past every expiry: the 50 live sessions are swept as expired, the 250 ended rows go with their ends, unannounced.
+      const swept = await store.sessions.sweepExpired(30_000_000, 500);
+      assert.equal(swept.length, 50);
+      assert.equal(count('SELECT count(*) AS n FROM sessions'), 0);
+      assert.equal(count('SELECT count(*) AS n FROM session_ends'), 0);
+      assert.equal((await store.audit.page({ limit: 1000, event: 'session.ended' })).records.length, 300, 'each session audited as ended once');
       // Pruning takes the lookup keys with the records.
-      assert.equal(await store.audit.prune(Number.MAX_SAFE_INTEGER, 1000), 550);
+      assert.equal(await store.audit.prune(Number.MAX_SAFE_INTEGER, 1000), 600);
       assert.equal(count('SELECT count(*) AS n FROM audit_keys'), 0);
     } finally {
       raw.close();
       await store.close();
+    }
+  });
+
+  test('a minute after an end, the sweep deletes the ended row and its end while the session is far from expiry; it stays ended, also after a reopen', async () => {
+    const path = join(dir, 'end-log-bounded.db');
+    let store = openSqliteStore(path);
+    const raw = new Database(path, { readonly: true });
+    const count = (sql: string) => (raw.prepare(sql).get() as { n: number }).n;
+    try {
+      for (let n = 1; n <= 300; n++) await store.sessions.insert(session(n));
+      await store.sessions.endByHash(Array.from({ length: 250 }, (_, i) => `hash-${i + 1}`), { reason: 'invalidated', now: 5000, actor: 'test' });
+      // Within the minute: the ends stay in the log and the rows stay in the file.
+      assert.equal((await store.sessions.sweepExpired(5000 + END_KEPT_MS - 1, 500)).length, 0);
+      assert.equal(count('SELECT count(*) AS n FROM session_ends'), 250);
+      assert.equal(count('SELECT count(*) AS n FROM sessions'), 300);
+      // A minute on: rows and ends go together; nothing is announced as expired again.
+      assert.equal((await store.sessions.sweepExpired(5000 + END_KEPT_MS, 500)).length, 0);
+      assert.equal(count('SELECT count(*) AS n FROM session_ends'), 0);
+      assert.equal(count('SELECT count(*) AS n FROM sessions'), 50);
+      const answers = async () => ({
+        ended: await store.sessions.findByHash('hash-7'),
+        live: (await store.sessions.findByHash('hash-277'))?.handle,
+        count: await store.sessions.count({}, 6000),
+      });
+      assert.deepEqual(await answers(), { ended: null, live: session(277).handle, count: 50 });
+      await store.close();
+      store = openSqliteStore(path);
+      assert.deepEqual(await answers(), { ended: null, live: session(277).handle, count: 50 }, 'the same after a reopen');
+      assert.equal((await store.audit.page({ limit: 1000, event: 'session.ended' })).records.length, 250, 'each end audited once, the purge writes none');
+    } finally {
+      raw.close();
+      await store.close();
+    }
+  });
+
+  test('a sweep on one process drops ends another process still holds; that one reads the log again and answers the same', async () => {
+    const path = join(dir, 'end-log-two.db');
+    const a = openSqliteStore(path);
+    const b = openSqliteStore(path);
+    try {
+      for (let n = 1; n <= 4; n++) await a.sessions.insert(session(n));
+      await b.sessions.endByHash(['hash-1', 'hash-2'], { reason: 'invalidated', now: 5000, actor: 'b' });
+      assert.equal((await a.sessions.sweepExpired(30_000_000, 10)).length, 2, 'the two live sessions expire');
+      assert.equal((await b.sessions.sweepExpired(30_000_000, 10)).length, 0);
+      await a.sessions.insert(session(5));
+      assert.equal(await b.sessions.count({}, 5000), 1);
+      assert.equal((await b.sessions.findByHash('hash-5'))?.handle, session(5).handle);
+    } finally {
+      await a.close();
+      await b.close();
     }
   });
 

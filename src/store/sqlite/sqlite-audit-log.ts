@@ -1,19 +1,25 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type Database from 'better-sqlite3';
 import type { AuditLog } from '../../core/ports/audit-log.ts';
 import { auditPageOf } from '../../core/audit.ts';
 import type { AuditPage, AuditQuery, AuditRecord } from '../../core/types.ts';
 import { auditPageQuery } from '../sql-audit-listing.ts';
 import { toAuditEntry, type AuditRow } from '../sql-rows.ts';
+import { withoutFsync } from './without-fsync.ts';
 
 /** audit_keys' key for a record's handle or user. */
 const KEY_PREFIX = { handle: 'h:', user_id: 'u:' } as const;
 
+/** Records indexed in one transaction, with a turn of the event loop between them. */
+const KEY_BATCH = 5000;
+
 /**
  * The audit trail in SQLite. Writing a record appends to the table and to indexes that grow at
  * their end (by time, by event); the lookups by handle and by user (audit_keys, migration 10)
- * are filled later by `indexKeys`, the store's upkeep, because an index on a random key costs a
- * random page per record on the request path. Records after audit_keys_upto are found by a scan
- * of that short tail.
+ * are filled only when a lookup asks (`indexKeys`), because an index on a random key costs a
+ * random page per record, and those pages, written in the background, still went to disk with
+ * the next request's fsync. A lookup first indexes the records written since the last one (past
+ * audit_keys_upto), many at a time, so it pays once for the tail and shares the pages it touches.
  */
 export class SqliteAuditLog implements AuditLog {
   private readonly stmt;
@@ -62,7 +68,7 @@ export class SqliteAuditLog implements AuditLog {
    * one transaction; answers how many. The caller commits it without its own fsync: lost to a
    * power failure, the keys and the new upto are lost together and made again.
    */
-  indexKeys(batch: number): number {
+  private indexKeys(batch: number): number {
     return this.db
       .transaction(() => {
         const rows = this.stmt.unindexed.all(this.stmt.upto.get() as number, batch);
@@ -74,12 +80,18 @@ export class SqliteAuditLog implements AuditLog {
   }
 
   async page(query: AuditQuery): Promise<AuditPage> {
+    if (query.handle !== undefined || query.userId !== undefined) await this.indexTail();
     const { sql, params } = auditPageQuery(query, () => '?', (column, param, value) => {
       // Indexed records through audit_keys, the unindexed tail by a scan of its rows.
       const key = param(KEY_PREFIX[column] + value);
       return `id IN (SELECT audit_id FROM audit_keys WHERE key = ${key} UNION ALL SELECT id FROM audit WHERE id > (SELECT upto FROM audit_keys_upto) AND ${column} = ${param(value)})`;
     });
     return auditPageOf(this.db.prepare<Array<string | number>, AuditRow>(sql).all(...params).map(toAuditEntry), query.limit);
+  }
+
+  /** Indexes every record written since the last lookup; their loss to a power failure is harmless (made again). */
+  private async indexTail(): Promise<void> {
+    while (this.db.open && withoutFsync(this.db, () => this.indexKeys(KEY_BATCH)) === KEY_BATCH) await nextTurn();
   }
 
   async list(options: { limit: number; handle?: string }): Promise<AuditRecord[]> {

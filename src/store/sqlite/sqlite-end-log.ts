@@ -1,20 +1,20 @@
 import type Database from 'better-sqlite3';
 
 /**
- * The SQLite store's end log (migration 10). Ending a session appends a row to session_ends in
- * the same transaction as its audit record and event, instead of marking the session's own row:
- * appended rows share a few pages, while marks fall on a random page of the sessions table each,
- * and every page is written and fsynced with the commit.
+ * The SQLite store's end log (session_ends, migration 10): the truth about which sessions ended.
+ * Ending a session appends a row here in the same fsync'd transaction as its audit record and
+ * event; its row in `sessions` is neither marked nor deleted then, only when it expires (the
+ * sweep deletes both). Appended rows share a few pages, while a mark or a delete falls on a
+ * random page of the sessions table (and of its indexes) for every end.
  *
- * Until the upkeep (`apply`) has moved an end onto its session's row (ended_at), reads leave the
- * session out through this log: by hash and by row through the set held here, and in listings
- * through SQL (`LIVE_CONDITION`). Ends written by another process on the file (the CLI) are read
- * in by `readNew`, which the store calls when SQLite's data_version says another connection
- * committed.
+ * Reads leave ended sessions out through the map held here (hash → the end's seq): by hash and
+ * by row directly, in listings through the SQL function `ended_here(id_hash)` (LIVE_CONDITION),
+ * which asks the map. Ends written by another process on the file (the CLI) are read in by
+ * `readNew`.
  */
 export class SqliteEndLog {
-  /** Hashes of sessions ended here or read in from the log whose rows are not marked yet (or may not be). */
-  private readonly ended = new Set<string>();
+  /** Every end in the log as far as this process has read it: hash → seq. */
+  private readonly ended = new Map<string, number>();
   private seenSeq = 0;
   private readonly stmt;
 
@@ -22,61 +22,77 @@ export class SqliteEndLog {
     this.stmt = {
       append: db.prepare<[string, number]>('INSERT INTO session_ends (id_hash, ended_at) VALUES (?, ?)'),
       after: db.prepare<[number], { seq: number; id_hash: string }>('SELECT seq, id_hash FROM session_ends WHERE seq > ? ORDER BY seq'),
-      oldest: db.prepare<[number], { seq: number; id_hash: string; ended_at: number }>(
-        'SELECT seq, id_hash, ended_at FROM session_ends ORDER BY seq LIMIT ?',
-      ),
-      mark: db.prepare<[number, string]>('UPDATE sessions SET ended_at = ? WHERE id_hash = ? AND ended_at IS NULL'),
-      drop: db.prepare<[number]>('DELETE FROM session_ends WHERE seq <= ?'),
+      drop: db.prepare<[number]>('DELETE FROM session_ends WHERE seq = ?'),
+      oldest: db.prepare<[number, number], { seq: number; id_hash: string }>('SELECT seq, id_hash FROM session_ends WHERE ended_at <= ? ORDER BY seq LIMIT ?'),
       left: db.prepare<[], number>('SELECT count(*) FROM session_ends').pluck(),
     };
+    db.function('ended_here', { deterministic: false }, (idHash: unknown) => (typeof idHash === 'string' && this.ended.has(idHash) ? 1 : 0));
     this.readNew();
   }
 
-  /** The SQL term that keeps a listing to sessions the log has not ended. */
-  static readonly LIVE_CONDITION = 'id_hash NOT IN (SELECT id_hash FROM session_ends)';
+  /** The SQL term that keeps a listing to sessions the log has not ended (call readNew first when the file is shared). */
+  static readonly LIVE_CONDITION = 'NOT ended_here(id_hash)';
 
   /** Whether the session with this hash was ended (as far as this process has read the log). */
   has(idHash: string): boolean {
     return this.ended.has(idHash);
   }
 
-  /** Appends ends inside the caller's transaction; `remember` them once it has committed. */
-  write(idHashes: ReadonlyArray<string>, endedAt: number): void {
-    for (const idHash of idHashes) this.stmt.append.run(idHash, endedAt);
+  /** Appends ends inside the caller's transaction; `remember` what it answers once that has committed. */
+  write(idHashes: ReadonlyArray<string>, endedAt: number): Array<[string, number]> {
+    return idHashes.map((idHash) => [idHash, Number(this.stmt.append.run(idHash, endedAt).lastInsertRowid)]);
   }
 
-  remember(idHashes: ReadonlyArray<string>): void {
-    for (const idHash of idHashes) this.ended.add(idHash);
+  remember(ends: ReadonlyArray<[string, number]>): void {
+    for (const [idHash, seq] of ends) this.ended.set(idHash, seq);
   }
 
   /** Reads ends other processes appended since this one last looked. */
   readNew(): void {
     for (const row of this.stmt.after.all(this.seenSeq)) {
-      this.ended.add(row.id_hash);
+      this.ended.set(row.id_hash, row.seq);
       this.seenSeq = row.seq;
     }
   }
 
   /**
-   * Moves up to `batch` of the oldest ends onto their sessions' rows and drops them from the log,
-   * in one transaction; answers how many it moved. The caller commits it without its own fsync:
-   * lost to a power failure, the marks and the drop are lost together and the log still holds the
-   * ends (each was fsynced with its own change), so they are moved again.
+   * Drops the ends of sessions whose rows the caller deletes in its transaction (they expired);
+   * answers the hashes to `forget` once it has committed.
    */
-  apply(batch: number): number {
-    const moved = this.db
-      .transaction(() => {
-        const rows = this.stmt.oldest.all(batch);
-        for (const row of rows) this.stmt.mark.run(row.ended_at, row.id_hash);
-        if (rows.length > 0) this.stmt.drop.run(rows[rows.length - 1]!.seq);
-        // The set may forget what is marked now; once the log is empty, whatever it still holds
-        // (ends another process moved) is marked too.
-        const empty = (this.stmt.left.get() as number) === 0;
-        return { rows, empty };
-      })
-      .immediate();
-    if (moved.empty) this.ended.clear();
-    else for (const row of moved.rows) this.ended.delete(row.id_hash);
-    return moved.rows.length;
+  drop(idHashes: ReadonlyArray<string>): string[] {
+    const dropped: string[] = [];
+    for (const idHash of idHashes) {
+      const seq = this.ended.get(idHash);
+      if (seq === undefined) continue;
+      this.stmt.drop.run(seq);
+      dropped.push(idHash);
+    }
+    return dropped;
+  }
+
+  /**
+   * Drops up to `batch` of the oldest ends made at or before `endedBy`, inside the caller's
+   * transaction, which deletes their sessions' rows with them; answers their hashes (to `forget`
+   * once it has committed).
+   */
+  dropOldest(endedBy: number, batch: number): string[] {
+    const rows = this.stmt.oldest.all(endedBy, batch);
+    for (const row of rows) this.stmt.drop.run(row.seq);
+    return rows.map((row) => row.id_hash);
+  }
+
+  forget(idHashes: ReadonlyArray<string>): void {
+    for (const idHash of idHashes) this.ended.delete(idHash);
+  }
+
+  /**
+   * Another process's sweep may have dropped ends this one still holds; when the map holds more
+   * than the log, it is read again from the start (the sweep calls this, inside its transaction).
+   */
+  resyncIfStale(): void {
+    if (this.ended.size <= (this.stmt.left.get() as number)) return;
+    this.ended.clear();
+    this.seenSeq = 0;
+    this.readNew();
   }
 }

@@ -7,20 +7,28 @@ import { countQuery, listingQuery } from '../sql-listing.ts';
 import { SESSION_COLUMNS, toSession, type SessionRow } from '../sql-rows.ts';
 import type { SqliteAuditLog } from './sqlite-audit-log.ts';
 import { SqliteEndLog } from './sqlite-end-log.ts';
-import { withoutFsync } from './without-fsync.ts';
 import type { SqliteEventLog } from './sqlite-event-log.ts';
+import { withoutFsync } from './without-fsync.ts';
 
-/** Listings leave out marked rows and sessions still in the end log. */
+/** Listings leave out rows marked ended (before migration 10) and sessions in the end log. */
 const LIVE_ROWS = ['ended_at IS NULL', SqliteEndLog.LIVE_CONDITION];
+
+/**
+ * How long an end stays in the end log (and in memory) before its session's row and the end are
+ * deleted together, at the next sweep. Ends are not deleted on the request path (random page
+ * writes, each paid by that request's fsync); past this, the log and its in-memory map would grow
+ * with every end until the session's absolute expiry (24 h by default).
+ */
+export const END_KEPT_MS = 60_000;
+const END_PURGE_BATCH = 200;
 
 /** How often, at most, a node asks SQLite whether another process has written (see hasChangedElsewhere). */
 export const FOREIGN_WRITE_LOOK_MS = 10;
 
 /**
- * Sessions in SQLite. Ending a session appends it to the end log (SqliteEndLog, migration 10)
- * rather than changing its row, which is cheapest on the request path; the store's upkeep marks
- * the row (ended_at) later, and the sweep deletes marked rows in small batches. Every read
- * leaves out both marked rows and sessions in the end log.
+ * Sessions in SQLite. Ending a session appends it to the end log (SqliteEndLog) and leaves its
+ * row alone until the session expires: then the sweep deletes the row and its end together.
+ * Every read leaves out sessions in the end log (and rows marked ended by versions before it).
  */
 export class SqliteSessionRecords implements SessionRecords {
   private readonly stmt;
@@ -35,6 +43,8 @@ export class SqliteSessionRecords implements SessionRecords {
     /** Whether another process may write the file (the CLI); an in-memory database is this connection's alone. */
     private readonly shared: boolean,
   ) {
+    // First: it defines the SQL function the statements below call.
+    this.ends = new SqliteEndLog(db);
     this.stmt = {
       dataVersion: db.prepare<[], number>('PRAGMA data_version').pluck(),
       insert: db.prepare(`INSERT INTO sessions (${SESSION_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
@@ -47,14 +57,12 @@ export class SqliteSessionRecords implements SessionRecords {
       touch: db.prepare(
         'UPDATE sessions SET last_seen_at = max(last_seen_at, ?), idle_expires_at = max(idle_expires_at, ?) WHERE id_hash = ? AND ended_at IS NULL',
       ),
-      expired: db.prepare<[number, number], SessionRow>(
-        `SELECT ${SESSION_COLUMNS} FROM sessions WHERE expires_at <= ? AND ${LIVE_ROWS.join(' AND ')} ORDER BY expires_at LIMIT ?`,
+      // Ended or not: an ended session's row is deleted when it expires, as a live one is.
+      expired: db.prepare<[number, number], SessionRow & { ended_at: number | null }>(
+        `SELECT ${SESSION_COLUMNS}, ended_at FROM sessions WHERE expires_at <= ? ORDER BY expires_at LIMIT ?`,
       ),
-      purgeEnded: db.prepare(
-        'DELETE FROM sessions WHERE id_hash IN (SELECT id_hash FROM sessions WHERE ended_at IS NOT NULL ORDER BY ended_at LIMIT ?)',
-      ),
+      delete: db.prepare<[string]>('DELETE FROM sessions WHERE id_hash = ?'),
     };
-    this.ends = new SqliteEndLog(db);
     this.seenDataVersion = this.stmt.dataVersion.get() as number;
   }
 
@@ -85,10 +93,8 @@ export class SqliteSessionRecords implements SessionRecords {
   }
 
   /** Appends ends inside the caller's transaction; answers the hashes to remember once it commits. */
-  private logEnds(sessions: ReadonlyArray<SessionRecord>, endedAt: number): string[] {
-    const hashes = sessions.map((s) => s.idHash);
-    this.ends.write(hashes, endedAt);
-    return hashes;
+  private logEnds(sessions: ReadonlyArray<SessionRecord>, endedAt: number): Array<[string, number]> {
+    return this.ends.write(sessions.map((s) => s.idHash), endedAt);
   }
 
   /** A change's audit records and events, inside the caller's transaction. */
@@ -164,41 +170,68 @@ export class SqliteSessionRecords implements SessionRecords {
   }
 
   async list(filter: SessionListFilter, now: number): Promise<SessionPage> {
+    if (this.shared) this.ends.readNew();
     const { sql, params } = listingQuery(SESSION_COLUMNS, filter, now, () => '?', LIVE_ROWS);
     const rows = this.db.prepare<Array<string | number>, SessionRow>(sql).all(...params);
     return pageOf(rows.map(toSession), filter);
   }
 
   async count(filter: SessionCountFilter, now: number): Promise<number> {
+    if (this.shared) this.ends.readNew();
     const { sql, params } = countQuery(filter, now, () => '?', LIVE_ROWS);
     return this.db.prepare<Array<string | number>, { n: number }>(sql).get(...params)?.n ?? 0;
   }
 
+  /**
+   * Deletes the rows of expired sessions, up to `limit` live ones (audited and announced as
+   * expired) and any number of ended ones met on the way (with their ends, silently: their end
+   * was audited when it was made). One fsync'd transaction per batch of rows read, with a turn of
+   * the event loop between batches.
+   */
   async sweepExpired(now: number, limit: number): Promise<SessionRecord[]> {
-    const { expired, logged } = this.db.transaction(() => {
-      this.ends.readNew();
-      const expired = this.liveRows(this.stmt.expired.all(now, limit));
-      const logged = this.logEnds(expired, now);
-      this.record(expired, sweepAudits(expired, now));
-      return { expired, logged };
-    }).immediate();
-    this.ends.remember(logged);
-    await this.purgeEnded();
-    return expired;
+    const swept: SessionRecord[] = [];
+    this.ends.resyncIfStale();
+    while (this.db.open && swept.length < limit) {
+      const want = limit - swept.length;
+      const { expired, read, dropped } = this.db.transaction(() => {
+        this.ends.readNew();
+        const rows = this.stmt.expired.all(now, want);
+        const isEnded = (row: (typeof rows)[number]) => row.ended_at !== null || this.ends.has(row.id_hash);
+        const expired = rows.filter((row) => !isEnded(row)).map(toSession);
+        for (const row of rows) this.stmt.delete.run(row.id_hash);
+        const dropped = this.ends.drop(rows.filter(isEnded).map((row) => row.id_hash));
+        this.record(expired, sweepAudits(expired, now));
+        return { expired, read: rows.length, dropped };
+      }).immediate();
+      this.ends.forget(dropped);
+      swept.push(...expired);
+      if (read < want) break;
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    await this.purgeOldEnds(now - END_KEPT_MS);
+    return swept;
   }
 
   /**
-   * Deletes rows of sessions that were ended (and audited) earlier, first moving what is left in
-   * the end log onto them. Small batches with a yield between them keep the event loop free for
-   * requests; a time budget bounds one sweep's share.
+   * Deletes the rows of sessions ended at or before `endedBy`, with their ends, in small
+   * transactions with a turn of the event loop between them. None is fsynced on its own: a purge
+   * lost to a power failure brings back the row and its end together, still ended, and is made
+   * again at the next sweep.
    */
-  private async purgeEnded(batch = 200, budgetMs = 1000): Promise<void> {
+  private async purgeOldEnds(endedBy: number, budgetMs = 1000): Promise<void> {
     const until = performance.now() + budgetMs;
     while (this.db.open && performance.now() < until) {
-      // Deleting rows already marked ended: a delete lost to a power failure is made again later.
-      const moved = withoutFsync(this.db, () => this.ends.apply(batch));
-      const purged = withoutFsync(this.db, () => this.db.transaction(() => this.stmt.purgeEnded.run(batch).changes).immediate());
-      if (moved < batch && purged < batch) return;
+      const purged = withoutFsync(this.db, () =>
+        this.db
+          .transaction(() => {
+            const hashes = this.ends.dropOldest(endedBy, END_PURGE_BATCH);
+            for (const idHash of hashes) this.stmt.delete.run(idHash);
+            return hashes;
+          })
+          .immediate(),
+      );
+      this.ends.forget(purged);
+      if (purged.length < END_PURGE_BATCH) return;
       await new Promise((resolve) => setImmediate(resolve));
     }
   }

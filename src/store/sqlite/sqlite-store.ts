@@ -13,7 +13,6 @@ import { SqliteUsers } from './sqlite-users.ts';
 import { sqliteRateLimiters } from './sqlite-rate-limiters.ts';
 import { SqliteWebSessions } from './sqlite-web-sessions.ts';
 import { SqliteWebhooks } from './sqlite-webhooks.ts';
-import { SqliteUpkeep } from './sqlite-upkeep.ts';
 
 export { FOREIGN_WRITE_LOOK_MS } from './sqlite-session-records.ts';
 
@@ -36,7 +35,6 @@ export function openSqliteStore(path: string, options: { busyTimeoutMs?: number 
   const events = new SqliteEventLog(db);
   // An in-memory database is this connection's alone; a file may be shared with the CLI.
   const sessions = new SqliteSessionRecords(db, audit, events, path !== ':memory:');
-  const upkeep = new SqliteUpkeep(db, sessions.ends, audit);
   return {
     kind: 'sqlite',
     sessions: guardPort(sessions, asSqliteFailure),
@@ -54,7 +52,6 @@ export function openSqliteStore(path: string, options: { busyTimeoutMs?: number 
       }
     },
     async close() {
-      upkeep.stop();
       if (db.open) db.close();
     },
   };

@@ -83,7 +83,7 @@ describe('pool bounds', () => {
       await w.s.server.close();
       const db = new Database(join(w.s.dir, 'sessiond.db'), { readonly: true });
       try {
-        // An end is in the end log (session_ends) at once; the upkeep marks the row later.
+        // An end is in the end log (session_ends); the row stays until it expires.
         const row = db
           .prepare('SELECT count(*) AS n FROM sessions WHERE handle = ? AND ended_at IS NULL AND id_hash NOT IN (SELECT id_hash FROM session_ends)')
           .get(handle) as { n: number };
