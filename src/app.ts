@@ -24,6 +24,7 @@ import { setNoStore } from './http/no-store.ts';
 import { StoreLoginThrottle } from './limits/login-throttle.ts';
 import { createLogger } from './observability/logger.ts';
 import { Metrics } from './observability/metrics.ts';
+import { sessionEventLog } from './observability/session-event-log.ts';
 import { StoreOutages } from './observability/store-outages.ts';
 import { EventFeed } from './events/event-feed.ts';
 import { WebhookDelivery } from './events/webhook-delivery.ts';
@@ -65,10 +66,8 @@ export async function createCore(config: Config, options: SessiondOptions = {}) 
   const ownSessions = new OwnSessions(service);
   const accounts = new Accounts(users, service, ownSessions, throttle);
 
-  events.on((event) => {
-    metrics.recordEvent(event);
-    logger.info({ event: event.event, handle: event.handle, project: event.project, reason: event.reason, actor: event.actor }, 'session event');
-  });
+  events.onBatch((batch) => metrics.recordEvents(batch));
+  events.onBatch(sessionEventLog(logger));
   return { clock, logger, store, bus, events, metrics, users, cache, service, ownSessions, accounts, webLoginThrottle };
 }
 
@@ -84,7 +83,7 @@ export async function createSessiond(config: Config, options: SessiondOptions = 
   const storeOutages = new StoreOutages(logger, () => store.ping());
   // Woken by this node's own changes, by other nodes' ends over the bus, and by its own poll.
   const eventFeed = new EventFeed(store.events, config.events.pollMs);
-  core.events.on(() => eventFeed.wake());
+  core.events.onBatch(() => eventFeed.wake());
   bus.subscribe(() => eventFeed.wake());
   bus.onGap?.(() => eventFeed.wake());
 

@@ -11,7 +11,7 @@ import type { SessionEvents } from './session-events.ts';
 import type { InvalidationBus } from './invalidation-bus.ts';
 import type { Store } from './ports/store.ts';
 import { MAX_IDS_PER_CALL } from './status-codes.ts';
-import type { EndContext, EndReason, SessionCountFilter, SessionListFilter, SessionPage, SessionRecord, UserRecord } from './types.ts';
+import type { AuditRecord, EndContext, EndReason, SessionCountFilter, SessionListFilter, SessionPage, SessionRecord, UserRecord } from './types.ts';
 import type { UserDirectory } from './users.ts';
 import { sessionCreatedAudit, sessionEndedAudit } from './audit.ts';
 
@@ -273,10 +273,16 @@ export class SessionService {
 
   /** Evicts ended sessions here and on every other node, and announces each. */
   private async afterEnd(ended: ReadonlyArray<SessionRecord | null>, ctx: EndContext): Promise<void> {
-    const hashes = ended.filter((s): s is SessionRecord => s !== null).map((s) => s.idHash);
+    const hashes: string[] = [];
+    const audits: AuditRecord[] = [];
+    for (const session of ended) {
+      if (!session) continue;
+      hashes.push(session.idHash);
+      audits.push(sessionEndedAudit(session, ctx));
+    }
     if (hashes.length === 0) return;
     this.deps.cache.evict(hashes);
-    for (const session of ended) if (session) this.deps.events.emit(sessionEndedAudit(session, ctx));
+    this.deps.events.emitAll(audits);
     try {
       await this.deps.bus.publish(hashes);
     } catch {

@@ -120,8 +120,20 @@ export class Metrics {
     collectDefaultMetrics({ register: this.registry });
   }
 
-  recordEvent(event: AuditRecord): void {
-    this.sessionEvents.inc(eventLabels(event));
+  /** The events of one call: one increment per run of the same labels (a batch of ends is one run). */
+  recordEvents(events: ReadonlyArray<AuditRecord>): void {
+    let labels: { event: string; reason: string } | undefined;
+    let count = 0;
+    for (const event of events) {
+      const next = eventLabels(event);
+      if (labels !== undefined && (next.event !== labels.event || next.reason !== labels.reason)) {
+        this.sessionEvents.inc(labels, count);
+        count = 0;
+      }
+      labels = next;
+      count++;
+    }
+    if (labels !== undefined) this.sessionEvents.inc(labels, count);
   }
 
   loginFailed(api: LoginApi, reason: LoginFailureReason): void {
