@@ -74,6 +74,34 @@ describe('X-Request-Id', () => {
     }
   });
 
+  test('invalidateSessions logs one session event line per session it ended, each with the call\'s ID and no session ID; the metric counts each', async () => {
+    const t = await startTestServer();
+    try {
+      const caller = await login(t.url, 'admin', ADMIN_PASSWORD);
+      const targets = [await login(t.url, 'admin', ADMIN_PASSWORD), await login(t.url, 'admin', ADMIN_PASSWORD), await login(t.url, 'admin', ADMIN_PASSWORD)];
+      const res = await api(t.url, 'POST', '/api/v1/sessions/invalidate', {
+        sessionId: caller.sessionId,
+        headers: { 'x-request-id': 'batch-end-9' },
+        body: { sessionIds: [...targets.map((s) => s.sessionId), 'sd1_not-a-session'] },
+      });
+      assert.equal(res.status, 200);
+      // The lines are written just after the answer: give them a moment.
+      const ended = () => t.logText().split('\n').filter((line) => line.includes('"session.ended"') && line.includes('batch-end-9'));
+      for (let i = 0; i < 100 && ended().length < targets.length; i++) await new Promise((r) => setTimeout(r, 10));
+      const lines = ended();
+      assert.deepEqual(lines.map((line) => JSON.parse(line).handle).sort(), targets.map((s) => s.handle).sort());
+      for (const line of lines) {
+        assert.equal(JSON.parse(line).msg, 'session event');
+        assert.equal(JSON.parse(line).reason, 'invalidated');
+        for (const s of targets) assert.ok(!line.includes(s.sessionId), 'no session ID in a line');
+      }
+      const text = await (await fetch(`${t.url}/metrics`)).text();
+      assert.match(text, /^sessiond_session_events_total\{event="session.ended",reason="invalidated"\} 3$/m);
+    } finally {
+      await t.close();
+    }
+  });
+
   test('root-logger lines keep the ID after session checks answered from the cache (which open no request scope)', async () => {
     const t = await startTestServer();
     try {
