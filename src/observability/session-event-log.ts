@@ -9,21 +9,15 @@ import { currentRequestId } from './request-scope.ts';
  * of them a path the root logger censors (logger.ts), so redaction could change nothing, and it
  * was half the cost of a line (~3.7 µs; an invalidateSessions of 200 IDs writes 200). The request
  * ID is looked up once per call and bound to a child, instead of by the mixin on every line.
- * Like every line, they are written asynchronously: a kill -9 may lose the last of them, never
- * the audit records, which the store committed with the change.
  */
 export function sessionEventLog(logger: Logger): SessionEventBatchListener {
   const lines = markRequestLogger(logger.child({}, { redact: [] }));
   return (events) => {
     if (!lines.isLevelEnabled('info')) return;
     const requestId = currentRequestId();
-    // After the answer is sent (a turn of the event loop later): 200 lines cost ~0.8 ms that the
-    // caller need not wait for. The request's scope may be closed by then, so its ID is bound here.
-    setImmediate(() => {
-      const out = requestId === undefined ? lines : lines.child({ [REQUEST_ID_LOG_KEY]: requestId });
-      for (const event of events) {
-        out.info({ event: event.event, handle: event.handle, project: event.project, reason: event.reason, actor: event.actor }, 'session event');
-      }
-    });
+    const out = requestId === undefined ? lines : lines.child({ [REQUEST_ID_LOG_KEY]: requestId });
+    for (const event of events) {
+      out.info({ event: event.event, handle: event.handle, project: event.project, reason: event.reason, actor: event.actor }, 'session event');
+    }
   };
 }
