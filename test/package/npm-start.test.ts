@@ -43,7 +43,7 @@ test('npm start runs the compiled server (node bin/sessiond.js serve) with no ts
     const serving = tree.filter((p) => p.argv.slice(1).join(' ') === 'bin/sessiond.js serve');
     assert.equal(serving.length, 1, `one node process runs bin/sessiond.js serve: ${JSON.stringify(tree.map((p) => p.argv))}`);
     assert.match(serving[0]!.argv[0]!, /(^|\/)node$/);
-    // glibc reads it only at process start: freed 19 MiB argon2id buffers go back to the OS (README, "Memory").
+    // glibc reads it only at process start: freed 16 MiB scrypt buffers go back to the OS (README, "Memory").
     assert.match(serving[0]!.env, /(^|\0)MALLOC_MMAP_THRESHOLD_=131072(\0|$)/, 'npm start gives the server the allocator setting');
     for (const p of tree) {
       assert.ok(!p.argv.some((arg) => /tsx/.test(arg)), `no tsx on a command line: ${p.argv.join(' ')}`);
