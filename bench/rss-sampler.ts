@@ -42,10 +42,6 @@ export function readRssParts(pid: number): { rss: number; anon: number; file: nu
 }
 
 export function readRss(pid: number): number | undefined {
-  try {
-    const match = /^VmRSS:\s+(\d+)\s+kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return match ? Number(match[1]) * 1024 : undefined;
-  } catch {
-    return undefined;
-  }
+  const rss = readRssParts(pid)?.rss;
+  return rss === undefined || Number.isNaN(rss) ? undefined : rss;
 }

@@ -87,7 +87,7 @@ export class SqliteEndLog {
 
   /**
    * Another process's sweep may have dropped ends this one still holds; when the map holds more
-   * than the log, it is read again from the start (the sweep calls this, inside its transaction).
+   * than the log, it is read again from the start (the sweep calls this before it starts).
    */
   resyncIfStale(): void {
     if (this.ended.size <= (this.stmt.left.get() as number)) return;
