@@ -30,6 +30,11 @@ export function openSqliteStore(path: string, options: { busyTimeoutMs?: number 
   // How long a write waits for another process's lock before failing closed.
   db.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? 5000))}`);
   db.pragma('foreign_keys = ON');
+  // 8 MiB of page cache instead of SQLite's 2 MB: it holds the interior pages of the sessions
+  // B-tree of a few hundred thousand sessions (2.6 MB at 420 k), so a lookup by hash reads one
+  // page from the file instead of 1.65 (the 200 lookups of an invalidate). Pages are allocated
+  // as they are used: at most ~6 MB more RSS.
+  db.pragma('cache_size = -8192');
   migrate(db);
   const audit = new SqliteAuditLog(db);
   const events = new SqliteEventLog(db);
