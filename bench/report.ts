@@ -55,7 +55,7 @@ function tableFor(group: Group, rows: readonly Row[], bare: MeasuredRow | undefi
 
 /** A long run's figures per stretch (the soak's RSS and latency over time). */
 function intervalTable(row: MeasuredRow): string[][] {
-  const header = ['at', 'RSS', 'of it anon / file', 'V8 heap used / total', 'external', 'ops/s', 'p50', 'p99', 'check p99', 'errors', 'server loop delay max'];
+  const header = ['at', 'RSS', 'of it anon / file', 'V8 heap used / total', 'external', 'ops/s', 'p50', 'p99', 'check p99', 'errors', 'server loop delay max', 'server loop waiting for a core', 'client loop delay max'];
   return [
     header,
     ...(row.intervals ?? []).map((i) => [
@@ -70,6 +70,9 @@ function intervalTable(row: MeasuredRow): string[][] {
       `${num(i.checkP99Ms, 1)} ms`,
       num(i.errors),
       Number.isNaN(i.loopDelayMaxMs) ? '—' : `${num(i.loopDelayMaxMs)} ms`,
+      // Absent from runs recorded before these were measured.
+      i.loopWaitForCpuMs === undefined || Number.isNaN(i.loopWaitForCpuMs) ? '—' : `${num(i.loopWaitForCpuMs)} ms`,
+      i.clientLoopDelayMaxMs === undefined || Number.isNaN(i.clientLoopDelayMaxMs) ? '—' : `${num(i.clientLoopDelayMaxMs)} ms`,
     ]),
   ];
 }
