@@ -163,8 +163,9 @@ describe('bench harness', () => {
 
   test('the soak compares memory levels as medians of a window after the warm-up and at the end, not single samples', () => {
     const at = (atSec: number, mb: number) => ({ atSec, rssBytes: mb * 2 ** 20, rssAnonBytes: 0, rssFileBytes: 0, heapUsedBytes: 0, heapTotalBytes: 0, externalBytes: 0, loopDelayMaxMs: 1, perSec: 1, p50Ms: 1, p99Ms: 1, checkP99Ms: 1, errors: 0 });
-    // 10 minutes: the warm-up's samples are left out; a minute (6 samples) on each side; one low sample at the end changes nothing.
-    const samples = Array.from({ length: 60 }, (_, i) => at((i + 1) * 10, i < 6 ? 300 : i === 59 ? 120 : 150 + (i % 2) * 40));
+    // 10 minutes: the warm-up's samples are left out; two minutes (12 samples) on each side; every
+    // third sample high (hashes in flight) and one low sample at the end change nothing.
+    const samples = Array.from({ length: 60 }, (_, i) => at((i + 1) * 10, i < 6 ? 300 : i === 59 ? 120 : 150 + (i % 3 === 0 ? 40 : 0)));
     const rss = levelChange(samples, 60, (i) => i.rssBytes);
     assert.equal(rss.before / 2 ** 20, 150);
     assert.equal(rss.after / 2 ** 20, 150);
