@@ -4,7 +4,7 @@ import { DEFAULT_SCRYPT } from '../../src/core/password.ts';
 import { launch, type Launched } from '../launcher.ts';
 import { runLoad, type LoadResult } from '../load.ts';
 import type { MeasuredRow, Row } from '../results.ts';
-import { medianRun, rotated } from '../rounds.ts';
+import { median, medianRun, rotated } from '../rounds.ts';
 import { seedSqlite } from '../seed-sqlite.ts';
 import { startSessiond } from '../sessiond-server.ts';
 import { expectJson, measureValidation, type BenchContext } from './context.ts';
@@ -35,6 +35,13 @@ interface Participant {
   runs: LoadResult[];
 }
 
+/** Each round's rate of one row over another's in that round, and their median. */
+export function pairedRatio(runs: readonly LoadResult[], against: readonly LoadResult[] | undefined): { median: number; each: string } | undefined {
+  if (!against || against.length !== runs.length || runs.length === 0) return undefined;
+  const ratios = runs.map((r, i) => r.requestsPerSec / against[i]!.requestsPerSec);
+  return { median: median(ratios), each: ratios.map((n) => n.toFixed(2)).join(', ') };
+}
+
 export interface ValidationRoundsPlan {
   /** The bare Fastify route, the ceiling the validation targets are ratios of. */
   bare: boolean;
@@ -50,10 +57,16 @@ export interface ValidationRoundsPlan {
  * validated-session cache on). Every file is seeded first (outside the measured time; how long
  * it took and the file's size are reported); then every server runs at once and they are loaded
  * in turn, in rounds, each reported as the median of its rounds (bench/rounds.ts): the 10 k, 1 M
- * and 10 M figures and the bare route they are divided by come from the same minutes.
+ * and 10 M figures and the bare route they are divided by come from the same minutes. The targets
+ * are judged on paired ratios: in each round a row's rate divided by the bare route's (or the
+ * 10 k store's) of that same round, and the median of those. This VM's speed moves by 2× over
+ * tens of seconds; a ratio of two medians can pair one row's fast minute with another's slow one,
+ * a ratio taken within a round cannot. Many short rounds instead of three long ones, for the same.
  */
 export async function validationRounds(ctx: BenchContext, plan: ValidationRoundsPlan): Promise<Row[]> {
-  const rounds = ctx.mode.name === 'quick' ? 1 : 3;
+  const rounds = ctx.mode.name === 'quick' ? 1 : 6;
+  const runSec = ctx.mode.name === 'quick' ? ctx.mode.durationSec : ctx.mode.durationSec / 2;
+  const runWarmupSec = Math.min(1, ctx.mode.warmupSec);
   const files: string[] = [];
   const participants: Participant[] = [];
   try {
@@ -87,30 +100,39 @@ export async function validationRounds(ctx: BenchContext, plan: ValidationRounds
       });
     }
 
-    const load = (p: Participant, durationSec: number) =>
+    const load = (p: Participant, durationSec: number, warmupSec: number) =>
       runLoad({
         url: p.server.url + p.path,
         headers: p.headerSets?.[0] ?? {},
         ...(p.headerSets ? { headerSets: p.headerSets } : {}),
         connections: ctx.mode.connections,
         durationSec,
-        warmupSec: ctx.mode.warmupSec,
+        warmupSec,
         serverPid: p.server.pid,
       });
     // Thrown away: a server's first seconds (module loading, JIT) are far slower than the rest.
     ctx.print('  warm-up of every server…');
-    for (const p of participants) await load(p, ctx.mode.warmupSec);
+    for (const p of participants) await load(p, ctx.mode.warmupSec, ctx.mode.warmupSec);
     for (let round = 0; round < rounds; round++) {
       for (const p of rotated(participants, round)) {
         ctx.print(`  round ${round + 1}/${rounds}: ${p.label}…`);
-        p.runs.push(await load(p, ctx.mode.durationSec));
+        p.runs.push(await load(p, runSec, runWarmupSec));
       }
     }
+    const bareRuns = participants.find((p) => p.id === 'bare-fastify')?.runs;
+    const smallRuns = participants.find((p) => p.id === 'sessiond-sqlite-10k')?.runs;
 
     const rows: Row[] = [];
     for (const p of participants) {
       await p.server.stop();
       const { perSec, nearest, each } = medianRun(p.runs);
+      const isSessiond = p.id !== 'bare-fastify';
+      const toBare = isSessiond ? pairedRatio(p.runs, bareRuns) : undefined;
+      const to10k = isSessiond && p.runs !== smallRuns ? pairedRatio(p.runs, smallRuns) : undefined;
+      const paired = [
+        toBare && `${toBare.median.toFixed(2)}× bare paired by round (${toBare.each})`,
+        to10k && `${to10k.median.toFixed(2)}× the 10 k store paired by round (${to10k.each})`,
+      ].filter(Boolean);
       const row: MeasuredRow = {
         status: 'ok',
         group: 'validation',
@@ -122,7 +144,10 @@ export async function validationRounds(ctx: BenchContext, plan: ValidationRounds
         peakRssBytes: p.server.peakRss(),
         connections: nearest.connections,
         ...(nearest.cpuUsPerRequest !== undefined ? { cpuUsPerRequest: nearest.cpuUsPerRequest } : {}),
-        note: `${p.note}; ${rounds > 1 ? `median of ${rounds} runs (${each}/s), interleaved with the other validation rows above` : 'one run'}`,
+        note: `${p.note}; ${rounds > 1 ? `median of ${rounds} runs of ${runSec} s (${each}/s), interleaved with the other validation rows above` : 'one run'}${paired.length ? `; ${paired.join('; ')}` : ''}`,
+        ...(toBare || to10k
+          ? { extra: { ...(toBare ? { pairedToBare: toBare.median } : {}), ...(to10k ? { pairedTo10k: to10k.median } : {}) } }
+          : {}),
       };
       rows.push(row);
     }
