@@ -46,7 +46,7 @@ export function evaluateTargets(rows: readonly Row[], mode: Mode): TargetResult[
     ['sessiond-redis', 'Redis, cache off', 0.5],
   ] as const) {
     const row = measured(rows, id);
-    judge(`Validation (${what}) req/s ≥ ${floor} × bare Fastify`, ratio(row?.perSec, bare?.perSec), (n) => n >= floor, x, 'needs bare Fastify and sessiond-other-stores');
+    judge(`Validation (${what}) req/s ≥ ${floor} × bare Fastify`, row?.extra?.pairedToBare ?? ratio(row?.perSec, bare?.perSec), (n) => n >= floor, x, 'needs bare Fastify and sessiond-other-stores');
   }
 
   const rest = measured(rows, 'invalidate-rest');

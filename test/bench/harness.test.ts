@@ -13,7 +13,7 @@ import type { Row } from '../../bench/results.ts';
 import { readRss } from '../../bench/rss-sampler.ts';
 import { MixedOps, SOAK_MIX, type OpKind } from '../../bench/mixed-ops.ts';
 import { levelChange, soakSeconds, warmupSeconds } from '../../bench/scenarios/soak.ts';
-import { pairedRatio } from '../../bench/scenarios/validate-sqlite.ts';
+import { pairedRatio } from '../../bench/scenarios/validation-rounds.ts';
 import { seedSqlite } from '../../bench/seed-sqlite.ts';
 import { percentile } from '../../bench/sequential.ts';
 import { evaluateTargets } from '../../bench/targets.ts';
