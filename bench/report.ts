@@ -44,7 +44,9 @@ function tableFor(group: Group, rows: readonly Row[], bare: MeasuredRow | undefi
       const rate = r.perSec === undefined ? '—' : `${num(r.perSec, r.perSec < 100 ? 1 : 0)}${r.perSecUnit ? ` ${r.perSecUnit}` : ''}`;
       const note = [r.note, r.connections ? `${r.connections} conn.` : undefined].filter(Boolean).join('; ');
       if (group !== 'validation') return [r.label, rate, msText(r.p50Ms), msText(r.p99Ms), mb(r.peakRssBytes), note];
-      const vsRps = bare?.perSec && r.perSec ? `${(r.perSec / bare.perSec).toFixed(2)}×` : '—';
+      // A row loaded in rounds with a bare route shows its ratio paired by round (what its target is judged on).
+      const pairedToBare = r.extra?.pairedToBare;
+      const vsRps = pairedToBare !== undefined ? `${pairedToBare.toFixed(2)}× (paired)` : bare?.perSec && r.perSec ? `${(r.perSec / bare.perSec).toFixed(2)}×` : '—';
       const vsP99 = bare?.p99Ms && r.p99Ms !== undefined ? `${(r.p99Ms / bare.p99Ms).toFixed(2)}×` : '—';
       const cpu = r.cpuUsPerRequest === undefined ? '—' : `${num(r.cpuUsPerRequest)} µs`;
       const vsCpu = bare?.cpuUsPerRequest && r.cpuUsPerRequest !== undefined ? `${(r.cpuUsPerRequest / bare.cpuUsPerRequest).toFixed(2)}×` : '—';
@@ -132,7 +134,7 @@ export function writeReport(report: Report, markdownPath: string, jsonPath: stri
     `- Date: ${m.date}`,
     `- Load average (1 min) at start: ${m.loadAverageAtStart}`,
     `- Commit: ${m.commit}`,
-    `- Run: ${report.mode} mode, ${report.settings.durationSec} s measured after ${report.settings.warmupSec} s warm-up per load, ${report.settings.connections} connections (autocannon), ${Math.round(report.elapsedSec)} s in all`,
+    `- Run: ${report.mode} mode, ${report.settings.durationSec} s measured after ${report.settings.warmupSec} s warm-up per load (rows measured in rounds: as their notes say), ${report.settings.connections} connections (autocannon), ${Math.round(report.elapsedSec)} s in all`,
     '',
   ];
   for (const group of groups(report.rows)) {

@@ -60,14 +60,18 @@ export function warmupSeconds(seconds: number): number {
 }
 
 /**
- * Memory "after the warm-up" and "at the end", each the median of the stretches in a window (a
- * minute in the full run; less in short ones; each stretch itself the median of its reads), so a
- * read taken while a login's 19 MiB argon2id buffer is held, or just after the allocator gave
- * memory back, does not decide it.
+ * Memory "after the warm-up" and "at the end", each the median of the stretches in a window of
+ * two minutes (12 stretches in the full run; half the measured part in shorter ones; each
+ * stretch itself the median of its reads), so neither a read taken while logins' argon2id
+ * buffers are held nor one resize of V8's heap decides it. (Until 2026-12-06 the window was one
+ * minute; in that day's full run V8 shrank its heap by 25 MB for the minute the baseline
+ * window covered, and the verdict measured the dip instead of growth: RESULTS-HISTORY.md.)
  */
+const LEVEL_WINDOW_SEC = 120;
+
 export function levelChange(intervals: readonly IntervalFigures[], warmupSec: number, pick: (i: IntervalFigures) => number): { before: number; after: number; changePct: number } {
   const measured = intervals.filter((i) => i.atSec > warmupSec);
-  const window = Math.max(1, Math.min(60 / INTERVAL_SEC, Math.floor(measured.length / 2)));
+  const window = Math.max(1, Math.min(LEVEL_WINDOW_SEC / INTERVAL_SEC, Math.floor(measured.length / 2)));
   const before = percentile(measured.slice(0, window).map(pick), 50);
   const after = percentile(measured.slice(-window).map(pick), 50);
   return { before, after, changePct: ((after - before) / before) * 100 };
