@@ -11,10 +11,25 @@ import { availableParallelism } from 'node:os';
  */
 export class PasswordSlots {
   private active = 0;
+  private max: number;
   private readonly queue: Array<() => void> = [];
 
-  constructor(readonly limit: number) {
-    if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`password hash slots must be a whole number ≥ 1 (got ${limit})`);
+  constructor(limit: number) {
+    this.max = checkedLimit(limit);
+  }
+
+  /** Hashes allowed to run at once. */
+  get limit(): number {
+    return this.max;
+  }
+
+  /** Changes the limit (the composition root sets SESSIOND_PASSWORD_HASH_CONCURRENCY); a raise starts waiting hashes at once. */
+  setLimit(limit: number): void {
+    this.max = checkedLimit(limit);
+    while (this.active < this.max && this.queue.length > 0) {
+      this.active++;
+      this.queue.shift()!();
+    }
   }
 
   /** Hashes running now. */
@@ -29,7 +44,7 @@ export class PasswordSlots {
 
   /** Runs `hash` once a slot is free, and frees the slot when it settles either way. */
   async run<T>(hash: () => Promise<T>): Promise<T> {
-    if (this.active < this.limit) this.active++;
+    if (this.active < this.max) this.active++;
     // The slot is handed over by release(), so `active` never drops below the limit while some wait.
     else await new Promise<void>((resolve) => this.queue.push(resolve));
     try {
@@ -40,10 +55,16 @@ export class PasswordSlots {
   }
 
   private release(): void {
-    const next = this.queue.shift();
+    // After a lowered limit, a finishing hash hands its slot on only while fewer than the limit run.
+    const next = this.active <= this.max ? this.queue.shift() : undefined;
     if (next) next();
     else this.active--;
   }
+}
+
+function checkedLimit(limit: number): number {
+  if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`password hash slots must be a whole number ≥ 1 (got ${limit})`);
+  return limit;
 }
 
 /** The process's slots, shared by every hash it makes: the threads and the memory are the process's. */

@@ -76,7 +76,7 @@ export class Metrics {
   /** Read at each scrape from the process's password slots (core/password-slots.ts). */
   readonly passwordHashesRunning = new Gauge({
     name: 'sessiond_password_hashes_running',
-    help: `Password hashes (login, password change, user creation) running now; at most ${passwordSlots.limit}, the cores this process may use`,
+    help: 'Password hashes (login, password change, user creation) running now; at most SESSIOND_PASSWORD_HASH_CONCURRENCY (default: the cores this process may use)',
     registers: [this.registry],
     collect() {
       this.set(passwordSlots.running);

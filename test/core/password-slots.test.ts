@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { availableParallelism } from 'node:os';
 import { describe, test } from 'node:test';
+import { loadConfig } from '../../src/config.ts';
 import { hashPassword, verifyPassword, type Argon2idPolicy, type ScryptPolicy } from '../../src/core/password.ts';
 import { PasswordSlots, passwordSlots } from '../../src/core/password-slots.ts';
 import { Metrics } from '../../src/observability/metrics.ts';
@@ -115,6 +116,31 @@ describe('password slots: hashes at once bounded by the cores', () => {
     );
     assert.equal(slots.running, 0);
     assert.equal(await slots.run(async () => 'next'), 'next');
+  });
+
+  test('the limit follows SESSIOND_PASSWORD_HASH_CONCURRENCY: a raise starts waiting hashes, a cut lets running ones finish', async () => {
+    assert.equal(loadConfig({}).passwordHashConcurrency, availableParallelism());
+    assert.equal(loadConfig({ SESSIOND_PASSWORD_HASH_CONCURRENCY: '3' }).passwordHashConcurrency, 3);
+    assert.throws(() => loadConfig({ SESSIOND_PASSWORD_HASH_CONCURRENCY: '0' }), /SESSIOND_PASSWORD_HASH_CONCURRENCY/);
+    const slots = new PasswordSlots(1);
+    const hashes = Array.from({ length: 4 }, () => held());
+    const runs = hashes.map((h) => slots.run(() => h.promise));
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual([slots.running, slots.waiting], [1, 3]);
+    slots.setLimit(3);
+    assert.deepEqual([slots.running, slots.waiting], [3, 1]);
+    slots.setLimit(1);
+    hashes[0]!.release('a');
+    hashes[1]!.release('b');
+    await Promise.all([runs[0], runs[1]]);
+    assert.deepEqual([slots.running, slots.waiting], [1, 1], 'two finished, none started: one still runs, at the new limit');
+    hashes[2]!.release('c');
+    await runs[2];
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual([slots.running, slots.waiting], [1, 0]);
+    hashes[3]!.release('d');
+    assert.equal(await runs[3], 'd');
+    assert.equal(slots.running, 0);
   });
 
   test('a limit below one is refused', () => {
