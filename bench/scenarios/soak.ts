@@ -1,10 +1,10 @@
 import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { DEFAULT_SCRYPT, hashPassword } from '../../src/core/password.ts';
 import { newRecordId } from '../../src/core/secret-id.ts';
 import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.ts';
 import type { Launched } from '../launcher.ts';
 import { MixedOps, SOAK_MIX, type OpResult } from '../mixed-ops.ts';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { readCpuMs, readRunQueueWaitMs } from '../process-cpu.ts';
 import type { IntervalFigures, Row } from '../results.ts';
 import { readRssParts } from '../rss-sampler.ts';
