@@ -44,7 +44,9 @@ function tableFor(group: Group, rows: readonly Row[], bare: MeasuredRow | undefi
       const rate = r.perSec === undefined ? '—' : `${num(r.perSec, r.perSec < 100 ? 1 : 0)}${r.perSecUnit ? ` ${r.perSecUnit}` : ''}`;
       const note = [r.note, r.connections ? `${r.connections} conn.` : undefined].filter(Boolean).join('; ');
       if (group !== 'validation') return [r.label, rate, msText(r.p50Ms), msText(r.p99Ms), mb(r.peakRssBytes), note];
-      const vsRps = bare?.perSec && r.perSec ? `${(r.perSec / bare.perSec).toFixed(2)}×` : '—';
+      // A row loaded in rounds with a bare route shows its ratio paired by round (what its target is judged on).
+      const pairedToBare = r.extra?.pairedToBare;
+      const vsRps = pairedToBare !== undefined ? `${pairedToBare.toFixed(2)}× (paired)` : bare?.perSec && r.perSec ? `${(r.perSec / bare.perSec).toFixed(2)}×` : '—';
       const vsP99 = bare?.p99Ms && r.p99Ms !== undefined ? `${(r.p99Ms / bare.p99Ms).toFixed(2)}×` : '—';
       const cpu = r.cpuUsPerRequest === undefined ? '—' : `${num(r.cpuUsPerRequest)} µs`;
       const vsCpu = bare?.cpuUsPerRequest && r.cpuUsPerRequest !== undefined ? `${(r.cpuUsPerRequest / bare.cpuUsPerRequest).toFixed(2)}×` : '—';
@@ -55,7 +57,7 @@ function tableFor(group: Group, rows: readonly Row[], bare: MeasuredRow | undefi
 
 /** A long run's figures per stretch (the soak's RSS and latency over time). */
 function intervalTable(row: MeasuredRow): string[][] {
-  const header = ['at', 'RSS', 'of it anon / file', 'V8 heap used / total', 'external', 'ops/s', 'p50', 'p99', 'check p99', 'errors', 'server loop delay max'];
+  const header = ['at', 'RSS', 'of it anon / file', 'V8 heap used / total', 'external', 'ops/s', 'p50', 'p99', 'check p99', 'errors', 'server loop delay max', 'server loop waiting for a core', 'client loop delay max'];
   return [
     header,
     ...(row.intervals ?? []).map((i) => [
@@ -70,6 +72,9 @@ function intervalTable(row: MeasuredRow): string[][] {
       `${num(i.checkP99Ms, 1)} ms`,
       num(i.errors),
       Number.isNaN(i.loopDelayMaxMs) ? '—' : `${num(i.loopDelayMaxMs)} ms`,
+      // Absent from runs recorded before these were measured.
+      i.loopWaitForCpuMs === undefined || Number.isNaN(i.loopWaitForCpuMs) ? '—' : `${num(i.loopWaitForCpuMs)} ms`,
+      i.clientLoopDelayMaxMs === undefined || Number.isNaN(i.clientLoopDelayMaxMs) ? '—' : `${num(i.clientLoopDelayMaxMs)} ms`,
     ]),
   ];
 }
@@ -129,7 +134,7 @@ export function writeReport(report: Report, markdownPath: string, jsonPath: stri
     `- Date: ${m.date}`,
     `- Load average (1 min) at start: ${m.loadAverageAtStart}`,
     `- Commit: ${m.commit}`,
-    `- Run: ${report.mode} mode, ${report.settings.durationSec} s measured after ${report.settings.warmupSec} s warm-up per load, ${report.settings.connections} connections (autocannon), ${Math.round(report.elapsedSec)} s in all`,
+    `- Run: ${report.mode} mode, ${report.settings.durationSec} s measured after ${report.settings.warmupSec} s warm-up per load (rows measured in rounds: as their notes say), ${report.settings.connections} connections (autocannon), ${Math.round(report.elapsedSec)} s in all`,
     '',
   ];
   for (const group of groups(report.rows)) {

@@ -41,6 +41,10 @@ export interface IntervalFigures {
   externalBytes: number;
   /** The server's longest event-loop delay in the stretch, from its /metrics (NaN when not read). */
   loopDelayMaxMs: number;
+  /** How long the server's event-loop thread waited for a core in the stretch (NaN when not read): the machine's share of that delay. */
+  loopWaitForCpuMs: number;
+  /** The bench client's own longest event-loop delay in the stretch: latency the client added. */
+  clientLoopDelayMaxMs: number;
   perSec: number;
   p50Ms: number;
   p99Ms: number;

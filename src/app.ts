@@ -9,6 +9,7 @@ import { soapApi } from './api/soap/soap-api.ts';
 import type { Config } from './config.ts';
 import { systemClock, type Clock } from './core/clock.ts';
 import { ExpiryPolicies } from './core/expiry.ts';
+import { passwordSlots } from './core/password-slots.ts';
 import type { LoginThrottle } from './core/login-throttle.ts';
 import { SessionCache } from './core/session-cache.ts';
 import { SessionEvents } from './core/session-events.ts';
@@ -58,6 +59,7 @@ export async function createCore(config: Config, options: SessiondOptions = {}) 
   const metrics = new Metrics();
   const policies = new ExpiryPolicies(config.expiry, new Map(Object.entries(config.projects)));
   const users = new UserDirectory(store.users, store.audit, clock, events, config.passwords);
+  passwordSlots.setLimit(config.passwordHashConcurrency);
   const cache = new SessionCache(config.cache);
   // The limits count in the store, so every node on it shares them; API and web count apart.
   const throttle = options.throttle ?? new StoreLoginThrottle(store.rateLimiters, config.login, 'api');

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { PROJECT_PATTERN } from './core/input-rules.ts';
 import { DEFAULT_ARGON2ID, type PasswordPolicy } from './core/password.ts';
@@ -91,6 +92,8 @@ const envSchema = z.object({
   SESSIOND_PASSWORD_HASH: z.enum(['argon2id', 'scrypt']).default('argon2id'),
   SESSIOND_ARGON2_MEMORY_KIB: z.coerce.number().int().min(1024).max(4 * 1024 * 1024).default(DEFAULT_ARGON2ID.memoryKiB),
   SESSIOND_ARGON2_TIME_COST: z.coerce.number().int().min(1).max(100).default(DEFAULT_ARGON2ID.timeCost),
+  // Password hashes run at once (core/password-slots.ts); the rest wait in line.
+  SESSIOND_PASSWORD_HASH_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(availableParallelism()),
   // web tier, ESM and session pool (issue 4)
   SESSIOND_ESM: z.string().min(1).optional(),
   SESSIOND_UPSTREAM: z.url().optional(),
@@ -132,6 +135,8 @@ export interface Config {
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** How new password hashes are made: SESSIOND_PASSWORD_HASH and its algorithm's parameters. */
   passwords: PasswordPolicy;
+  /** Password hashes (made or checked) that run at once: SESSIOND_PASSWORD_HASH_CONCURRENCY. */
+  passwordHashConcurrency: number;
   /** After a stop signal, the process exits this long after even if closing is not done. */
   shutdownTimeoutMs: number;
   /** The web tier: its ESM, upstream, pool bounds and cookie-session timeouts. */
@@ -288,6 +293,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
       e.SESSIOND_PASSWORD_HASH === 'scrypt'
         ? { algorithm: 'scrypt', N: e.SESSIOND_SCRYPT_N, r: 8, p: 1 }
         : { algorithm: 'argon2id', memoryKiB: e.SESSIOND_ARGON2_MEMORY_KIB, timeCost: e.SESSIOND_ARGON2_TIME_COST, parallelism: 1 },
+    passwordHashConcurrency: e.SESSIOND_PASSWORD_HASH_CONCURRENCY,
     shutdownTimeoutMs: e.SESSIOND_SHUTDOWN_TIMEOUT_SECONDS * 1000,
     web: {
       esmPath: e.SESSIOND_ESM,

@@ -7,19 +7,24 @@ import { loadConfig } from '../../src/config.ts';
 import { newRecordId } from '../../src/core/secret-id.ts';
 import type { SessionRecord } from '../../src/core/types.ts';
 import { registerCleanup } from '../cleanup.ts';
+import { launch } from '../launcher.ts';
 import type { Row } from '../results.ts';
 import { POSTGRES_URL, reachable, REDIS_URL } from '../services.ts';
 import { makeSessionIds } from '../session-ids.ts';
 import { seededSessionTimes } from '../session-times.ts';
 import { startSessiond } from '../sessiond-server.ts';
-import { expectJson, measureValidation, type BenchContext } from './context.ts';
+import { expectJson, type BenchContext } from './context.ts';
+import { peer } from './peers.ts';
 import { ROTATE_OVER } from './validate-sqlite.ts';
+import { loadInRounds, type RoundParticipant } from './validation-rounds.ts';
 
 /**
  * `GET /api/v1/session` with sessiond on PostgreSQL and on Redis, when their stores exist in
  * this tree and their servers answer; otherwise each is skipped with the reason. Each run gets
  * its own throwaway database (PostgreSQL) or key prefix (Redis), seeded through the store's own
- * insertSession, and removed afterwards. Requests rotate over up to 1,000 of the sessions.
+ * insertSession, and removed afterwards. Requests rotate over up to 1,000 of the sessions. Every
+ * server runs at once and they are loaded in rounds with a bare Fastify route of their own
+ * (validation-rounds.ts), so each ratio pairs minutes of the same round.
  */
 export interface StoreUnderTest {
   id: string;
@@ -34,73 +39,83 @@ export interface StoreUnderTest {
  */
 export const CACHED_MAX_AGE_MS = 10_000;
 
+/** The bare route loaded in rounds with these rows, the ceiling their ratios are paired with. */
+const BARE_ID = 'bare-fastify-other-stores';
+
 export async function otherStores(ctx: BenchContext): Promise<Row[]> {
   const rows: Row[] = [];
-  for (const kind of ['postgres', 'redis'] as const) {
-    const name = kind === 'postgres' ? 'PostgreSQL' : 'Redis';
-    const sessions = ctx.mode.otherStoreSessions.toLocaleString('en');
-    // The shipped default (cache off, every check asks the store) and, on PostgreSQL, the cache on.
-    const variants: Array<{ id: string; label: string; env: Record<string, string>; note: string }> = [
-      { id: `sessiond-${kind}`, label: `sessiond GET /api/v1/session, ${name}, ${sessions} sessions`, env: {}, note: '' },
-      ...(kind === 'postgres'
-        ? [
-            {
-              id: `sessiond-${kind}-cached`,
-              label: `sessiond GET /api/v1/session, ${name}, ${sessions} sessions, cache on`,
-              env: { SESSIOND_CACHE_MAX_AGE_MS: String(CACHED_MAX_AGE_MS) },
-              note: `; SESSIOND_CACHE_MAX_AGE_MS=${CACHED_MAX_AGE_MS}`,
-            },
-          ]
-        : []),
-    ];
-    const skip = (reason: string) => {
-      for (const v of variants) rows.push({ status: 'skipped', group: 'validation', id: v.id, label: v.label, reason });
-    };
-    if (!existsSync(join('src', 'store', kind))) {
-      skip(`src/store/${kind} does not exist in this tree`);
-      continue;
-    }
-    const serviceUrl = kind === 'postgres' ? POSTGRES_URL : REDIS_URL;
-    if (!(await reachable(serviceUrl, kind === 'postgres' ? 5432 : 6379))) {
-      skip(`${kind} is not reachable at ${serviceUrl}`);
-      continue;
-    }
-    const target = kind === 'postgres' ? await throwawayPostgres() : throwawayRedis();
-    try {
-      const seeded = await seedThroughStore(target.env, ctx.mode.otherStoreSessions);
+  const participants: RoundParticipant[] = [];
+  const cleanups: Array<() => Promise<void>> = [];
+  try {
+    for (const kind of ['postgres', 'redis'] as const) {
+      const name = kind === 'postgres' ? 'PostgreSQL' : 'Redis';
+      const sessions = ctx.mode.otherStoreSessions.toLocaleString('en');
+      // The shipped default (cache off, every check asks the store) and, on PostgreSQL, the cache on.
+      const variants: Array<{ id: string; label: string; env: Record<string, string>; note: string }> = [
+        { id: `sessiond-${kind}`, label: `sessiond GET /api/v1/session, ${name}, ${sessions} sessions`, env: {}, note: '' },
+        ...(kind === 'postgres'
+          ? [
+              {
+                id: `sessiond-${kind}-cached`,
+                label: `sessiond GET /api/v1/session, ${name}, ${sessions} sessions, cache on`,
+                env: { SESSIOND_CACHE_MAX_AGE_MS: String(CACHED_MAX_AGE_MS) },
+                note: `; SESSIOND_CACHE_MAX_AGE_MS=${CACHED_MAX_AGE_MS}`,
+              },
+            ]
+          : []),
+      ];
+      const skip = (reason: string) => {
+        for (const v of variants) rows.push({ status: 'skipped', group: 'validation', id: v.id, label: v.label, reason });
+      };
+      if (!existsSync(join('src', 'store', kind))) {
+        skip(`src/store/${kind} does not exist in this tree`);
+        continue;
+      }
+      const serviceUrl = kind === 'postgres' ? POSTGRES_URL : REDIS_URL;
+      if (!(await reachable(serviceUrl, kind === 'postgres' ? 5432 : 6379))) {
+        skip(`${kind} is not reachable at ${serviceUrl}`);
+        continue;
+      }
+      const target = kind === 'postgres' ? await throwawayPostgres() : throwawayRedis();
+      cleanups.push(target.cleanup);
+      let seeded: Awaited<ReturnType<typeof seedThroughStore>>;
+      try {
+        seeded = await seedThroughStore(target.env, ctx.mode.otherStoreSessions);
+      } catch (error) {
+        skip(error instanceof Error ? error.message : String(error));
+        continue;
+      }
       ctx.print(`  seeded ${sessions} sessions in ${kind} in ${(seeded.seedMs / 1000).toFixed(1)} s`);
-      const headers = { authorization: `Bearer ${seeded.ids[0]!}` };
       const headerSets = seeded.ids.map((sessionId) => ({ authorization: `Bearer ${sessionId}` }));
       for (const variant of variants) {
         try {
           const env = { ...target.env, ...variant.env };
           const server = await startSessiond({ name: variant.id, store: env.SESSIOND_STORE!, env, logDir: ctx.workDir });
-          const check = (await expectJson(await fetch(`${server.url}/api/v1/session`, { headers }))) as { username?: string };
-          if (check.username !== seeded.username) {
-            await server.stop();
-            throw new Error(`${kind}: GET /api/v1/session did not answer the seeded session`);
-          }
-          rows.push(
-            await measureValidation(
-              ctx,
-              server,
-              {
-                id: variant.id,
-                label: variant.label,
-                note: `${kind} on 127.0.0.1; Bearer rotates over ${headerSets.length.toLocaleString('en')} sessions${variant.note}`,
-              },
-              { path: '/api/v1/session', headers, headerSets },
-            ),
-          );
+          participants.push({
+            id: variant.id,
+            label: variant.label,
+            note: `${kind} on 127.0.0.1; Bearer rotates over ${headerSets.length.toLocaleString('en')} sessions${variant.note}`,
+            server,
+            path: '/api/v1/session',
+            headerSets,
+          });
+          const check = (await expectJson(await fetch(`${server.url}/api/v1/session`, { headers: headerSets[0]! }))) as { username?: string };
+          if (check.username !== seeded.username) throw new Error(`${kind}: GET /api/v1/session did not answer the seeded session`);
         } catch (error) {
+          const started = participants.findIndex((p) => p.id === variant.id);
+          if (started >= 0) await participants.splice(started, 1)[0]!.server.stop();
           rows.push({ status: 'failed', group: 'validation', id: variant.id, label: variant.label, reason: error instanceof Error ? error.message : String(error) });
         }
       }
-    } catch (error) {
-      skip(error instanceof Error ? error.message : String(error));
-    } finally {
-      await target.cleanup();
     }
+    if (participants.length > 0) {
+      const server = await launch({ name: BARE_ID, args: peer('bare-fastify.mjs'), logDir: ctx.workDir, readyPath: '/session' });
+      participants.unshift({ id: BARE_ID, label: 'bare Fastify route, in rounds with the PostgreSQL and Redis rows', note: 'fixed JSON user, no lookup', server, path: '/session' });
+      rows.push(...(await loadInRounds(ctx, participants, BARE_ID)));
+    }
+  } finally {
+    for (const p of participants) await p.server.stop();
+    for (const cleanup of cleanups) await cleanup();
   }
   return rows;
 }

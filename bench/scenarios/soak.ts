@@ -1,10 +1,11 @@
 import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { DEFAULT_SCRYPT, hashPassword } from '../../src/core/password.ts';
 import { newRecordId } from '../../src/core/secret-id.ts';
 import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.ts';
 import type { Launched } from '../launcher.ts';
 import { MixedOps, SOAK_MIX, type OpResult } from '../mixed-ops.ts';
-import { readCpuMs } from '../process-cpu.ts';
+import { readCpuMs, readRunQueueWaitMs } from '../process-cpu.ts';
 import type { IntervalFigures, Row } from '../results.ts';
 import { readRssParts } from '../rss-sampler.ts';
 import { BENCH_PASSWORD, seedSqlite } from '../seed-sqlite.ts';
@@ -59,14 +60,18 @@ export function warmupSeconds(seconds: number): number {
 }
 
 /**
- * Memory "after the warm-up" and "at the end", each the median of the stretches in a window (a
- * minute in the full run; less in short ones; each stretch itself the median of its reads), so a
- * read taken while a login's 19 MiB argon2id buffer is held, or just after the allocator gave
- * memory back, does not decide it.
+ * Memory "after the warm-up" and "at the end", each the median of the stretches in a window of
+ * two minutes (12 stretches in the full run; half the measured part in shorter ones; each
+ * stretch itself the median of its reads), so neither a read taken while logins' argon2id
+ * buffers are held nor one resize of V8's heap decides it. (Until 2026-12-06 the window was one
+ * minute; in that day's full run V8 shrank its heap by 25 MB for the minute the baseline
+ * window covered, and the verdict measured the dip instead of growth: RESULTS-HISTORY.md.)
  */
+const LEVEL_WINDOW_SEC = 120;
+
 export function levelChange(intervals: readonly IntervalFigures[], warmupSec: number, pick: (i: IntervalFigures) => number): { before: number; after: number; changePct: number } {
   const measured = intervals.filter((i) => i.atSec > warmupSec);
-  const window = Math.max(1, Math.min(60 / INTERVAL_SEC, Math.floor(measured.length / 2)));
+  const window = Math.max(1, Math.min(LEVEL_WINDOW_SEC / INTERVAL_SEC, Math.floor(measured.length / 2)));
   const before = percentile(measured.slice(0, window).map(pick), 50);
   const after = percentile(measured.slice(-window).map(pick), 50);
   return { before, after, changePct: ((after - before) / before) * 100 };
@@ -217,6 +222,10 @@ async function openLoop(ops: MixedOps, server: Launched, perSec: number, seconds
     const parts = readRssParts(server.pid);
     if (parts) stretchRss.push(parts);
   }, RSS_READ_MS);
+  // What the server's loop delay leaves out: time its loop thread waited for a core, and the client's own delays.
+  let loopWaitAt = readRunQueueWaitMs(server.pid);
+  const clientLoop = monitorEventLoopDelay({ resolution: 10 });
+  clientLoop.enable();
   let inFlight = 0;
   let sent = 0;
   const warmupSec = warmupSeconds(seconds);
@@ -238,6 +247,11 @@ async function openLoop(ops: MixedOps, server: Launched, perSec: number, seconds
     const reads = last ? [...stretchRss, last] : stretchRss;
     const median = (pick: (r: { rss: number; anon: number; file: number }) => number) => (reads.length ? percentile(reads.map(pick), 50) : Number.NaN);
     stretchRss = [];
+    const loopWaitNow = readRunQueueWaitMs(server.pid);
+    const loopWaitForCpuMs = loopWaitNow !== undefined && loopWaitAt !== undefined ? loopWaitNow - loopWaitAt : Number.NaN;
+    loopWaitAt = loopWaitNow;
+    const clientLoopDelayMaxMs = clientLoop.max / 1e6;
+    clientLoop.reset();
     const figures: IntervalFigures = {
       atSec,
       rssBytes: median((r) => r.rss),
@@ -247,6 +261,8 @@ async function openLoop(ops: MixedOps, server: Launched, perSec: number, seconds
       heapTotalBytes: Number.NaN,
       externalBytes: Number.NaN,
       loopDelayMaxMs: Number.NaN,
+      loopWaitForCpuMs,
+      clientLoopDelayMaxMs,
       perSec: stretch.filter((r) => !r.error).length / INTERVAL_SEC,
       p50Ms: percentile(latencies, 50),
       p99Ms: percentile(latencies, 99),
@@ -265,7 +281,8 @@ async function openLoop(ops: MixedOps, server: Launched, perSec: number, seconds
     stretch = [];
     print(
       `  ${String(atSec).padStart(4)} s  RSS ${(figures.rssBytes / 2 ** 20).toFixed(0)} MB (anon ${(figures.rssAnonBytes / 2 ** 20).toFixed(0)}, file ${(figures.rssFileBytes / 2 ** 20).toFixed(0)})  ${figures.perSec.toFixed(0)} ops/s  ` +
-        `p50 ${figures.p50Ms.toFixed(2)} ms  p99 ${figures.p99Ms.toFixed(1)} ms  check p99 ${figures.checkP99Ms.toFixed(1)} ms  errors ${figures.errors}`,
+        `p50 ${figures.p50Ms.toFixed(2)} ms  p99 ${figures.p99Ms.toFixed(1)} ms  check p99 ${figures.checkP99Ms.toFixed(1)} ms  errors ${figures.errors}  ` +
+        `server loop waited ${loopWaitForCpuMs.toFixed(0)} ms for a core, client loop delay max ${clientLoopDelayMaxMs.toFixed(0)} ms`,
     );
   };
 
@@ -298,6 +315,7 @@ async function openLoop(ops: MixedOps, server: Launched, perSec: number, seconds
     tick();
   });
   clearInterval(rssReader);
+  clientLoop.disable();
   await Promise.all(metricReads);
   const cpuEnd = readCpuMs(server.pid);
   run.cpuUsPerOp = cpuStart !== undefined && cpuEnd !== undefined ? ((cpuEnd - cpuStart) * 1000) / (run.answered + run.errors) : Number.NaN;

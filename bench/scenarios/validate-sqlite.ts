@@ -1,14 +1,13 @@
 import { rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEFAULT_SCRYPT } from '../../src/core/password.ts';
-import { launch, type Launched } from '../launcher.ts';
-import { runLoad, type LoadResult } from '../load.ts';
-import type { MeasuredRow, Row } from '../results.ts';
-import { medianRun, rotated } from '../rounds.ts';
+import { launch } from '../launcher.ts';
+import type { Row } from '../results.ts';
 import { seedSqlite } from '../seed-sqlite.ts';
 import { startSessiond } from '../sessiond-server.ts';
 import { expectJson, measureValidation, type BenchContext } from './context.ts';
 import { peer } from './peers.ts';
+import { loadInRounds, type RoundParticipant } from './validation-rounds.ts';
 
 /**
  * Requests rotate over this many sessions spread through the file, so a larger store cannot
@@ -22,17 +21,6 @@ export function sizeLabel(size: number): string {
 
 export function removeSqliteFiles(path: string): void {
   for (const suffix of ['', '-wal', '-shm']) rmSync(path + suffix, { force: true });
-}
-
-/** One server loaded in the rounds, and the row it becomes. */
-interface Participant {
-  id: string;
-  label: string;
-  note: string;
-  server: Launched;
-  path: string;
-  headerSets?: ReadonlyArray<Record<string, string>>;
-  runs: LoadResult[];
 }
 
 export interface ValidationRoundsPlan {
@@ -49,13 +37,13 @@ export interface ValidationRoundsPlan {
  * at each store size (`GET /api/v1/session` with a valid Bearer ID, sessiond as it ships: the
  * validated-session cache on). Every file is seeded first (outside the measured time; how long
  * it took and the file's size are reported); then every server runs at once and they are loaded
- * in turn, in rounds, each reported as the median of its rounds (bench/rounds.ts): the 10 k, 1 M
- * and 10 M figures and the bare route they are divided by come from the same minutes.
+ * in turn, in rounds (validation-rounds.ts): the 10 k, 1 M and 10 M figures and the bare route
+ * they are divided by come from the same minutes, and the targets are judged on ratios paired
+ * within each round.
  */
 export async function validationRounds(ctx: BenchContext, plan: ValidationRoundsPlan): Promise<Row[]> {
-  const rounds = ctx.mode.name === 'quick' ? 1 : 3;
   const files: string[] = [];
-  const participants: Participant[] = [];
+  const participants: RoundParticipant[] = [];
   try {
     const seededSizes = [];
     for (const size of plan.sizes) {
@@ -69,7 +57,7 @@ export async function validationRounds(ctx: BenchContext, plan: ValidationRounds
 
     if (plan.bare) {
       const server = await launch({ name: 'bare-fastify', args: peer('bare-fastify.mjs'), logDir: ctx.workDir, readyPath: '/session' });
-      participants.push({ id: 'bare-fastify', label: 'bare Fastify route (ceiling)', note: 'fixed JSON user, no lookup', server, path: '/session', runs: [] });
+      participants.push({ id: 'bare-fastify', label: 'bare Fastify route (ceiling)', note: 'fixed JSON user, no lookup', server, path: '/session' });
     }
     for (const { size, dbPath, seeded, seeding } of seededSizes) {
       const server = await startSessiond({ name: `sessiond-sqlite-${sizeLabel(size)}`, store: `sqlite:${dbPath}`, logDir: ctx.workDir });
@@ -83,49 +71,10 @@ export async function validationRounds(ctx: BenchContext, plan: ValidationRounds
         server,
         path: '/api/v1/session',
         headerSets,
-        runs: [],
       });
     }
 
-    const load = (p: Participant, durationSec: number) =>
-      runLoad({
-        url: p.server.url + p.path,
-        headers: p.headerSets?.[0] ?? {},
-        ...(p.headerSets ? { headerSets: p.headerSets } : {}),
-        connections: ctx.mode.connections,
-        durationSec,
-        warmupSec: ctx.mode.warmupSec,
-        serverPid: p.server.pid,
-      });
-    // Thrown away: a server's first seconds (module loading, JIT) are far slower than the rest.
-    ctx.print('  warm-up of every server…');
-    for (const p of participants) await load(p, ctx.mode.warmupSec);
-    for (let round = 0; round < rounds; round++) {
-      for (const p of rotated(participants, round)) {
-        ctx.print(`  round ${round + 1}/${rounds}: ${p.label}…`);
-        p.runs.push(await load(p, ctx.mode.durationSec));
-      }
-    }
-
-    const rows: Row[] = [];
-    for (const p of participants) {
-      await p.server.stop();
-      const { perSec, nearest, each } = medianRun(p.runs);
-      const row: MeasuredRow = {
-        status: 'ok',
-        group: 'validation',
-        id: p.id,
-        label: p.label,
-        perSec,
-        p50Ms: nearest.p50Ms,
-        p99Ms: nearest.p99Ms,
-        peakRssBytes: p.server.peakRss(),
-        connections: nearest.connections,
-        ...(nearest.cpuUsPerRequest !== undefined ? { cpuUsPerRequest: nearest.cpuUsPerRequest } : {}),
-        note: `${p.note}; ${rounds > 1 ? `median of ${rounds} runs (${each}/s), interleaved with the other validation rows above` : 'one run'}`,
-      };
-      rows.push(row);
-    }
+    const rows: Row[] = await loadInRounds(ctx, participants, 'bare-fastify');
 
     // What the cache buys: the same file once more, every check reading SQLite.
     const uncached = seededSizes.find((s) => s.size === plan.uncachedSize);

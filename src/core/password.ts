@@ -1,12 +1,14 @@
 import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
 import { hash as argon2Hash, verify as argon2Verify, type Algorithm } from '@node-rs/argon2';
+import { passwordSlots } from './password-slots.ts';
 
 /**
  * Password hashing: argon2id (through @node-rs/argon2) or scrypt (node:crypto). Hashes are
  * PHC strings (`$argon2id$v=19$m=…,t=…,p=…$salt$hash`, `$scrypt$ln=…,r=…,p=…$salt$hash`) that
  * carry their own algorithm, parameters and salt, so the configured policy can change without
  * breaking a stored hash; `needsRehash` tells the login path to re-hash with the current policy.
- * Hashes from before the PHC format (`scrypt$N$r$p$salt$hash`) still verify.
+ * Hashes from before the PHC format (`scrypt$N$r$p$salt$hash`) still verify. Every hash, made or
+ * checked, takes one of the process's password slots (password-slots.ts) while it runs.
  */
 export interface ScryptPolicy {
   algorithm: 'scrypt';
@@ -36,9 +38,12 @@ const ARGON2ID = 2 as Algorithm;
 
 function scryptAsync(password: string, salt: Buffer, params: { N: number; r: number; p: number }): Promise<Buffer> {
   const options: ScryptOptions = { N: params.N, r: params.r, p: params.p, maxmem: 256 * params.N * params.r + 1024 * 1024 };
-  return new Promise((resolve, reject) => {
-    scrypt(password.normalize('NFKC'), salt, KEY_LENGTH, options, (err, key) => (err ? reject(err) : resolve(key)));
-  });
+  return passwordSlots.run(
+    () =>
+      new Promise((resolve, reject) => {
+        scrypt(password.normalize('NFKC'), salt, KEY_LENGTH, options, (err, key) => (err ? reject(err) : resolve(key)));
+      }),
+  );
 }
 
 /** PHC strings use standard base64 without padding. */
@@ -46,13 +51,15 @@ const b64 = (bytes: Buffer) => bytes.toString('base64').replace(/=+$/, '');
 
 export async function hashPassword(password: string, policy: PasswordPolicy = DEFAULT_ARGON2ID): Promise<string> {
   if (policy.algorithm === 'argon2id') {
-    return argon2Hash(password.normalize('NFKC'), {
-      algorithm: ARGON2ID,
-      memoryCost: policy.memoryKiB,
-      timeCost: policy.timeCost,
-      parallelism: policy.parallelism,
-      outputLen: KEY_LENGTH,
-    });
+    return passwordSlots.run(() =>
+      argon2Hash(password.normalize('NFKC'), {
+        algorithm: ARGON2ID,
+        memoryCost: policy.memoryKiB,
+        timeCost: policy.timeCost,
+        parallelism: policy.parallelism,
+        outputLen: KEY_LENGTH,
+      }),
+    );
   }
   const salt = randomBytes(16);
   const key = await scryptAsync(password, salt, policy);
@@ -79,7 +86,7 @@ export async function verifyPassword(password: string, stored: string): Promise<
   if (!known) return false;
   if (known.policy.algorithm === 'argon2id') {
     try {
-      return await argon2Verify(stored, password.normalize('NFKC'));
+      return await passwordSlots.run(() => argon2Verify(stored, password.normalize('NFKC')));
     } catch {
       return false;
     }

@@ -1,6 +1,7 @@
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import { AUDIT_EVENT_NAMES, type AuditEventName, type AuditRecord } from '../core/types.ts';
 import type { LoginLimit } from '../core/errors.ts';
+import { passwordSlots } from '../core/password-slots.ts';
 import type { StatusCode } from '../core/status-codes.ts';
 import { RequestDurations } from './request-durations.ts';
 
@@ -71,6 +72,23 @@ export class Metrics {
     help: 'Refused logins by API (rest, soap, web) and reason (invalid_credentials, locked_out, rate_limited, invalid_request, unavailable)',
     labelNames: ['api', 'reason'] as const,
     registers: [this.registry],
+  });
+  /** Read at each scrape from the process's password slots (core/password-slots.ts). */
+  readonly passwordHashesRunning = new Gauge({
+    name: 'sessiond_password_hashes_running',
+    help: 'Password hashes (login, password change, user creation) running now; at most SESSIOND_PASSWORD_HASH_CONCURRENCY (default: the cores this process may use)',
+    registers: [this.registry],
+    collect() {
+      this.set(passwordSlots.running);
+    },
+  });
+  readonly passwordHashesWaiting = new Gauge({
+    name: 'sessiond_password_hashes_waiting',
+    help: 'Password hashes waiting for one of the running ones to finish (their login attempts are already counted)',
+    registers: [this.registry],
+    collect() {
+      this.set(passwordSlots.waiting);
+    },
   });
   /** Method, route template (`unmatched` for 404s) and status class: see request-durations.ts. */
   readonly httpRequestDuration = new RequestDurations(this.registry);

@@ -4,6 +4,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { launch, stopAll } from '../../bench/launcher.ts';
+import type { LoadResult } from '../../bench/load.ts';
 import { machineInfo } from '../../bench/machine.ts';
 import { QUICK } from '../../bench/modes.ts';
 import { readCpuMs } from '../../bench/process-cpu.ts';
@@ -12,6 +13,7 @@ import type { Row } from '../../bench/results.ts';
 import { readRss } from '../../bench/rss-sampler.ts';
 import { MixedOps, SOAK_MIX, type OpKind } from '../../bench/mixed-ops.ts';
 import { levelChange, soakSeconds, warmupSeconds } from '../../bench/scenarios/soak.ts';
+import { pairedRatio } from '../../bench/scenarios/validation-rounds.ts';
 import { seedSqlite } from '../../bench/seed-sqlite.ts';
 import { percentile } from '../../bench/sequential.ts';
 import { evaluateTargets } from '../../bench/targets.ts';
@@ -115,6 +117,28 @@ describe('bench harness', () => {
     assert.equal(verdict('Validation while 4 connections send the hostile SOAP envelope')?.verdict, 'NOT RUN');
   });
 
+  test('validation rounds are judged on ratios paired within each round, not on a ratio of two medians', () => {
+    const run = (requestsPerSec: number) => ({ requestsPerSec }) as LoadResult;
+    // The machine doubles its speed in round 2: a median of each row alone would pair the 10 M
+    // store's slow rounds with the 10 k store's fast one; within each round they are 0.95–1.0 apart.
+    const small = [run(20_000), run(40_000), run(20_000)];
+    const huge = [run(19_000), run(40_000), run(19_600)];
+    assert.deepEqual(pairedRatio(huge, small), { median: 0.98, each: '0.95, 1.00, 0.98' });
+    assert.equal(pairedRatio(huge, small.slice(1)), undefined, 'rounds that do not pair up give no ratio');
+    const targets = evaluateTargets(
+      [
+        row('bare-fastify', 40_000, 4),
+        row('sessiond-sqlite-10k', 30_000, 6, { extra: { pairedToBare: 0.9 } } as Partial<Row>),
+        row('sessiond-sqlite-1m', 20_000, 6, { extra: { pairedToBare: 0.86, pairedTo10k: 0.95 } } as Partial<Row>),
+      ],
+      QUICK,
+    );
+    const verdict = (prefix: string) => targets.find((t) => t.target.startsWith(prefix));
+    assert.equal(verdict('Validation (SQLite, 1 M) req/s ≥ 0.85')?.measured, '0.86×', 'the paired ratio, not 20,000 / 40,000');
+    assert.equal(verdict('1 M vs 10 k')?.measured, '5.0 % apart');
+    assert.equal(verdict('1 M vs 10 k')?.verdict, 'PASS');
+  });
+
   test('the hostile SOAP target judges the attacked rate against the unattacked one', () => {
     const attacked = (connections: number, ratio: number): Row => row(`soap-hostile-${connections}`, 9_000 * ratio, 6, { extra: { ratio } } as Partial<Row>);
     const targets = evaluateTargets([attacked(1, 0.93), attacked(4, 0.71)], QUICK);
@@ -162,9 +186,10 @@ describe('bench harness', () => {
   });
 
   test('the soak compares memory levels as medians of a window after the warm-up and at the end, not single samples', () => {
-    const at = (atSec: number, mb: number) => ({ atSec, rssBytes: mb * 2 ** 20, rssAnonBytes: 0, rssFileBytes: 0, heapUsedBytes: 0, heapTotalBytes: 0, externalBytes: 0, loopDelayMaxMs: 1, perSec: 1, p50Ms: 1, p99Ms: 1, checkP99Ms: 1, errors: 0 });
-    // 10 minutes: the warm-up's samples are left out; a minute (6 samples) on each side; one low sample at the end changes nothing.
-    const samples = Array.from({ length: 60 }, (_, i) => at((i + 1) * 10, i < 6 ? 300 : i === 59 ? 120 : 150 + (i % 2) * 40));
+    const at = (atSec: number, mb: number) => ({ atSec, rssBytes: mb * 2 ** 20, rssAnonBytes: 0, rssFileBytes: 0, heapUsedBytes: 0, heapTotalBytes: 0, externalBytes: 0, loopDelayMaxMs: 1, loopWaitForCpuMs: 0, clientLoopDelayMaxMs: 0, perSec: 1, p50Ms: 1, p99Ms: 1, checkP99Ms: 1, errors: 0 });
+    // 10 minutes: the warm-up's samples are left out; two minutes (12 samples) on each side; every
+    // third sample high (hashes in flight) and one low sample at the end change nothing.
+    const samples = Array.from({ length: 60 }, (_, i) => at((i + 1) * 10, i < 6 ? 300 : i === 59 ? 120 : 150 + (i % 3 === 0 ? 40 : 0)));
     const rss = levelChange(samples, 60, (i) => i.rssBytes);
     assert.equal(rss.before / 2 ** 20, 150);
     assert.equal(rss.after / 2 ** 20, 150);
@@ -205,8 +230,8 @@ describe('bench harness', () => {
       p99Ms: 30,
       extra,
       intervals: [
-        { atSec: 10, rssBytes: 150 * 2 ** 20, rssAnonBytes: 120 * 2 ** 20, rssFileBytes: 30 * 2 ** 20, heapUsedBytes: 40 * 2 ** 20, heapTotalBytes: 60 * 2 ** 20, externalBytes: 5 * 2 ** 20, loopDelayMaxMs: 12.3, perSec: 700, p50Ms: 1, p99Ms: 31, checkP99Ms: 4.5, errors: 0 },
-        { atSec: 20, rssBytes: 152 * 2 ** 20, rssAnonBytes: Number.NaN, rssFileBytes: Number.NaN, heapUsedBytes: Number.NaN, heapTotalBytes: Number.NaN, externalBytes: Number.NaN, loopDelayMaxMs: Number.NaN, perSec: 701, p50Ms: 1, p99Ms: 29, checkP99Ms: 4.25, errors: 0 },
+        { atSec: 10, rssBytes: 150 * 2 ** 20, rssAnonBytes: 120 * 2 ** 20, rssFileBytes: 30 * 2 ** 20, heapUsedBytes: 40 * 2 ** 20, heapTotalBytes: 60 * 2 ** 20, externalBytes: 5 * 2 ** 20, loopDelayMaxMs: 12.3, loopWaitForCpuMs: 85.4, clientLoopDelayMaxMs: 21, perSec: 700, p50Ms: 1, p99Ms: 31, checkP99Ms: 4.5, errors: 0 },
+        { atSec: 20, rssBytes: 152 * 2 ** 20, rssAnonBytes: Number.NaN, rssFileBytes: Number.NaN, heapUsedBytes: Number.NaN, heapTotalBytes: Number.NaN, externalBytes: Number.NaN, loopDelayMaxMs: Number.NaN, loopWaitForCpuMs: Number.NaN, clientLoopDelayMaxMs: Number.NaN, perSec: 701, p50Ms: 1, p99Ms: 29, checkP99Ms: 4.25, errors: 0 },
       ],
     });
     const judged = (extra: Record<string, number>) =>
@@ -228,7 +253,7 @@ describe('bench harness', () => {
     writeReport({ mode: 'quick', machine: machineInfo(), settings, rows, targets: evaluateTargets(rows, QUICK), elapsedSec: 1 }, join(dir, 'R.md'), join(dir, 'r.json'));
     const md = readFileSync(join(dir, 'R.md'), 'utf8');
     assert.match(md, /## Soak: mixed load over time/);
-    assert.match(md, /\| 10 s \| 150 MB \| 120 MB \/ 30 MB \| 40 MB \/ 60 MB \| 5 MB \| 700 \|.*\| 0 \| 12 ms \|/);
-    assert.match(md, /\| 20 s \| 152 MB \| — \/ — \| — \/ — \| — \| 701 \| 1\.00 ms \| 29\.0 ms \| 4\.3 ms \| 0 \| — \|/);
+    assert.match(md, /\| 10 s \| 150 MB \| 120 MB \/ 30 MB \| 40 MB \/ 60 MB \| 5 MB \| 700 \|.*\| 0 \| 12 ms \| 85 ms \| 21 ms \|/);
+    assert.match(md, /\| 20 s \| 152 MB \| — \/ — \| — \/ — \| — \| 701 \| 1\.00 ms \| 29\.0 ms \| 4\.3 ms \| 0 \| — \| — \| — \|/);
   });
 });

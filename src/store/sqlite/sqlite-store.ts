@@ -30,6 +30,17 @@ export function openSqliteStore(path: string, options: { busyTimeoutMs?: number 
   // How long a write waits for another process's lock before failing closed.
   db.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? 5000))}`);
   db.pragma('foreign_keys = ON');
+  // 8 MiB of page cache instead of SQLite's 2 MB: it holds the interior pages of the sessions
+  // B-tree of a few hundred thousand sessions (2.6 MB at 420 k), so a lookup by hash reads one
+  // page from the file instead of 1.65 (the 200 lookups of an invalidate). Pages are allocated
+  // as they are used: at most ~6 MB more RSS.
+  db.pragma('cache_size = -8192');
+  // SQLite checkpoints the WAL in the commit that takes it past this many pages (1000 by
+  // default): that request copies the changed pages into the file and fsyncs it. At 4000 (a WAL
+  // of up to 16 MB) it happens every ~100 invalidates of 200 IDs instead of every ~25, and pages
+  // changed again in between (B-tree interior pages, the tails of the appended tables) are
+  // copied once. Durability does not depend on it: every commit fsyncs the WAL.
+  db.pragma('wal_autocheckpoint = 4000');
   migrate(db);
   const audit = new SqliteAuditLog(db);
   const events = new SqliteEventLog(db);

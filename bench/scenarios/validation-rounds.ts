@@ -1,0 +1,85 @@
+import type { Launched } from '../launcher.ts';
+import { runLoad, type LoadResult } from '../load.ts';
+import type { MeasuredRow } from '../results.ts';
+import { median, medianRun, rotated } from '../rounds.ts';
+import type { BenchContext } from './context.ts';
+
+/** One server loaded in the rounds, and the row it becomes. */
+export interface RoundParticipant {
+  id: string;
+  label: string;
+  note: string;
+  server: Launched;
+  path: string;
+  headerSets?: ReadonlyArray<Record<string, string>>;
+}
+
+/** Each round's rate of one row over another's in that round, and their median. */
+export function pairedRatio(runs: readonly LoadResult[], against: readonly LoadResult[] | undefined): { median: number; each: string } | undefined {
+  if (!against || against.length !== runs.length || runs.length === 0) return undefined;
+  const ratios = runs.map((r, i) => r.requestsPerSec / against[i]!.requestsPerSec);
+  return { median: median(ratios), each: ratios.map((n) => n.toFixed(2)).join(', ') };
+}
+
+/**
+ * Loads every participant in turn, in rounds (each round starting one further along, so none
+ * always runs first), and makes each a row: the median of its rounds, and its rate paired by
+ * round with the bare route's (`pairedToBare`) and, for SQLite stores, the 10 k store's
+ * (`pairedTo10k`), the ratios the targets are judged on. This VM's speed moves by 2× over tens
+ * of seconds: a ratio of two medians can pair one row's fast minute with another's slow one, a
+ * ratio taken within a round cannot; many short rounds instead of a few long ones, for the same.
+ * Every participant's server is stopped when the rounds are done (its peak RSS read after).
+ */
+export async function loadInRounds(ctx: BenchContext, participants: readonly RoundParticipant[], bareId: string): Promise<MeasuredRow[]> {
+  const rounds = ctx.mode.name === 'quick' ? 1 : 6;
+  const runSec = ctx.mode.name === 'quick' ? ctx.mode.durationSec : ctx.mode.durationSec / 2;
+  const runWarmupSec = Math.min(1, ctx.mode.warmupSec);
+  const load = (p: RoundParticipant, durationSec: number, warmupSec: number) =>
+    runLoad({
+      url: p.server.url + p.path,
+      headers: p.headerSets?.[0] ?? {},
+      ...(p.headerSets ? { headerSets: p.headerSets } : {}),
+      connections: ctx.mode.connections,
+      durationSec,
+      warmupSec,
+      serverPid: p.server.pid,
+    });
+  // Thrown away: a server's first seconds (module loading, JIT) are far slower than the rest.
+  ctx.print('  warm-up of every server…');
+  for (const p of participants) await load(p, ctx.mode.warmupSec, ctx.mode.warmupSec);
+  const runs = new Map<string, LoadResult[]>(participants.map((p) => [p.id, []]));
+  for (let round = 0; round < rounds; round++) {
+    for (const p of rotated(participants, round)) {
+      ctx.print(`  round ${round + 1}/${rounds}: ${p.label}…`);
+      runs.get(p.id)!.push(await load(p, runSec, runWarmupSec));
+    }
+  }
+
+  for (const p of participants) await p.server.stop();
+  const bareRuns = runs.get(bareId);
+  const smallRuns = runs.get('sessiond-sqlite-10k');
+  return participants.map((p): MeasuredRow => {
+    const own = runs.get(p.id)!;
+    const { perSec, nearest, each } = medianRun(own);
+    const toBare = p.id !== bareId ? pairedRatio(own, bareRuns) : undefined;
+    const to10k = p.id !== bareId && own !== smallRuns && p.id.startsWith('sessiond-sqlite-') ? pairedRatio(own, smallRuns) : undefined;
+    const paired = [
+      toBare && `${toBare.median.toFixed(2)}× bare paired by round (${toBare.each})`,
+      to10k && `${to10k.median.toFixed(2)}× the 10 k store paired by round (${to10k.each})`,
+    ].filter(Boolean);
+    return {
+      status: 'ok',
+      group: 'validation',
+      id: p.id,
+      label: p.label,
+      perSec,
+      p50Ms: nearest.p50Ms,
+      p99Ms: nearest.p99Ms,
+      peakRssBytes: p.server.peakRss(),
+      connections: nearest.connections,
+      ...(nearest.cpuUsPerRequest !== undefined ? { cpuUsPerRequest: nearest.cpuUsPerRequest } : {}),
+      note: `${p.note}; ${rounds > 1 ? `median of ${rounds} runs of ${runSec} s (${each}/s), interleaved with the rows it is compared with` : 'one run'}${paired.length ? `; ${paired.join('; ')}` : ''}`,
+      ...(toBare || to10k ? { extra: { ...(toBare ? { pairedToBare: toBare.median } : {}), ...(to10k ? { pairedTo10k: to10k.median } : {}) } } : {}),
+    };
+  });
+}
