@@ -2,6 +2,7 @@
 # Instructions a session check costs, counted by valgrind (callgrind), which a loaded machine
 # does not disturb the way it disturbs CPU time:
 #   bench/callgrind-validation.sh <name> <checkout dir | bare> <port> <warm-up requests> <requests> <connections> <db> <ids.json>
+# Seed <db> and <ids.json> first with bench/callgrind-seed.ts.
 # Starts sessiond from <checkout dir> (as the bench does: node --import tsx src/cli/main.ts serve;
 # DIST=1: node dist/cli/main.js serve) on an already seeded SQLite file, or the bare Fastify peer,
 # under callgrind with counting off; sends the warm-up requests (15,000 is enough for the JIT
