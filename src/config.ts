@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { PROJECT_PATTERN } from './core/input-rules.ts';
 import { DEFAULT_ARGON2ID, type PasswordPolicy } from './core/password.ts';
+import { DEFAULT_PASSWORD_SLOTS } from './core/password-slots.ts';
 import { eighteenCharacterId } from './core/secret-id.ts';
 
 /**
@@ -93,7 +93,7 @@ const envSchema = z.object({
   SESSIOND_ARGON2_MEMORY_KIB: z.coerce.number().int().min(1024).max(4 * 1024 * 1024).default(DEFAULT_ARGON2ID.memoryKiB),
   SESSIOND_ARGON2_TIME_COST: z.coerce.number().int().min(1).max(100).default(DEFAULT_ARGON2ID.timeCost),
   // Password hashes run at once (core/password-slots.ts); the rest wait in line.
-  SESSIOND_PASSWORD_HASH_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(availableParallelism()),
+  SESSIOND_PASSWORD_HASH_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(DEFAULT_PASSWORD_SLOTS),
   // web tier, ESM and session pool (issue 4)
   SESSIOND_ESM: z.string().min(1).optional(),
   SESSIOND_UPSTREAM: z.url().optional(),

@@ -1,5 +1,3 @@
-import { availableParallelism } from 'node:os';
-
 /**
  * How many password hashes (argon2id or scrypt, hashing or verifying) run at once in this
  * process: at most `limit`, the rest wait their turn in the order they came. A hash is CPU
@@ -55,7 +53,7 @@ export class PasswordSlots {
   }
 
   private release(): void {
-    // After a lowered limit, a finishing hash hands its slot on only while fewer than the limit run.
+    // After a lowered limit, a finishing hash hands its slot on only if fewer than the limit would run without it.
     const next = this.active <= this.max ? this.queue.shift() : undefined;
     if (next) next();
     else this.active--;
@@ -67,5 +65,14 @@ function checkedLimit(limit: number): number {
   return limit;
 }
 
+/**
+ * The default: libuv's thread pool, 4 threads, which bounded hashes at once before there were
+ * slots. Fewer (the cores) bounds their memory further, but on a machine shared with other work
+ * a process with fewer runnable threads gets a smaller share of the cores: in the soak benchmark
+ * on a busy 2-core VM, 2 slots answered about 10 % fewer operations than 4, logins queued, and
+ * the login limits' in-flight reservations refused some (bench/NOTES.md, "Soak").
+ */
+export const DEFAULT_PASSWORD_SLOTS = 4;
+
 /** The process's slots, shared by every hash it makes: the threads and the memory are the process's. */
-export const passwordSlots = new PasswordSlots(availableParallelism());
+export const passwordSlots = new PasswordSlots(DEFAULT_PASSWORD_SLOTS);

@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { availableParallelism } from 'node:os';
 import { describe, test } from 'node:test';
 import { loadConfig } from '../../src/config.ts';
 import { hashPassword, verifyPassword, type Argon2idPolicy, type ScryptPolicy } from '../../src/core/password.ts';
@@ -22,8 +21,8 @@ function held(): { promise: Promise<string>; release: (value: string) => void; f
 }
 
 describe('password slots: hashes at once bounded by the cores', () => {
-  test('the process allows as many hashes at once as it has cores', () => {
-    assert.equal(passwordSlots.limit, availableParallelism());
+  test('the process allows as many hashes at once as libuv has threads, by default', () => {
+    assert.equal(passwordSlots.limit, 4);
   });
 
   test('more verifies than slots, argon2id and scrypt mixed: never more than the limit run, the rest wait, all answer right', async () => {
@@ -119,7 +118,7 @@ describe('password slots: hashes at once bounded by the cores', () => {
   });
 
   test('the limit follows SESSIOND_PASSWORD_HASH_CONCURRENCY: a raise starts waiting hashes, a cut lets running ones finish', async () => {
-    assert.equal(loadConfig({}).passwordHashConcurrency, availableParallelism());
+    assert.equal(loadConfig({}).passwordHashConcurrency, 4);
     assert.equal(loadConfig({ SESSIOND_PASSWORD_HASH_CONCURRENCY: '3' }).passwordHashConcurrency, 3);
     assert.throws(() => loadConfig({ SESSIOND_PASSWORD_HASH_CONCURRENCY: '0' }), /SESSIOND_PASSWORD_HASH_CONCURRENCY/);
     const slots = new PasswordSlots(1);
