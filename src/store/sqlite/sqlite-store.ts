@@ -35,12 +35,6 @@ export function openSqliteStore(path: string, options: { busyTimeoutMs?: number 
   // page from the file instead of 1.65 (the 200 lookups of an invalidate). Pages are allocated
   // as they are used: at most ~6 MB more RSS.
   db.pragma('cache_size = -8192');
-  // SQLite checkpoints the WAL in the commit that takes it past this many pages (1000 by
-  // default): that request copies the changed pages into the file and fsyncs it. At 4000 (a WAL
-  // of up to 16 MB) it happens every ~100 invalidates of 200 IDs instead of every ~25, and pages
-  // changed again in between (B-tree interior pages, the tails of the appended tables) are
-  // copied once. Durability does not depend on it: every commit fsyncs the WAL.
-  db.pragma('wal_autocheckpoint = 4000');
   migrate(db);
   const audit = new SqliteAuditLog(db);
   const events = new SqliteEventLog(db);
