@@ -7,7 +7,7 @@ import { loadConfig } from '../../src/config.ts';
 import { newRecordId } from '../../src/core/secret-id.ts';
 import type { SessionRecord } from '../../src/core/types.ts';
 import { registerCleanup } from '../cleanup.ts';
-import { launch } from '../launcher.ts';
+import { launch, type Launched } from '../launcher.ts';
 import type { Row } from '../results.ts';
 import { POSTGRES_URL, reachable, REDIS_URL } from '../services.ts';
 import { makeSessionIds } from '../session-ids.ts';
@@ -88,9 +88,12 @@ export async function otherStores(ctx: BenchContext): Promise<Row[]> {
       ctx.print(`  seeded ${sessions} sessions in ${kind} in ${(seeded.seedMs / 1000).toFixed(1)} s`);
       const headerSets = seeded.ids.map((sessionId) => ({ authorization: `Bearer ${sessionId}` }));
       for (const variant of variants) {
+        let server: Launched | undefined;
         try {
           const env = { ...target.env, ...variant.env };
-          const server = await startSessiond({ name: variant.id, store: env.SESSIOND_STORE!, env, logDir: ctx.workDir });
+          server = await startSessiond({ name: variant.id, store: env.SESSIOND_STORE!, env, logDir: ctx.workDir });
+          const check = (await expectJson(await fetch(`${server.url}/api/v1/session`, { headers: headerSets[0]! }))) as { username?: string };
+          if (check.username !== seeded.username) throw new Error(`${kind}: GET /api/v1/session did not answer the seeded session`);
           participants.push({
             id: variant.id,
             label: variant.label,
@@ -99,11 +102,8 @@ export async function otherStores(ctx: BenchContext): Promise<Row[]> {
             path: '/api/v1/session',
             headerSets,
           });
-          const check = (await expectJson(await fetch(`${server.url}/api/v1/session`, { headers: headerSets[0]! }))) as { username?: string };
-          if (check.username !== seeded.username) throw new Error(`${kind}: GET /api/v1/session did not answer the seeded session`);
         } catch (error) {
-          const started = participants.findIndex((p) => p.id === variant.id);
-          if (started >= 0) await participants.splice(started, 1)[0]!.server.stop();
+          await server?.stop();
           rows.push({ status: 'failed', group: 'validation', id: variant.id, label: variant.label, reason: error instanceof Error ? error.message : String(error) });
         }
       }
