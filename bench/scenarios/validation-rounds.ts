@@ -62,7 +62,7 @@ export async function loadInRounds(ctx: BenchContext, participants: readonly Rou
     const own = runs.get(p.id)!;
     const { perSec, nearest, each } = medianRun(own);
     const toBare = p.id !== bareId ? pairedRatio(own, bareRuns) : undefined;
-    const to10k = p.id !== bareId && own !== smallRuns && p.id.startsWith('sessiond-sqlite-') ? pairedRatio(own, smallRuns) : undefined;
+    const to10k = p.id !== bareId && own !== smallRuns ? pairedRatio(own, smallRuns) : undefined;
     const paired = [
       toBare && `${toBare.median.toFixed(2)}× bare paired by round (${toBare.each})`,
       to10k && `${to10k.median.toFixed(2)}× the 10 k store paired by round (${to10k.each})`,
