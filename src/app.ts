@@ -19,7 +19,7 @@ import { Accounts } from './core/accounts.ts';
 import { Retention } from './core/retention.ts';
 import { OwnSessions } from './core/own-sessions.ts';
 import type { SessiondContext, ShutdownTask } from './http/context.ts';
-import { registerRequestScopes, requestIdOptions, startRequest } from './http/request-id.ts';
+import { lazyRequestLogs, registerRequestScopes, requestIdOptions, startRequest } from './http/request-id.ts';
 import { registerRequestMetrics } from './http/request-metrics.ts';
 import { setNoStore } from './http/no-store.ts';
 import { StoreLoginThrottle } from './limits/login-throttle.ts';
@@ -125,6 +125,7 @@ export async function createSessiond(config: Config, options: SessiondOptions = 
     return503OnClosing: true,
     ...requestIdOptions,
   });
+  lazyRequestLogs(app);
   registerRequestScopes(app);
   registerRequestMetrics(app, metrics);
   // One root onRequest hook for what every answer carries: each hook is a pass through

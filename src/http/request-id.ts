@@ -1,22 +1,23 @@
-import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest, FastifyServerOptions, onRequestHookHandler, preValidationHookHandler } from 'fastify';
-import type { Bindings, ChildLoggerOptions } from 'pino';
-import { markRequestLogger } from '../observability/logger.ts';
-import { LazyRequestLogger } from '../observability/request-logger.ts';
+import type { FastifyInstance, FastifyReply, FastifyRequest, FastifyServerOptions, onRequestHookHandler, preValidationHookHandler } from 'fastify';
+import { lazyRequestLoggers } from '../observability/request-logger.ts';
 import { currentRequestId, openRequestScope, REQUEST_ID_HEADER, requestIdFor, runInRequestScope } from '../observability/request-scope.ts';
-
-const requestChild = (parent: FastifyBaseLogger, bindings: Bindings, options: ChildLoggerOptions) =>
-  markRequestLogger(parent.child(bindings, options));
 
 /**
  * X-Request-Id: the caller's when well formed (1-128 of A-Z a-z 0-9 . _ : -), a new UUID
  * otherwise. It is Fastify's request ID, so every `request.log` line carries it as `reqId`;
  * lines written through the root logger during the request get it from the request scope.
- * `request.log` is made when the request first logs (most never do; see request-logger.ts).
  */
 export const requestIdOptions = {
   genReqId: (raw) => requestIdFor(raw.headers[REQUEST_ID_HEADER]),
-  childLoggerFactory: (logger, bindings, options) => new LazyRequestLogger(logger, bindings, options, requestChild),
 } satisfies FastifyServerOptions;
+
+/**
+ * Call right after Fastify(): `request.log` is made when the request first logs (most never
+ * do; see request-logger.ts).
+ */
+export function lazyRequestLogs(app: FastifyInstance): void {
+  lazyRequestLoggers(app.log);
+}
 
 declare module 'fastify' {
   interface FastifyContextConfig {

@@ -16,9 +16,35 @@ const scope = new AsyncLocalStorage<{ requestId: string }>();
 /** Requests whose scope is open (entered and not yet closed). */
 let open = 0;
 
-/** The caller's ID when well formed (one header, the pattern above), else a new UUID. */
+/** The caller's ID when well formed (one header, the pattern above), else a new one. */
 export function requestIdFor(headerValue: string | string[] | undefined): string {
-  return typeof headerValue === 'string' && REQUEST_ID_PATTERN.test(headerValue) ? headerValue : randomUUID();
+  return typeof headerValue === 'string' && REQUEST_ID_PATTERN.test(headerValue) ? headerValue : newRequestId();
+}
+
+/**
+ * A made ID keeps a UUID's shape (README) but is a random prefix drawn once per process and a
+ * counter in its last 8 hex digits: randomUUID() per request (random bytes, 16 hex lookups and
+ * 20 concatenations) was a measurable part of a session check. A request ID correlates log
+ * lines; it is no secret and proves nothing (a caller may send any ID it likes), so being
+ * guessable from the one before costs nothing. The prefix (90 random bits) is drawn again
+ * when the counter wraps, so IDs stay unique within a process and across processes and restarts.
+ */
+const HEX = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, '0'));
+/** Below 2^31, so the counter stays a small integer. */
+const COUNTER_LIMIT = 0x80000000;
+let madeCount = 0;
+let madePrefix = '';
+/** The ID without its last two hex digits, made again every 256 IDs. */
+let madeBlock = '';
+
+function newRequestId(): string {
+  const count = madeCount;
+  if ((count & 0xff) === 0) {
+    if (count === 0) madePrefix = randomUUID().slice(0, 28);
+    madeBlock = madePrefix + HEX[count >>> 24]! + HEX[(count >>> 16) & 0xff]! + HEX[(count >>> 8) & 0xff]!;
+  }
+  madeCount = count + 1 === COUNTER_LIMIT ? 0 : count + 1;
+  return madeBlock + HEX[count & 0xff]!;
 }
 
 /**
