@@ -127,11 +127,12 @@ export async function createSessiond(config: Config, options: SessiondOptions = 
   });
   lazyRequestLogs(app);
   registerRequestScopes(app);
-  registerRequestMetrics(app, metrics);
-  // One root onRequest hook for what every answer carries: each hook is a pass through
-  // Fastify's hook runner on every request, the session check included.
+  const timeUnmatched = registerRequestMetrics(app, metrics);
+  // One root onRequest hook for what every answer carries (and no root onResponse hook): each
+  // hook is a pass through Fastify's hook runner on every request, the session check included.
   app.addHook('onRequest', (request, reply, done) => {
     setNoStore(reply);
+    if (request.is404) timeUnmatched(request, reply);
     startRequest(request, reply, done);
   });
   app.setErrorHandler(restErrorHandler(storeOutages));
