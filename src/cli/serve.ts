@@ -1,5 +1,6 @@
 import { createSessiond } from '../app.ts';
 import type { Config } from '../config.ts';
+import { warmNextTick } from './warm-next-tick.ts';
 
 /** Exit code when the shutdown deadline passed with work left undone. */
 export const SHUTDOWN_DEADLINE_EXIT_CODE = 1;
@@ -10,6 +11,8 @@ export const SHUTDOWN_DEADLINE_EXIT_CODE = 1;
  * SESSIOND_SHUTDOWN_TIMEOUT_SECONDS the process exits anyway, non-zero, and logs what was left.
  */
 export async function serve(config: Config): Promise<void> {
+  // Before anything else runs on the event loop (warm-next-tick.ts).
+  await warmNextTick();
   const server = await createSessiond(config);
   const { logger } = server.ctx;
   const url = await server.listen();
