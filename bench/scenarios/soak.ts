@@ -5,6 +5,7 @@ import { newRecordId } from '../../src/core/secret-id.ts';
 import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.ts';
 import type { Launched } from '../launcher.ts';
 import { MixedOps, SOAK_MIX, type OpResult } from '../mixed-ops.ts';
+import { allCpus, pinToCpus } from '../cpu-pinning.ts';
 import { readCpuMs, readRunQueueWaitMs } from '../process-cpu.ts';
 import type { IntervalFigures, Row } from '../results.ts';
 import { readRssParts } from '../rss-sampler.ts';
@@ -160,6 +161,12 @@ async function onSeededServer<T>(ctx: BenchContext, name: string, toEnd: number,
       await store.close();
     }
     const server = await startSessiond({ name, store: `sqlite:${dbPath}`, logDir: ctx.workDir });
+    // The server on CPU 0, this process (the load) on the others: the soak measures the server,
+    // not how the scheduler shares two cores between it and its load. The probe runs the same
+    // way, so the load is 70 % of what the server answers on its core. SOAK_PIN=0 turns it off.
+    const pinned = process.env.SOAK_PIN !== '0' && pinToCpus(server.pid, '0') && pinToCpus(process.pid, `1-${allCpus().split('-')[1]}`);
+    if (!pinned) pinToCpus(server.pid, allCpus());
+    ctx.print(`  ${name}: ${pinned ? 'server pinned to CPU 0, load to the others' : 'server and load share every CPU'}`);
     const ops = new MixedOps({
       url: server.url,
       checked: seeded.ids.slice(0, ROTATE_OVER),
@@ -171,6 +178,7 @@ async function onSeededServer<T>(ctx: BenchContext, name: string, toEnd: number,
     try {
       return await work(server, ops);
     } finally {
+      if (pinned) pinToCpus(process.pid, allCpus());
       ops.close();
       await server.stop();
     }

@@ -3,6 +3,7 @@ import { RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible'
 import { usernameKey } from '../core/input-rules.ts';
 import type { LoginAdmission, LoginAttempt, LoginThrottle, LoginTicket } from '../core/login-throttle.ts';
 import type { StoreRateLimiters } from '../store/rate-limiters.ts';
+import { ChecksInFlight } from './checks-in-flight.ts';
 
 export interface LoginLimits {
   /** Attempts per (username, address) pair in a window; the next one starts the lockout. */
@@ -16,6 +17,17 @@ export interface LoginLimits {
 
 /** How long a client is asked to wait when its pair's budget is held by checks still running. */
 const BUSY_RETRY_MS = 1000;
+/** How long an attempt held back by this process's own checks in flight waits for them before it is refused. */
+const BUSY_WAIT_MS = 5000;
+/** Attempts waiting at once in one process, per throttle; past it they are refused at once (a flood holds no more). */
+const MAX_WAITING = 1000;
+
+/** Why `tryAdmit` did not count an attempt; every counter it touched is as it was. */
+interface Refused {
+  admitted: false;
+  limit: 'address' | 'pair' | 'locked-out';
+  msBeforeNext: number;
+}
 
 /**
  * The login limits, counted in the configured store (rate-limiter-flexible's limiter for it),
@@ -24,9 +36,11 @@ const BUSY_RETRY_MS = 1000;
  * budget before the password is checked; a failure keeps both, a right password gives the
  * address point back and forgets the pair's count, a check that could not be made gives both back.
  *
- * A pair whose budget is full refuses further attempts (429) until points come back. What the
- * refused attempts were is unknown (their passwords were never checked), so a full budget alone
- * locks nobody out: a burst of right passwords gets some 429s and no lockout. The lockout starts
+ * A budget that is full refuses further attempts (429) until points come back. When checks this
+ * process is running hold part of it, an attempt waits for them to settle first (up to
+ * BUSY_WAIT_MS; `ChecksInFlight`), so a burst of right passwords signs in instead of being
+ * refused while its hashes queue. What refused attempts were is unknown (their passwords were
+ * never checked), so a full budget alone locks nobody out. The lockout starts
  * when a wrong password settles while the budget is full of failures and checks in flight, or
  * after attempts were refused while it was being checked (guesses outran the budget). It is a
  * counter of its own, not the pair's count, so a right password that was admitted before never
@@ -47,6 +61,7 @@ export class StoreLoginThrottle implements LoginThrottle {
   /** Per address: one point once the address was refused in a window (its first refusal is audited). */
   private readonly limitedAddresses: RateLimiterAbstract;
   private readonly logins: RateLimiterAbstract;
+  private readonly inFlight = new ChecksInFlight(MAX_WAITING);
 
   constructor(
     private readonly limiters: StoreRateLimiters,
@@ -65,13 +80,27 @@ export class StoreLoginThrottle implements LoginThrottle {
   async admit(attempt: LoginAttempt): Promise<LoginAdmission> {
     const pair = pairKey(attempt);
     const address = addressKey(attempt.address);
+    const deadline = Date.now() + BUSY_WAIT_MS;
+    for (;;) {
+      const outcome = await this.tryAdmit(pair, address);
+      if (outcome.admitted) {
+        this.inFlight.hold([pair, address]);
+        return outcome;
+      }
+      // Held back only by checks of ours still running: wait for one to settle, then try again.
+      const heldBy = outcome.limit === 'address' ? address : outcome.limit === 'pair' ? pair : null;
+      if (heldBy !== null && (await this.inFlight.settledOrTimeUp(heldBy, deadline))) continue;
+      return this.refuse(outcome, pair, address);
+    }
+  }
 
+  /** One try at counting the attempt; a refusal leaves every counter as it was. */
+  private async tryAdmit(pair: string, address: string): Promise<{ admitted: true; ticket: LoginTicket } | Refused> {
     const byAddress = await this.count(this.addresses, address);
     if (!byAddress.allowed) {
       // Refused attempts do not stay counted: the budget holds failures and checks in flight only.
       await this.run(() => this.addresses.reward(address, 1));
-      const first = await this.count(this.limitedAddresses, address);
-      return refusal('rate-limited', byAddress.res.msBeforeNext, first.allowed);
+      return { admitted: false, limit: 'address', msBeforeNext: byAddress.res.msBeforeNext };
     }
     // Refused below before any password check: not a failure of the address.
     const giveBackAddress = () => this.run(() => this.addresses.reward(address, 1));
@@ -79,7 +108,7 @@ export class StoreLoginThrottle implements LoginThrottle {
     const locked = await this.lockedFor(pair);
     if (locked > 0) {
       await giveBackAddress();
-      return refusal('locked-out', locked, false);
+      return { admitted: false, limit: 'locked-out', msBeforeNext: locked };
     }
 
     // Read before counting: a refusal from now on, while this attempt is checked, is one it sees.
@@ -87,9 +116,8 @@ export class StoreLoginThrottle implements LoginThrottle {
     const byPair = await this.count(this.attempts, pair);
     if (!byPair.allowed) {
       await this.run(() => this.attempts.reward(pair, 1));
-      await this.count(this.overflows, pair);
       await giveBackAddress();
-      return refusal('rate-limited', BUSY_RETRY_MS, false);
+      return { admitted: false, limit: 'pair', msBeforeNext: BUSY_RETRY_MS };
     }
 
     // Counted; a lockout that started meanwhile still refuses this attempt.
@@ -97,30 +125,62 @@ export class StoreLoginThrottle implements LoginThrottle {
     if (lockedNow > 0) {
       await this.run(() => this.attempts.reward(pair, 1));
       await giveBackAddress();
-      return refusal('locked-out', lockedNow, false);
+      return { admitted: false, limit: 'locked-out', msBeforeNext: lockedNow };
     }
     return { admitted: true, ticket: { overflowsSeen } };
   }
 
+  /** The final refusal of an attempt, counted where later decisions need it. */
+  private async refuse(refused: Refused, pair: string, address: string): Promise<LoginAdmission> {
+    switch (refused.limit) {
+      case 'address': {
+        const first = await this.count(this.limitedAddresses, address);
+        return refusal('rate-limited', refused.msBeforeNext, first.allowed);
+      }
+      case 'pair':
+        // Guesses outran the budget: a failure settling now starts the lockout (see `failed`).
+        await this.count(this.overflows, pair);
+        return refusal('rate-limited', refused.msBeforeNext, false);
+      case 'locked-out':
+        return refusal('locked-out', refused.msBeforeNext, false);
+    }
+  }
+
   async failed(attempt: LoginAttempt, ticket: LoginTicket): Promise<{ lockoutStarted: boolean }> {
     const pair = pairKey(attempt);
-    const full = (await this.pointsOf(this.attempts, pair)) >= this.limits.maxFailures;
-    const outrun = (await this.pointsOf(this.overflows, pair)) > (ticket.overflowsSeen ?? 0);
-    if (!full && !outrun) return { lockoutStarted: false };
-    // Set first, then the count cleared: an attempt counted after the clear finds the lockout.
-    const lock = await this.count(this.lockouts, pair);
-    await this.run(() => this.attempts.delete(pair));
-    return { lockoutStarted: lock.allowed && lock.res.consumedPoints === 1 };
+    try {
+      const full = (await this.pointsOf(this.attempts, pair)) >= this.limits.maxFailures;
+      const outrun = (await this.pointsOf(this.overflows, pair)) > (ticket.overflowsSeen ?? 0);
+      if (!full && !outrun) return { lockoutStarted: false };
+      // Set first, then the count cleared: an attempt counted after the clear finds the lockout.
+      const lock = await this.count(this.lockouts, pair);
+      await this.run(() => this.attempts.delete(pair));
+      return { lockoutStarted: lock.allowed && lock.res.consumedPoints === 1 };
+    } finally {
+      this.inFlight.settle([pair, addressKey(attempt.address)]);
+    }
   }
 
   async succeeded(attempt: LoginAttempt, _ticket?: LoginTicket): Promise<void> {
-    await this.run(() => this.attempts.delete(pairKey(attempt)));
-    await this.run(() => this.addresses.reward(addressKey(attempt.address), 1));
+    const pair = pairKey(attempt);
+    const address = addressKey(attempt.address);
+    try {
+      await this.run(() => this.attempts.delete(pair));
+      await this.run(() => this.addresses.reward(address, 1));
+    } finally {
+      this.inFlight.settle([pair, address]);
+    }
   }
 
   async release(attempt: LoginAttempt, _ticket?: LoginTicket): Promise<void> {
-    await this.run(() => this.attempts.reward(pairKey(attempt), 1));
-    await this.run(() => this.addresses.reward(addressKey(attempt.address), 1));
+    const pair = pairKey(attempt);
+    const address = addressKey(attempt.address);
+    try {
+      await this.run(() => this.attempts.reward(pair, 1));
+      await this.run(() => this.addresses.reward(address, 1));
+    } finally {
+      this.inFlight.settle([pair, address]);
+    }
   }
 
   async consumeLogin(userId: string): Promise<number> {

@@ -6,6 +6,7 @@ import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes } f
  * never yields the upstream session IDs inside.
  */
 const INFO = Buffer.from('sessiond web-session data v1');
+// Also the version of the data's shape (WebSessionData), which is not schema-checked on open.
 const VERSION = 'v1';
 
 // The last key derived: a request opens and then seals the same web session's data. Found by a

@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import type { Clock } from '../core/clock.ts';
 import { hashSecretId, isWellFormedWebSessionId, newHandle, newWebSessionId } from '../core/secret-id.ts';
 import type { WebSessionRecords } from '../core/ports/web-session-records.ts';
@@ -6,26 +5,30 @@ import type { WebSessionRecord } from '../core/types.ts';
 import { openWebSessionData, sealWebSessionData } from './web-session-crypto.ts';
 
 /** One server session a web user holds (per project), with its pool key and session variables. */
-const heldSession = z.object({
-  sessionId: z.string(),
-  handle: z.string(),
-  login: z.string(),
-  project: z.string(),
-  poolKey: z.string(),
+export interface HeldSession {
+  sessionId: string;
+  handle: string;
+  login: string;
+  project: string;
+  poolKey: string;
   /** The server session's variables: per session, dropped when it goes to the pool. */
-  variables: z.record(z.string(), z.string()),
-});
-export type HeldSession = z.infer<typeof heldSession>;
+  variables: Record<string, string>;
+}
 
-const webSessionData = z.object({
+/**
+ * What a web session's sealed blob holds. Only this server writes it, sealed with
+ * authenticated encryption (web-session-crypto.ts), so it is not schema-checked when opened:
+ * a change of its shape must change the seal's VERSION there, so that a blob of the old shape
+ * is not opened at all (its user signs in again).
+ */
+export interface WebSessionData {
   /** The web user's name, as shown on pages. */
-  user: z.string(),
+  user: string;
   /** The upstream principal the login mapped to, to open further projects; null when an ESM collected the session. */
-  creds: z.object({ login: z.string(), password: z.string() }).nullable(),
-  vars: z.record(z.string(), z.string()),
-  sessions: z.record(z.string(), heldSession),
-});
-export type WebSessionData = z.infer<typeof webSessionData>;
+  creds: { login: string; password: string } | null;
+  vars: Record<string, string>;
+  sessions: Record<string, HeldSession>;
+}
 
 export interface LoadedWebSession {
   id: string;
@@ -102,25 +105,20 @@ export class WebSessions {
     if (!isWellFormedWebSessionId(cookie)) return null;
     const record = await this.store.find(hashSecretId(cookie));
     if (!record) return null;
-    let data: WebSessionData;
     let plaintext: string;
     if (known && known.sealed === record.data) {
-      // The very blob this request opened and checked (a new IV at every seal: same blob, same data).
+      // The very blob this request opened (a new IV at every seal: same blob, same data).
       plaintext = known.plaintext;
-      data = JSON.parse(plaintext) as WebSessionData;
     } else {
       const opened = openWebSessionData(cookie, record.data);
       if (opened === null) return null;
       plaintext = opened;
-      let json: unknown;
-      try {
-        json = JSON.parse(plaintext);
-      } catch {
-        return null;
-      }
-      const parsed = webSessionData.safeParse(json);
-      if (!parsed.success) return null;
-      data = parsed.data;
+    }
+    let data: WebSessionData;
+    try {
+      data = JSON.parse(plaintext) as WebSessionData;
+    } catch {
+      return null;
     }
     const session: LoadedWebSession = { id: cookie, record, data };
     this.opened.set(session, { sealed: record.data, plaintext });
