@@ -38,13 +38,24 @@ export class SqliteEndLog {
     return this.ended.has(idHash);
   }
 
-  /** Appends ends inside the caller's transaction; `remember` what it answers once that has committed. */
+  /**
+   * Appends ends inside the caller's write transaction, which must have called `readNew` first;
+   * `remember` what it answers once that has committed.
+   */
   write(idHashes: ReadonlyArray<string>, endedAt: number): Array<[string, number]> {
     return idHashes.map((idHash) => [idHash, Number(this.stmt.append.run(idHash, endedAt).lastInsertRowid)]);
   }
 
+  /**
+   * Also moves `readNew`'s mark past these ends: the transaction that wrote them read the log up
+   * to date inside the write lock first, so no other process's end lies between, and the next
+   * `readNew` need not read this process's own ends back (200 rows after each invalidate).
+   */
   remember(ends: ReadonlyArray<[string, number]>): void {
-    for (const [idHash, seq] of ends) this.ended.set(idHash, seq);
+    for (const [idHash, seq] of ends) {
+      this.ended.set(idHash, seq);
+      if (seq > this.seenSeq) this.seenSeq = seq;
+    }
   }
 
   /** Reads ends other processes appended since this one last looked. */
