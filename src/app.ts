@@ -117,7 +117,9 @@ export async function createSessiond(config: Config, options: SessiondOptions = 
   }
 
   const app: FastifyInstance = Fastify({
-    loggerInstance: logger as FastifyBaseLogger,
+    // A child of its own (no bindings: the same lines): lazyRequestLogs replaces this logger's
+    // `child`, and the root logger core and the rest use keeps pino's.
+    loggerInstance: logger.child({}) as FastifyBaseLogger,
     bodyLimit: config.bodyLimitBytes,
     trustProxy: config.trustProxy,
     // Request lines are off: a URL or header could carry a secret, and events are logged by core.

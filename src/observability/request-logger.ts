@@ -58,8 +58,8 @@ for (const method of ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silen
 type ChildFn = (this: FastifyBaseLogger, bindings: Bindings, options?: ChildLoggerOptions) => FastifyBaseLogger;
 
 /**
- * Makes Fastify's per-request loggers lazy: Fastify's own logger (`app.log`) gets a `child` that
- * answers a LazyRequestLogger; the real child is made by pino's own `child`, marked as bound to
+ * Makes Fastify's per-request loggers lazy: Fastify's own logger (`app.log`, a child of the root
+ * logger made for Fastify alone, app.ts) gets a `child` that answers a LazyRequestLogger; the real child is made by pino's own `child`, marked as bound to
  * its request (logger.ts). Not Fastify's `childLoggerFactory` option: with a factory of its own,
  * Fastify checks the logger it answers on every request (an array, a filter, seven keyed
  * lookups: 0.2-0.7 µs, more than the rest of a request's logger); with its default it does not.
