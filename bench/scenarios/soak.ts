@@ -180,9 +180,11 @@ async function onSeededServer<T>(ctx: BenchContext, name: string, toEnd: number,
     // The server on CPU 0, this process (the load) on the others: the soak measures the server,
     // not how the scheduler shares two cores between it and its load. The probe runs the same
     // way, so the load is 70 % of what the server answers on its core. SOAK_PIN=0 turns it off.
-    const pinned = process.env.SOAK_PIN !== '0' && pinToCpus(server.pid, '0') && pinToCpus(process.pid, `1-${allCpus().split('-')[1]}`);
+    const notPinned =
+      process.env.SOAK_PIN === '0' ? 'SOAK_PIN=0' : (pinToCpus(server.pid, '0') ?? pinToCpus(process.pid, `1-${allCpus().split('-')[1]}`));
+    const pinned = notPinned === undefined;
     if (!pinned) pinToCpus(server.pid, allCpus());
-    ctx.print(`  ${name}: ${pinned ? 'server pinned to CPU 0, load to the others' : 'server and load share every CPU'}`);
+    ctx.print(`  ${name}: ${pinned ? 'server pinned to CPU 0, load to the others' : `server and load share every CPU (not pinned: ${notPinned})`}`);
     const ops = new MixedOps({
       url: server.url,
       checked: seeded.ids.slice(0, ROTATE_OVER),
