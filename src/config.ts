@@ -94,6 +94,7 @@ const envSchema = z.object({
   SESSIOND_ARGON2_TIME_COST: z.coerce.number().int().min(1).max(100).default(DEFAULT_ARGON2ID.timeCost),
   // Password hashes run at once (core/password-slots.ts); the rest wait in line.
   SESSIOND_PASSWORD_HASH_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(DEFAULT_PASSWORD_SLOTS),
+  SESSIOND_HASH_THREAD_NICE: z.coerce.number().int().min(0).max(19).default(10),
   // web tier, ESM and session pool (issue 4)
   SESSIOND_ESM: z.string().min(1).optional(),
   SESSIOND_UPSTREAM: z.url().optional(),
@@ -137,6 +138,8 @@ export interface Config {
   passwords: PasswordPolicy;
   /** Password hashes (made or checked) that run at once: SESSIOND_PASSWORD_HASH_CONCURRENCY. */
   passwordHashConcurrency: number;
+  /** Nice value `serve` gives libuv's worker threads, where hashes run (0: left as they are): SESSIOND_HASH_THREAD_NICE. */
+  hashThreadNice: number;
   /** After a stop signal, the process exits this long after even if closing is not done. */
   shutdownTimeoutMs: number;
   /** The web tier: its ESM, upstream, pool bounds and cookie-session timeouts. */
@@ -294,6 +297,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
         ? { algorithm: 'scrypt', N: e.SESSIOND_SCRYPT_N, r: 8, p: 1 }
         : { algorithm: 'argon2id', memoryKiB: e.SESSIOND_ARGON2_MEMORY_KIB, timeCost: e.SESSIOND_ARGON2_TIME_COST, parallelism: 1 },
     passwordHashConcurrency: e.SESSIOND_PASSWORD_HASH_CONCURRENCY,
+    hashThreadNice: e.SESSIOND_HASH_THREAD_NICE,
     shutdownTimeoutMs: e.SESSIOND_SHUTDOWN_TIMEOUT_SECONDS * 1000,
     web: {
       esmPath: e.SESSIOND_ESM,

@@ -1,6 +1,7 @@
 import { createSessiond } from '../app.ts';
 import type { Config } from '../config.ts';
 import { warmNextTick } from './warm-next-tick.ts';
+import { lowerWorkerThreadPriority } from './worker-thread-priority.ts';
 
 /** Exit code when the shutdown deadline passed with work left undone. */
 export const SHUTDOWN_DEADLINE_EXIT_CODE = 1;
@@ -13,8 +14,14 @@ export const SHUTDOWN_DEADLINE_EXIT_CODE = 1;
 export async function serve(config: Config): Promise<void> {
   // Before anything else runs on the event loop (warm-next-tick.ts).
   await warmNextTick();
+  const workerPriority = await lowerWorkerThreadPriority(config.hashThreadNice);
   const server = await createSessiond(config);
   const { logger } = server.ctx;
+  if ('skipped' in workerPriority) {
+    if (config.hashThreadNice !== 0) logger.warn({ reason: workerPriority.skipped }, 'password hash threads keep the event loop\'s priority');
+  } else if (workerPriority.lowered < workerPriority.of) {
+    logger.warn({ threads: workerPriority.lowered, of: workerPriority.of, nice: workerPriority.nice }, 'only some password hash threads run below the event loop');
+  } else logger.info({ threads: workerPriority.lowered, nice: workerPriority.nice }, 'password hash threads run below the event loop');
   const url = await server.listen();
   logger.info({ url, store: server.ctx.store.kind }, 'sessiond is listening');
 
