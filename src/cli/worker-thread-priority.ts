@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { readlink } from 'node:fs/promises';
 import { getPriority, setPriority } from 'node:os';
 
@@ -47,25 +47,6 @@ async function workerThreadIds(): Promise<number[]> {
     for (const link of links) seen.add(Number(link.slice(link.lastIndexOf('/') + 1)));
   }
   return [...seen];
-}
-
-/** The nice value of each thread of a process, by thread ID, from /proc (field 19 of a thread's stat line). */
-export function threadNiceValues(pid: number | 'self' = 'self'): Map<number, number> {
-  const values = new Map<number, number>();
-  for (const tid of readdirSync(`/proc/${pid}/task`).map(Number)) {
-    try {
-      values.set(tid, niceOf(readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8')));
-    } catch {
-      // The thread ended between the listing and the read.
-    }
-  }
-  return values;
-}
-
-function niceOf(stat: string): number {
-  // The thread's name, in parentheses, may hold spaces: count fields after its closing one.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return Number(fields[16]);
 }
 
 /** What libuv reads at the pool's start: UV_THREADPOOL_SIZE, 4 by default, at most 1024. */
