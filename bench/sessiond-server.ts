@@ -12,12 +12,14 @@ export interface SessiondServerOptions {
   store: string;
   logDir: string;
   env?: Record<string, string>;
+  /** Flags for node itself, before the script (e.g. `--heapsnapshot-signal`). */
+  nodeFlags?: string[];
 }
 
 export function startSessiond(options: SessiondServerOptions): Promise<Launched> {
   return launch({
     name: options.name,
-    args: ['--import', 'tsx', 'src/cli/main.ts', 'serve'],
+    args: [...(options.nodeFlags ?? []), '--import', 'tsx', 'src/cli/main.ts', 'serve'],
     env: {
       MALLOC_MMAP_THRESHOLD_: '131072',
       SESSIOND_STORE: options.store,

@@ -1,10 +1,12 @@
-import { closeSync, existsSync, fsyncSync, openSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, mkdtempSync, openSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { DEFAULT_SCRYPT, hashPassword } from '../../src/core/password.ts';
 import { newRecordId } from '../../src/core/secret-id.ts';
 import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.ts';
 import type { Launched } from '../launcher.ts';
+import { compareHeapSnapshots } from '../heap-diff.ts';
 import { MixedOps, SOAK_MIX, type OpResult } from '../mixed-ops.ts';
 import { allCpus, pinToCpus } from '../cpu-pinning.ts';
 import { readCpuMs, readRunQueueWaitMs } from '../process-cpu.ts';
@@ -94,17 +96,32 @@ export async function soak(ctx: BenchContext): Promise<Row[]> {
   const label = `soak: mixed load at ${LOAD_SHARE * 100} % of max rate, SQLite, ${seconds} s`;
 
   ctx.print(`  finding the maximum rate of the mix (${ctx.mode.soakProbeSec} s closed loop, ${PROBE_CONNECTIONS} connections)…`);
-  const maxPerSec = await onSeededServer(ctx, 'soak-probe', Math.ceil(20_000 * (ctx.mode.soakProbeSec + PROBE_WARMUP_SEC) * ENDS_SHARE), (_server, ops) =>
+  const maxPerSec = await onSeededServer(ctx, 'soak-probe', Math.ceil(20_000 * (ctx.mode.soakProbeSec + PROBE_WARMUP_SEC) * ENDS_SHARE), [], (_server, ops) =>
     closedLoop(ops, ctx.mode.soakProbeSec),
   );
   const target = Math.max(1, Math.round(maxPerSec * LOAD_SHARE));
   ctx.print(`  max ${maxPerSec.toFixed(0)} ops/s; soaking at ${target} ops/s for ${seconds} s (RSS baseline after ${warmupSec} s)`);
 
+  // SOAK_HEAP_SNAPSHOTS=1: a diagnostic run that writes a V8 heap snapshot at the end of the
+  // warm-up and another at the end, and compares them by constructor (bench/heap-diff.ts). Each
+  // snapshot stops the server for a second or more and doubles its heap while it is written, so
+  // such a run's RSS, error and p99 verdicts are not for the record.
+  const snapshotDir = process.env.SOAK_HEAP_SNAPSHOTS === '1' ? mkdtempSync(join(tmpdir(), 'sessiond-soak-heap-')) : undefined;
+  const nodeFlags = snapshotDir ? ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${snapshotDir}`] : [];
   const toEnd = Math.ceil(target * (seconds + RAMP_SEC / 2 + 10) * ENDS_SHARE * 1.2) + 1000;
-  return onSeededServer(ctx, 'soak', toEnd, async (server, ops) => {
+  return onSeededServer(ctx, 'soak', toEnd, nodeFlags, async (server, ops) => {
     const ramp = await rampUp(ops, target, RAMP_SEC);
     ctx.print(`  ramp: ${ramp.sent} operations rising to ${target} ops/s over ${RAMP_SEC} s, ${ramp.errors} errors (not judged); the clock starts now`);
+    const firstSnapshot = snapshotDir ? setTimeout(() => process.kill(server.pid, 'SIGUSR2'), warmupSec * 1000) : undefined;
     const run = await openLoop(ops, server, target, seconds, ctx.print);
+    if (snapshotDir) {
+      clearTimeout(firstSnapshot);
+      await heapSnapshotNow(server);
+      const files = readdirSync(snapshotDir).filter((f) => f.endsWith('.heapsnapshot')).sort();
+      ctx.print(`  heap snapshots (SOAK_HEAP_SNAPSHOTS=1; this run's verdicts are not for the record) in ${snapshotDir}:`);
+      if (files.length >= 2) for (const line of compareHeapSnapshots(join(snapshotDir, files[0]!), join(snapshotDir, files.at(-1)!), 25)) ctx.print(`    ${line}`);
+      else ctx.print(`    expected two snapshots, found ${files.length}`);
+    }
     const after = run.intervals.filter((i) => i.atSec > warmupSec);
     const rss = levelChange(run.intervals, warmupSec, (i) => i.rssBytes);
     const heap = levelChange(run.intervals, warmupSec, (i) => i.heapUsedBytes);
@@ -157,7 +174,13 @@ export async function soak(ctx: BenchContext): Promise<Row[]> {
  * Seeds a SQLite file with the checked sessions, `toEnd` sessions to end and the login users,
  * starts sessiond on it, runs `work`, and removes it all.
  */
-async function onSeededServer<T>(ctx: BenchContext, name: string, toEnd: number, work: (server: Launched, ops: MixedOps) => Promise<T>): Promise<T> {
+async function onSeededServer<T>(
+  ctx: BenchContext,
+  name: string,
+  toEnd: number,
+  nodeFlags: string[],
+  work: (server: Launched, ops: MixedOps) => Promise<T>,
+): Promise<T> {
   const dbPath = join(ctx.workDir, `${name}.db`);
   try {
     const seeded = await seedSqlite({ path: dbPath, sessions: ROTATE_OVER + toEnd, keepIds: ROTATE_OVER + toEnd, scrypt: DEFAULT_SCRYPT });
@@ -176,7 +199,7 @@ async function onSeededServer<T>(ctx: BenchContext, name: string, toEnd: number,
     // The seeded pages on disk before the server starts, so its first commits' fsyncs do not
     // wait behind the kernel writing back hundreds of megabytes of seeding.
     syncFiles([dbPath, `${dbPath}-wal`]);
-    const server = await startSessiond({ name, store: `sqlite:${dbPath}`, logDir: ctx.workDir });
+    const server = await startSessiond({ name, store: `sqlite:${dbPath}`, logDir: ctx.workDir, nodeFlags });
     // The server on CPU 0, this process (the load) on the others: the soak measures the server,
     // not how the scheduler shares two cores between it and its load. The probe runs the same
     // way, so the load is 70 % of what the server answers on its core. SOAK_PIN=0 turns it off.
@@ -256,6 +279,13 @@ async function rampUp(ops: MixedOps, perSec: number, seconds: number): Promise<{
     tick();
   });
   return { sent, errors };
+}
+
+/** Asks the server for a heap snapshot and waits until it is written (the server answers again only then). */
+async function heapSnapshotNow(server: Launched): Promise<void> {
+  process.kill(server.pid, 'SIGUSR2');
+  const res = await fetch(`${server.url}/healthz`, { signal: AbortSignal.timeout(120_000) });
+  await res.arrayBuffer();
 }
 
 /** Flushes files to disk (those that exist). */

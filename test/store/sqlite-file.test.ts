@@ -195,6 +195,33 @@ describe('sqlite store file', () => {
     }
   });
 
+  test('one sweep purges every end older than a minute, however many (ten batches here), also when two sweeps meet', async () => {
+    const path = join(dir, 'end-log-catch-up.db');
+    const store = openSqliteStore(path);
+    const raw = new Database(path, { readonly: true });
+    const count = (sql: string) => (raw.prepare(sql).get() as { n: number }).n;
+    try {
+      const sessions = 2100;
+      for (let n = 1; n <= sessions; n++) await store.sessions.insert(session(n));
+      for (let from = 1; from <= 2000; from += 200) {
+        const hashes = Array.from({ length: 200 }, (_, i) => `hash-${from + i}`);
+        await store.sessions.endByHash(hashes, { reason: 'invalidated', now: 5000, actor: 'test' });
+      }
+      assert.equal(count('SELECT count(*) AS n FROM session_ends'), 2000);
+      // Two sweeps at once (two timers, or a slow sweep and the next): one purge runs, both wait for it.
+      const sweeps = await Promise.all([store.sessions.sweepExpired(5000 + END_KEPT_MS, 500), store.sessions.sweepExpired(5000 + END_KEPT_MS, 500)]);
+      assert.deepEqual(sweeps.map((s) => s.length), [0, 0], 'nothing announced as expired');
+      assert.equal(count('SELECT count(*) AS n FROM session_ends'), 0, 'every end older than a minute purged by the first sweep');
+      assert.equal(count('SELECT count(*) AS n FROM sessions'), 100, 'with their rows; the 100 live sessions stay');
+      assert.equal(await store.sessions.findByHash('hash-1999'), null, 'a purged session stays ended');
+      assert.equal((await store.sessions.findByHash('hash-2001'))?.handle, session(2001).handle);
+      assert.equal(await store.sessions.count({}, 6000), 100);
+    } finally {
+      raw.close();
+      await store.close();
+    }
+  });
+
   test('a sweep on one process drops ends another process still holds; that one reads the log again and answers the same', async () => {
     const path = join(dir, 'end-log-two.db');
     const a = openSqliteStore(path);
