@@ -17,7 +17,7 @@ export interface LoginLimits {
 
 /** How long a client is asked to wait when its pair's budget is held by checks still running. */
 const BUSY_RETRY_MS = 1000;
-/** How long an attempt held back by this process's own checks in flight waits for them before it is refused. */
+/** How long an attempt held back by this process's own checks in flight waits for them before it is refused (the default of `busyWaitMs`). */
 const BUSY_WAIT_MS = 5000;
 /** Attempts waiting at once in one process, per throttle; past it they are refused at once (a flood holds no more). */
 const MAX_WAITING = 1000;
@@ -63,11 +63,16 @@ export class StoreLoginThrottle implements LoginThrottle {
   private readonly logins: RateLimiterAbstract;
   private readonly inFlight = new ChecksInFlight(MAX_WAITING);
 
+  private readonly busyWaitMs: number;
+
+  /** `busyWaitMs`: how long an attempt held back by this process's checks in flight waits before it is refused (5 s). */
   constructor(
     private readonly limiters: StoreRateLimiters,
     private readonly limits: LoginLimits,
     scope: string,
+    options: { busyWaitMs?: number } = {},
   ) {
+    this.busyWaitMs = options.busyWaitMs ?? BUSY_WAIT_MS;
     const window = limits.failureWindowSeconds;
     this.attempts = limiters.create({ name: `${scope}-pair`, points: limits.maxFailures, durationSeconds: window });
     this.overflows = limiters.create({ name: `${scope}-pair-overflow`, points: Number.MAX_SAFE_INTEGER, durationSeconds: window });
@@ -80,7 +85,7 @@ export class StoreLoginThrottle implements LoginThrottle {
   async admit(attempt: LoginAttempt): Promise<LoginAdmission> {
     const pair = pairKey(attempt);
     const address = addressKey(attempt.address);
-    const deadline = Date.now() + BUSY_WAIT_MS;
+    const deadline = Date.now() + this.busyWaitMs;
     for (;;) {
       const outcome = await this.tryAdmit(pair, address);
       if (outcome.admitted) {
