@@ -15,6 +15,14 @@ describe('sqlite store file', () => {
   const dir = mkdtempSync(join(tmpdir(), 'sessiond-sqlite-'));
   after(() => rmSync(dir, { recursive: true, force: true }));
 
+  /** A store on a new file, with a read-only connection beside it that counts rows as another reader of the file would. */
+  const storeAndCounter = (file: string) => {
+    const path = join(dir, file);
+    const store = openSqliteStore(path);
+    const raw = new Database(path, { readonly: true });
+    return { path, store, raw, count: (sql: string) => (raw.prepare(sql).get() as { n: number }).n };
+  };
+
   const session = (n: number): SessionRecord => ({
     idHash: `hash-${n}`,
     handle: `h_${String(n).padStart(22, '0')}`,
@@ -124,10 +132,7 @@ describe('sqlite store file', () => {
   });
 
   test('an end touches only the end log until the session expires; then the sweep deletes row and end together; audit lookups answer the same once indexed', async () => {
-    const path = join(dir, 'end-log-expiry.db');
-    const store = openSqliteStore(path);
-    const raw = new Database(path, { readonly: true });
-    const count = (sql: string) => (raw.prepare(sql).get() as { n: number }).n;
+    const { store, raw, count } = storeAndCounter('end-log-expiry.db');
     try {
       for (let n = 1; n <= 300; n++) await store.sessions.insert(session(n));
       const hashes = Array.from({ length: 250 }, (_, i) => `hash-${i + 1}`);
@@ -164,10 +169,9 @@ describe('sqlite store file', () => {
   });
 
   test('a minute after an end, the sweep deletes the ended row and its end while the session is far from expiry; it stays ended, also after a reopen', async () => {
-    const path = join(dir, 'end-log-bounded.db');
-    let store = openSqliteStore(path);
-    const raw = new Database(path, { readonly: true });
-    const count = (sql: string) => (raw.prepare(sql).get() as { n: number }).n;
+    const opened = storeAndCounter('end-log-bounded.db');
+    const { path, raw, count } = opened;
+    let store = opened.store;
     try {
       for (let n = 1; n <= 300; n++) await store.sessions.insert(session(n));
       await store.sessions.endByHash(Array.from({ length: 250 }, (_, i) => `hash-${i + 1}`), { reason: 'invalidated', now: 5000, actor: 'test' });
@@ -196,10 +200,7 @@ describe('sqlite store file', () => {
   });
 
   test('one sweep purges every end older than a minute, however many (ten batches here), also when two sweeps meet', async () => {
-    const path = join(dir, 'end-log-catch-up.db');
-    const store = openSqliteStore(path);
-    const raw = new Database(path, { readonly: true });
-    const count = (sql: string) => (raw.prepare(sql).get() as { n: number }).n;
+    const { store, raw, count } = storeAndCounter('end-log-catch-up.db');
     try {
       const sessions = 2100;
       for (let n = 1; n <= sessions; n++) await store.sessions.insert(session(n));
