@@ -3,11 +3,20 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
+import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { SQLITE_MIGRATIONS } from '../../src/store/sqlite/migrations.ts';
 import { END_KEPT_MS } from '../../src/store/sqlite/sqlite-session-records.ts';
 import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.ts';
 import type { SessionRecord } from '../../src/core/types.ts';
+
+const OPENER = new URL('../helpers/open-sqlite-store-worker.ts', import.meta.url).href;
+/** A worker thread running OPENER: a thread's module loader does not get tsx from `--import`, so it registers tsx first. */
+const openerThread = (workerData: { dir: string; gate: Int32Array; rounds: number }) =>
+  new Worker(`import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(OPENER)}); });`, {
+    eval: true,
+    workerData,
+  });
 
 /** The SQLite file itself: WAL mode, migrations run once, and two processes' worth of connections sharing it. */
 
@@ -52,6 +61,34 @@ describe('sqlite store file', () => {
     } finally {
       raw.close();
     }
+  });
+
+  test('several processes opening one new file at the same instant all open it (switching to WAL waits for the others)', async () => {
+    const rounds = 30;
+    const gate = new Int32Array(new SharedArrayBuffer(4));
+    const threads = Array.from({ length: 4 }, () => openerThread({ dir, gate, rounds }));
+    const answers: string[] = [];
+    let ready = 0;
+    const released = new Promise<void>((resolve, reject) => {
+      for (const thread of threads) {
+        thread.on('error', reject);
+        thread.on('message', (message: string) => {
+          if (message !== 'ready') answers.push(message);
+          else if (++ready % threads.length === 0) {
+            // Every thread waits at the gate: open the next round all at once.
+            Atomics.store(gate, 0, ready / threads.length);
+            Atomics.notify(gate, 0);
+          }
+          if (answers.length === rounds * threads.length) resolve();
+        });
+      }
+    });
+    try {
+      await released;
+    } finally {
+      await Promise.all(threads.map((t) => t.terminate()));
+    }
+    assert.deepEqual(answers.filter((answer) => answer !== 'opened'), []);
   });
 
   test('two connections on one file (server and CLI) see each other’s changes at once', async () => {

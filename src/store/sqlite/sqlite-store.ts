@@ -25,10 +25,11 @@ export { FOREIGN_WRITE_LOOK_MS } from './sqlite-session-records.ts';
 export function openSqliteStore(path: string, options: { busyTimeoutMs?: number } = {}): Store & WithRateLimiters {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   const db = new Database(path);
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = FULL');
+  const busyTimeoutMs = Math.max(0, Math.floor(options.busyTimeoutMs ?? 5000));
   // How long a write waits for another process's lock before failing closed.
-  db.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? 5000))}`);
+  db.pragma(`busy_timeout = ${busyTimeoutMs}`);
+  enterWalMode(db, busyTimeoutMs);
+  db.pragma('synchronous = FULL');
   db.pragma('foreign_keys = ON');
   // 8 MiB of page cache instead of SQLite's 2 MB: it holds the interior pages of the sessions
   // B-tree of a few hundred thousand sessions (2.6 MB at 420 k), so a lookup by hash reads one
@@ -61,6 +62,27 @@ export function openSqliteStore(path: string, options: { busyTimeoutMs?: number 
     },
   };
 }
+
+/**
+ * Switches a file to WAL. Switching takes an exclusive lock without SQLite's busy handler, so a
+ * process that opens a new file while another is switching it gets SQLITE_BUSY at once (two nodes
+ * or a server and the CLI starting together); it tries again for as long as the busy timeout.
+ */
+function enterWalMode(db: Database.Database, busyTimeoutMs: number): void {
+  const deadline = Date.now() + busyTimeoutMs;
+  for (;;) {
+    try {
+      db.pragma('journal_mode = WAL');
+      return;
+    } catch (error) {
+      const busy = error instanceof Database.SqliteError && error.code === 'SQLITE_BUSY';
+      if (!busy || Date.now() >= deadline) throw error;
+      // A synchronous pause: the store is opened before anything else runs.
+      Atomics.wait(WAL_RETRY_PAUSE, 0, 0, 5);
+    }
+  }
+}
+const WAL_RETRY_PAUSE = new Int32Array(new SharedArrayBuffer(4));
 
 function migrate(db: Database.Database): void {
   db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)');
