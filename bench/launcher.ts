@@ -3,6 +3,7 @@ import { closeSync, openSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { RssSampler } from './rss-sampler.ts';
+import { SERVER_NODE_FLAGS } from './server-node-flags.ts';
 
 /**
  * Starts one system under test as its own process on 127.0.0.1, waits until it answers HTTP,
@@ -55,7 +56,7 @@ export async function launch(options: LaunchOptions): Promise<Launched> {
   const port = await freePort();
   const logFile = join(options.logDir, `${options.name.replace(/[^A-Za-z0-9_.-]+/g, '_')}.log`);
   const fd = openSync(logFile, 'a');
-  const child = spawn(process.execPath, options.args, {
+  const child = spawn(process.execPath, [...SERVER_NODE_FLAGS, ...options.args], {
     cwd: options.cwd ?? process.cwd(),
     env: { ...process.env, NODE_ENV: 'production', ...options.env, PORT: String(port), HOST: '127.0.0.1' },
     stdio: ['ignore', fd, fd],

@@ -38,6 +38,8 @@ export interface IntervalFigures {
   /** The server's V8 heap in use and reserved, and memory outside it held by JS objects (Buffers); NaN when not read. */
   heapUsedBytes: number;
   heapTotalBytes: number;
+  /** Of heapTotalBytes, the young generation's reserved size (V8's new space; absent from runs recorded before it was read). */
+  heapNewSpaceBytes?: number;
   externalBytes: number;
   /** The server's longest event-loop delay in the stretch, from its /metrics (NaN when not read). */
   loopDelayMaxMs: number;

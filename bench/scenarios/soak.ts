@@ -359,6 +359,7 @@ async function openLoop(ops: MixedOps, server: Launched, perSec: number, seconds
       rssFileBytes: median((r) => r.file),
       heapUsedBytes: Number.NaN,
       heapTotalBytes: Number.NaN,
+      heapNewSpaceBytes: Number.NaN,
       externalBytes: Number.NaN,
       loopDelayMaxMs: Number.NaN,
       loopWaitForCpuMs,
@@ -374,6 +375,7 @@ async function openLoop(ops: MixedOps, server: Launched, perSec: number, seconds
       serverMetrics(server.url).then((m) => {
         figures.heapUsedBytes = m.heapUsedBytes;
         figures.heapTotalBytes = m.heapTotalBytes;
+        figures.heapNewSpaceBytes = m.heapNewSpaceBytes;
         figures.externalBytes = m.externalBytes;
         figures.loopDelayMaxMs = m.loopDelayMaxMs;
       }),
@@ -427,17 +429,21 @@ async function openLoop(ops: MixedOps, server: Launched, perSec: number, seconds
  * event-loop delay since the last read (prom-client starts that histogram afresh at each read),
  * which says whether a slow stretch was the server's event loop or something outside it.
  */
-async function serverMetrics(url: string): Promise<{ heapUsedBytes: number; heapTotalBytes: number; externalBytes: number; loopDelayMaxMs: number }> {
+async function serverMetrics(
+  url: string,
+): Promise<{ heapUsedBytes: number; heapTotalBytes: number; heapNewSpaceBytes: number; externalBytes: number; loopDelayMaxMs: number }> {
   try {
     const text = await (await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(10_000) })).text();
     const value = (name: string) => Number(new RegExp(`^${name}\\s+(\\S+)`, 'm').exec(text)?.[1] ?? Number.NaN);
+    const newSpace = Number(/^nodejs_heap_space_size_total_bytes\{space="new"\}\s+(\S+)/m.exec(text)?.[1] ?? Number.NaN);
     return {
       heapUsedBytes: value('nodejs_heap_size_used_bytes'),
       heapTotalBytes: value('nodejs_heap_size_total_bytes'),
+      heapNewSpaceBytes: newSpace,
       externalBytes: value('nodejs_external_memory_bytes'),
       loopDelayMaxMs: value('nodejs_eventloop_lag_max_seconds') * 1000,
     };
   } catch {
-    return { heapUsedBytes: Number.NaN, heapTotalBytes: Number.NaN, externalBytes: Number.NaN, loopDelayMaxMs: Number.NaN };
+    return { heapUsedBytes: Number.NaN, heapTotalBytes: Number.NaN, heapNewSpaceBytes: Number.NaN, externalBytes: Number.NaN, loopDelayMaxMs: Number.NaN };
   }
 }
