@@ -18,7 +18,6 @@ interface Snapshot {
 }
 
 export interface HeapGroup {
-  key: string;
   count: number;
   bytes: number;
 }
@@ -42,7 +41,7 @@ export function groupHeap(path: string): { groups: Map<string, HeapGroup>; total
     const size = snap.nodes[i + sizeAt]!;
     const key = CONTENT_NAMED.has(type) ? `(${type})` : `${type}: ${(snap.strings[snap.nodes[i + nameAt]!] ?? '?').slice(0, 60)}`;
     let group = groups.get(key);
-    if (!group) groups.set(key, (group = { key, count: 0, bytes: 0 }));
+    if (!group) groups.set(key, (group = { count: 0, bytes: 0 }));
     group.count++;
     group.bytes += size;
     totalBytes += size;
@@ -59,9 +58,9 @@ export function compareHeapSnapshots(earlierPath: string, laterPath: string, row
   const signed = (n: number, f: (n: number) => string) => `${n >= 0 ? '+' : '-'}${f(Math.abs(n))}`;
   const keys = new Set([...a.groups.keys(), ...b.groups.keys()]);
   const changes = [...keys].map((key) => {
-    const before = a.groups.get(key) ?? { key, count: 0, bytes: 0 };
-    const after = b.groups.get(key) ?? { key, count: 0, bytes: 0 };
-    return { key, before, after, bytes: after.bytes - before.bytes, count: after.count - before.count };
+    const before = a.groups.get(key) ?? { count: 0, bytes: 0 };
+    const after = b.groups.get(key) ?? { count: 0, bytes: 0 };
+    return { key, before, after, bytes: after.bytes - before.bytes };
   });
   changes.sort((x, y) => Math.abs(y.bytes) - Math.abs(x.bytes));
   return [

@@ -48,10 +48,12 @@ export async function loadInRounds(ctx: BenchContext, participants: readonly Rou
   ctx.print('  warm-up of every server…');
   for (const p of participants) await load(p, ctx.mode.warmupSec, ctx.mode.warmupSec);
   const runs = new Map<string, LoadResult[]>(participants.map((p) => [p.id, []]));
+  const cacheAfterRounds = new Map<string, number[]>(participants.map((p) => [p.id, []]));
   for (let round = 0; round < rounds; round++) {
     for (const p of rotated(participants, round)) {
       ctx.print(`  round ${round + 1}/${rounds}: ${p.label}…`);
       runs.get(p.id)!.push(await load(p, runSec, runWarmupSec));
+      if (p.id !== bareId) cacheAfterRounds.get(p.id)!.push(await cacheEntries(p.server.url));
     }
   }
 
@@ -63,9 +65,11 @@ export async function loadInRounds(ctx: BenchContext, participants: readonly Rou
     const { perSec, nearest, each } = medianRun(own);
     const toBare = p.id !== bareId ? pairedRatio(own, bareRuns) : undefined;
     const to10k = p.id !== bareId && own !== smallRuns ? pairedRatio(own, smallRuns) : undefined;
+    const cached = cacheAfterRounds.get(p.id)!;
     const paired = [
       toBare && `${toBare.median.toFixed(2)}× bare paired by round (${toBare.each})`,
       to10k && `${to10k.median.toFixed(2)}× the 10 k store paired by round (${to10k.each})`,
+      cached.length && `validation cache entries after each round: ${cached.map((n) => (Number.isNaN(n) ? '?' : n.toLocaleString('en'))).join(', ')}`,
     ].filter(Boolean);
     return {
       status: 'ok',
@@ -82,4 +86,18 @@ export async function loadInRounds(ctx: BenchContext, participants: readonly Rou
       ...(toBare || to10k ? { extra: { ...(toBare ? { pairedToBare: toBare.median } : {}), ...(to10k ? { pairedTo10k: to10k.median } : {}) } } : {}),
     };
   });
+}
+
+/**
+ * How many sessions the server's validation cache holds (its /metrics), read after each round:
+ * rotating over 1,000 sessions, a cache that answers holds them all; one emptied again and again
+ * shows as fewer, and its checks then cost what the cache-off row's do. NaN if not read.
+ */
+async function cacheEntries(url: string): Promise<number> {
+  try {
+    const text = await (await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(5_000) })).text();
+    return Number(/^sessiond_session_cache_entries\s+(\S+)/m.exec(text)?.[1] ?? Number.NaN);
+  } catch {
+    return Number.NaN;
+  }
 }
