@@ -63,7 +63,7 @@ describe('sqlite store file', () => {
     }
   });
 
-  test('several processes opening one new file at the same instant all open it (switching to WAL waits for the others)', async () => {
+  test('four connections opening one new file at the same instant, as processes starting together do, all open it (switching to WAL waits for the others)', async () => {
     const rounds = 30;
     const gate = new Int32Array(new SharedArrayBuffer(4));
     const threads = Array.from({ length: 4 }, () => openerThread({ dir, gate, rounds }));
