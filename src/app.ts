@@ -54,7 +54,7 @@ export interface Sessiond {
 export async function createCore(config: Config, options: SessiondOptions = {}) {
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? createLogger(config.logLevel);
-  const { store, bus } = await openStore(config.store, logger);
+  const { store, bus } = await openStore(config.store, logger, { eventsRetentionMs: config.events.retentionMs });
   const events = new SessionEvents();
   const metrics = new Metrics();
   const policies = new ExpiryPolicies(config.expiry, new Map(Object.entries(config.projects)));

@@ -18,10 +18,10 @@ export interface StoreLog {
 }
 
 /** Opens the store a config names, with the invalidation bus that fits it. */
-export async function openStore(url: StoreUrl, log: StoreLog): Promise<OpenedStore> {
+export async function openStore(url: StoreUrl, log: StoreLog, options: { eventsRetentionMs?: number } = {}): Promise<OpenedStore> {
   switch (url.kind) {
     case 'sqlite':
-      return { store: openSqliteStore(url.path), bus: new LocalInvalidationBus() };
+      return { store: openSqliteStore(url.path, { eventsRetentionMs: options.eventsRetentionMs }), bus: new LocalInvalidationBus() };
     case 'postgres': {
       const store = await openPostgresStore(url.url, {
         onIdleError: (error) => log.warn({ err: error }, 'an idle PostgreSQL connection failed; the pool dropped it'),

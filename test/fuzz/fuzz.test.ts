@@ -208,16 +208,16 @@ interface Dump {
 }
 
 /**
- * What the store says, not how it is laid out at the moment: an end is a row in the end log
- * (session_ends, or ended_at in files from before it), and the audit lookups (audit_keys) are
- * filled when a lookup asks, so a session is dumped as ended or not, and those tables are left
- * out.
+ * What the store says, not how it is laid out at the moment: an end is its session.ended event
+ * past the end log's purge mark (or ended_at in files from before it), and the audit lookups
+ * (audit_keys) are filled when a lookup asks, so a session is dumped as ended or not, and those
+ * tables are left out.
  */
-const DERIVED_TABLES = new Set(['session_ends', 'audit_keys', 'audit_keys_upto']);
+const DERIVED_TABLES = new Set(['session_ends_purged', 'audit_keys', 'audit_keys_upto']);
 const TABLE_QUERIES: Record<string, string> = {
   sessions:
     'SELECT id_hash, handle, user_id, username, project, created_at, last_seen_at, idle_expires_at, absolute_expires_at, ip, user_agent, ' +
-    '(ended_at IS NOT NULL OR id_hash IN (SELECT id_hash FROM session_ends)) AS ended FROM sessions',
+    "(ended_at IS NOT NULL OR id_hash IN (SELECT id_hash FROM session_events WHERE type = 'session.ended' AND seq > (SELECT upto FROM session_ends_purged))) AS ended FROM sessions",
 };
 
 function dumpStore(db: Database.Database): Dump {

@@ -26,11 +26,11 @@ runStoreConformance('sqlite', async () => {
     },
     async failWhenEnding(handle) {
       // A second connection arms a trigger that aborts the end of this one session (an end
-      // appends to the end log, session_ends; the row stays until it expires).
+      // writes its audit record and its session.ended event, the end log; the row stays).
       const db = new Database(path);
       db.prepare(
-        `CREATE TRIGGER conformance_fail BEFORE INSERT ON session_ends
-         WHEN NEW.id_hash = (SELECT id_hash FROM sessions WHERE handle = '${handle.replace(/'/g, "''")}')
+        `CREATE TRIGGER conformance_fail BEFORE INSERT ON session_events
+         WHEN NEW.type = 'session.ended' AND NEW.handle = '${handle.replace(/'/g, "''")}'
          BEGIN SELECT RAISE(ABORT, 'conformance: armed failure'); END`,
       ).run();
       return async () => {

@@ -31,6 +31,9 @@ describe('sqlite store file', () => {
     const raw = new Database(path, { readonly: true });
     return { path, store, raw, count: (sql: string) => (raw.prepare(sql).get() as { n: number }).n };
   };
+  /** Ends in the end log: session.ended events past the purge mark, made by an end (not by the sweep's expiry, whose rows go at once). */
+  const LOGGED_ENDS =
+    "SELECT count(*) AS n FROM session_events WHERE type = 'session.ended' AND reason <> 'expired' AND seq > (SELECT upto FROM session_ends_purged)";
 
   const session = (n: number): SessionRecord => ({
     idHash: `hash-${n}`,
@@ -170,13 +173,16 @@ describe('sqlite store file', () => {
     }
   });
 
-  test('an end touches only the end log until the session expires; then the sweep deletes row and end together; audit lookups answer the same once indexed', async () => {
+  test('an end writes its audit record and event only (the event is the end log) until the session expires; then the sweep deletes the row and the purge mark passes the end; audit lookups answer the same once indexed', async () => {
     const { store, raw, count } = storeAndCounter('end-log-expiry.db');
     try {
       for (let n = 1; n <= 300; n++) await store.sessions.insert(session(n));
       const hashes = Array.from({ length: 250 }, (_, i) => `hash-${i + 1}`);
+      const rowsBefore = count('SELECT (SELECT count(*) FROM sessions) + (SELECT count(*) FROM audit_keys) AS n');
       await store.sessions.endByHash(hashes, { reason: 'invalidated', now: 5000, actor: 'test' });
-      assert.equal(count('SELECT count(*) AS n FROM session_ends'), 250);
+      assert.equal(count(LOGGED_ENDS), 250);
+      assert.equal(count("SELECT count(*) AS n FROM audit WHERE event = 'session.ended'"), 250);
+      assert.equal(count('SELECT (SELECT count(*) FROM sessions) + (SELECT count(*) FROM audit_keys) AS n'), rowsBefore, 'no other row written');
       assert.equal(count('SELECT count(*) AS n FROM sessions WHERE ended_at IS NOT NULL'), 0, 'no row is marked');
       assert.equal(count('SELECT count(*) AS n FROM audit_keys'), 0, 'nothing is indexed by handle or user before a lookup asks');
       const lookups = async () => ({
@@ -196,7 +202,7 @@ describe('sqlite store file', () => {
       const swept = await store.sessions.sweepExpired(30_000_000, 500);
       assert.equal(swept.length, 50);
       assert.equal(count('SELECT count(*) AS n FROM sessions'), 0);
-      assert.equal(count('SELECT count(*) AS n FROM session_ends'), 0);
+      assert.equal(count(LOGGED_ENDS), 0);
       assert.equal((await store.audit.page({ limit: 1000, event: 'session.ended' })).records.length, 300, 'each session audited as ended once');
       // Pruning takes the lookup keys with the records.
       assert.equal(await store.audit.prune(Number.MAX_SAFE_INTEGER, 1000), 600);
@@ -207,7 +213,7 @@ describe('sqlite store file', () => {
     }
   });
 
-  test('a minute after an end, the sweep deletes the ended row and its end while the session is far from expiry; it stays ended, also after a reopen', async () => {
+  test('a minute after an end, the sweep deletes the ended row and the purge mark passes its end while the session is far from expiry; it stays ended, also after a reopen', async () => {
     const opened = storeAndCounter('end-log-bounded.db');
     const { path, raw, count } = opened;
     let store = opened.store;
@@ -216,11 +222,11 @@ describe('sqlite store file', () => {
       await store.sessions.endByHash(Array.from({ length: 250 }, (_, i) => `hash-${i + 1}`), { reason: 'invalidated', now: 5000, actor: 'test' });
       // Within the minute: the ends stay in the log and the rows stay in the file.
       assert.equal((await store.sessions.sweepExpired(5000 + END_KEPT_MS - 1, 500)).length, 0);
-      assert.equal(count('SELECT count(*) AS n FROM session_ends'), 250);
+      assert.equal(count(LOGGED_ENDS), 250);
       assert.equal(count('SELECT count(*) AS n FROM sessions'), 300);
-      // A minute on: rows and ends go together; nothing is announced as expired again.
+      // A minute on: the rows go and the mark passes their ends; nothing is announced as expired again.
       assert.equal((await store.sessions.sweepExpired(5000 + END_KEPT_MS, 500)).length, 0);
-      assert.equal(count('SELECT count(*) AS n FROM session_ends'), 0);
+      assert.equal(count(LOGGED_ENDS), 0);
       assert.equal(count('SELECT count(*) AS n FROM sessions'), 50);
       const answers = async () => ({
         ended: await store.sessions.findByHash('hash-7'),
@@ -247,11 +253,11 @@ describe('sqlite store file', () => {
         const hashes = Array.from({ length: 200 }, (_, i) => `hash-${from + i}`);
         await store.sessions.endByHash(hashes, { reason: 'invalidated', now: 5000, actor: 'test' });
       }
-      assert.equal(count('SELECT count(*) AS n FROM session_ends'), 2000);
+      assert.equal(count(LOGGED_ENDS), 2000);
       // Two sweeps at once (two timers, or a slow sweep and the next): one purge runs, both wait for it.
       const sweeps = await Promise.all([store.sessions.sweepExpired(5000 + END_KEPT_MS, 500), store.sessions.sweepExpired(5000 + END_KEPT_MS, 500)]);
       assert.deepEqual(sweeps.map((s) => s.length), [0, 0], 'nothing announced as expired');
-      assert.equal(count('SELECT count(*) AS n FROM session_ends'), 0, 'every end older than a minute purged by the first sweep');
+      assert.equal(count(LOGGED_ENDS), 0, 'every end older than a minute purged by the first sweep');
       assert.equal(count('SELECT count(*) AS n FROM sessions'), 100, 'with their rows; the 100 live sessions stay');
       assert.equal(await store.sessions.findByHash('hash-1999'), null, 'a purged session stays ended');
       assert.equal((await store.sessions.findByHash('hash-2001'))?.handle, session(2001).handle);
@@ -262,7 +268,7 @@ describe('sqlite store file', () => {
     }
   });
 
-  test('a sweep on one process drops ends another process still holds; that one reads the log again and answers the same', async () => {
+  test('a sweep on one process purges ends another process still holds; that one lets them go and answers the same', async () => {
     const path = join(dir, 'end-log-two.db');
     const a = openSqliteStore(path);
     const b = openSqliteStore(path);
@@ -326,6 +332,94 @@ describe('sqlite store file', () => {
       raw.close();
     }
   });
+
+  test('a file made by schema 10 with ends in its end log table upgrades: those sessions stay ended, after the sweep too, and the others stay live', async () => {
+    const path = join(dir, 'schema-10.db');
+    const old = new Database(path);
+    old.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)');
+    for (const m of SQLITE_MIGRATIONS.filter((m) => m.version <= 10)) {
+      old.exec(m.sql);
+      old.prepare('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)').run(m.version, 1);
+    }
+    const insert = old.prepare(
+      'INSERT INTO sessions (id_hash, handle, user_id, username, project, created_at, last_seen_at, idle_expires_at, absolute_expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    );
+    for (let n = 1; n <= 4; n++) {
+      const s = session(n);
+      insert.run(s.idHash, s.handle, s.userId, s.username, s.project, s.createdAt, s.lastSeenAt, s.idleExpiresAt, s.absoluteExpiresAt);
+    }
+    // Ended the old way: a row in session_ends each, the session's own row untouched.
+    old.prepare('INSERT INTO session_ends (id_hash, ended_at) VALUES (?, ?), (?, ?)').run('hash-1', 5000, 'hash-3', 5000);
+    old.close();
+    let store = openSqliteStore(path);
+    try {
+      const answers = async () => ({
+        found: await Promise.all([1, 2, 3, 4].map(async (n) => (await store.sessions.findByHash(`hash-${n}`))?.handle ?? null)),
+        count: await store.sessions.count({}, 6000),
+        listed: (await store.sessions.list({ limit: 10 }, 6000)).sessions.map((s) => s.handle),
+      });
+      const expected = { found: [null, session(2).handle, null, session(4).handle], count: 2, listed: [session(2).handle, session(4).handle] };
+      assert.deepEqual(await answers(), expected);
+      assert.equal((await store.sessions.sweepExpired(5000 + END_KEPT_MS, 500)).length, 0, 'nothing has expired');
+      await store.close();
+      store = openSqliteStore(path);
+      assert.deepEqual(await answers(), expected, 'the same after a sweep and a reopen');
+      assert.equal((await store.sessions.endByHash(['hash-2'], { reason: 'invalidated', now: 7000, actor: 'test' }))[0]?.handle, session(2).handle);
+      assert.equal(await store.sessions.count({}, 7000), 1, 'a new end is made the new way beside them');
+    } finally {
+      await store.close();
+    }
+  });
+
+  test('with the event log kept for less than a minute, an ended row is purged once its end is that old, so the end\'s event can be pruned on time', async () => {
+    const path = join(dir, 'end-log-short-retention.db');
+    const store = openSqliteStore(path, { eventsRetentionMs: 1000 });
+    try {
+      for (let n = 1; n <= 3; n++) await store.sessions.insert(session(n));
+      await store.sessions.endByHash(['hash-1'], { reason: 'invalidated', now: 5000, actor: 'test' });
+      await store.sessions.sweepExpired(5999, 500);
+      assert.equal(await store.events.prune(5999, 100), 3, 'the three creations go; the end, not a second old at the sweep, stays');
+      await store.sessions.sweepExpired(6000, 500);
+      assert.equal(await store.events.prune(6001, 100), 1, 'a second on, its row is purged and its event pruned');
+      assert.equal(await store.sessions.findByHash('hash-1'), null);
+      assert.equal(await store.sessions.count({}, 6000), 2);
+    } finally {
+      await store.close();
+    }
+  });
+
+  test("the event log's pruning stops at the end log's purge mark: an end's event outlives the retention until the sweep has deleted its row", async () => {
+    const { path, store, raw, count } = storeAndCounter('end-log-retention.db');
+    let reopened: ReturnType<typeof openSqliteStore> | undefined;
+    try {
+      for (let n = 1; n <= 4; n++) await store.sessions.insert(session(n));
+      await store.sessions.endByHash(['hash-2'], { reason: 'invalidated', now: 5000, actor: 'test' });
+      await store.sessions.insert(session(5));
+      // Everything is past any retention, but no end has been purged yet: the events before the
+      // first end may go, not that end nor (so that what is kept has no gap) what follows it.
+      assert.equal(await store.events.prune(Number.MAX_SAFE_INTEGER, 100), 4);
+      assert.equal(count('SELECT count(*) AS n FROM session_events'), 2);
+      await store.close();
+      reopened = openSqliteStore(path);
+      assert.equal(await reopened.sessions.findByHash('hash-2'), null, 'still ended after a reopen');
+      await reopened.sessions.endByHash(['hash-3'], { reason: 'invalidated', now: 5000 + END_KEPT_MS, actor: 'test' });
+      // The sweep deletes the minute-old ended row and passes its end, and stops at the young end.
+      await reopened.sessions.sweepExpired(5000 + END_KEPT_MS, 500);
+      assert.equal(count('SELECT count(*) AS n FROM sessions'), 4);
+      assert.equal(await reopened.events.prune(Number.MAX_SAFE_INTEGER, 100), 2, 'the events up to the young end');
+      assert.deepEqual(raw.prepare('SELECT type, id_hash FROM session_events').all(), [{ type: 'session.ended', id_hash: 'hash-3' }]);
+      assert.deepEqual(
+        await Promise.all(['hash-2', 'hash-3', 'hash-4'].map(async (h) => (await reopened!.sessions.findByHash(h))?.handle ?? null)),
+        [null, null, session(4).handle],
+      );
+      assert.equal(await reopened.sessions.count({}, 6000), 3);
+    } finally {
+      raw.close();
+      await store.close();
+      await reopened?.close();
+    }
+  });
+
 
   test('a file whose users share names in another case upgrades: each keeps its row and exact name, an ambiguous case finds nobody, new names in any of those cases are refused', async () => {
     const path = join(dir, 'case-duplicates.db');

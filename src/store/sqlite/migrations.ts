@@ -187,4 +187,25 @@ export const SQLITE_MIGRATIONS: ReadonlyArray<{ version: number; sql: string }> 
       DROP INDEX audit_by_user;
     `,
   },
+  {
+    // Issue 15: an end writes one row instead of two. Its session.ended event, written anyway,
+    // is the end log; session_ends goes. session_ends_purged.upto is how far the sweep has deleted
+    // the rows of ended sessions (events after it are read at start). The log's ends from before
+    // are moved onto their rows (ended_at, which every read already honours). The two indexes by
+    // time, written with every audit record and event, go too: pruning by age walks from the
+    // oldest record instead (they are in time order).
+    version: 11,
+    sql: `
+      UPDATE sessions SET ended_at = (SELECT max(e.ended_at) FROM session_ends AS e WHERE e.id_hash = sessions.id_hash)
+        WHERE ended_at IS NULL AND id_hash IN (SELECT id_hash FROM session_ends);
+      DROP TABLE session_ends;
+      CREATE TABLE session_ends_purged (
+        one INTEGER PRIMARY KEY CHECK (one = 1),
+        upto INTEGER NOT NULL
+      );
+      INSERT INTO session_ends_purged VALUES (1, coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'session_events'), 0));
+      DROP INDEX audit_by_at;
+      DROP INDEX session_events_by_at;
+    `,
+  },
 ];

@@ -27,9 +27,8 @@ export class SqliteAuditLog implements AuditLog {
   constructor(private readonly db: Database.Database) {
     this.stmt = {
       insert: db.prepare('INSERT INTO audit (at, event, handle, user_id, project, reason, actor) VALUES (?, ?, ?, ?, ?, ?, ?)'),
-      oldest: db.prepare<[number, number], Pick<AuditRow, 'id' | 'handle' | 'user_id'>>(
-        'SELECT id, handle, user_id FROM audit WHERE at < ? ORDER BY at LIMIT ?',
-      ),
+      // In id order, which is time order: no index by time to keep up with every record (migration 11).
+      oldest: db.prepare<[number], Pick<AuditRow, 'id' | 'handle' | 'user_id' | 'at'>>('SELECT id, handle, user_id, at FROM audit ORDER BY id LIMIT ?'),
       delete: db.prepare<[number]>('DELETE FROM audit WHERE id = ?'),
       upto: db.prepare<[], number>('SELECT upto FROM audit_keys_upto').pluck(),
       unindexed: db.prepare<[number, number], Pick<AuditRow, 'id' | 'handle' | 'user_id'>>(
@@ -53,7 +52,10 @@ export class SqliteAuditLog implements AuditLog {
   async prune(before: number, limit: number): Promise<number> {
     return this.db
       .transaction(() => {
-        const rows = this.stmt.oldest.all(before, limit);
+        // Up to the first record made at or after `before`.
+        const oldest = this.stmt.oldest.all(limit);
+        const young = oldest.findIndex((row) => row.at >= before);
+        const rows = young === -1 ? oldest : oldest.slice(0, young);
         for (const row of rows) {
           this.forEachKey(row, (key) => this.stmt.dropKey.run(key, row.id));
           this.stmt.delete.run(row.id);

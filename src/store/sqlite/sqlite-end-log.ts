@@ -1,11 +1,15 @@
 import type Database from 'better-sqlite3';
 
+/** One end: the session's hash and its session.ended event's seq. */
+export type LoggedEnd = [idHash: string, seq: number];
+
 /**
- * The SQLite store's end log (session_ends, migration 10): the truth about which sessions ended.
- * Ending a session appends a row here in the same fsync'd transaction as its audit record and
- * event; its row in `sessions` is neither marked nor deleted then, only when it expires (the
- * sweep deletes both). Appended rows share a few pages, while a mark or a delete falls on a
- * random page of the sessions table (and of its indexes) for every end.
+ * The SQLite store's end log: the truth about which sessions ended is their `session.ended`
+ * events (session_events, written in the same fsync'd transaction as the end's audit record), so
+ * an end writes no row of its own (migration 11; session_ends before it). The session's row is
+ * neither marked nor deleted then: the sweep deletes it a minute later (`purgeable`), or when it
+ * expires, and moves `session_ends_purged.upto` past the ends whose rows are gone. Events after
+ * that mark are the log; the event log's pruning stops at it.
  *
  * Reads leave ended sessions out through the map held here (hash → the end's seq): by hash and
  * by row directly, in listings through the SQL function `ended_here(id_hash)` (LIVE_CONDITION),
@@ -13,20 +17,26 @@ import type Database from 'better-sqlite3';
  * `readNew`.
  */
 export class SqliteEndLog {
-  /** Every end in the log as far as this process has read it: hash → seq. */
+  /** Every end after the purge mark, as far as this process has read them: hash → seq. */
   private readonly ended = new Map<string, number>();
   private seenSeq = 0;
+  /** The purge mark as this process last read or moved it. */
+  private purgedUpto = 0;
   private readonly stmt;
 
   constructor(private readonly db: Database.Database) {
     this.stmt = {
-      append: db.prepare<[string, number]>('INSERT INTO session_ends (id_hash, ended_at) VALUES (?, ?)'),
-      after: db.prepare<[number], { seq: number; id_hash: string }>('SELECT seq, id_hash FROM session_ends WHERE seq > ? ORDER BY seq'),
-      drop: db.prepare<[number]>('DELETE FROM session_ends WHERE seq = ?'),
-      oldest: db.prepare<[number, number], { seq: number; id_hash: string }>('SELECT seq, id_hash FROM session_ends WHERE ended_at <= ? ORDER BY seq LIMIT ?'),
-      left: db.prepare<[], number>('SELECT count(*) FROM session_ends').pluck(),
+      // Every type: the mark moves past sessions created too, so each event is read once.
+      after: db.prepare<[number], { seq: number; type: string; id_hash: string }>('SELECT seq, type, id_hash FROM session_events WHERE seq > ? ORDER BY seq'),
+      next: db.prepare<[number, number], { seq: number; type: string; id_hash: string; at: number }>(
+        'SELECT seq, type, id_hash, at FROM session_events WHERE seq > ? ORDER BY seq LIMIT ?',
+      ),
+      upto: db.prepare<[], number>('SELECT upto FROM session_ends_purged').pluck(),
+      setUpto: db.prepare<[number]>('UPDATE session_ends_purged SET upto = max(upto, ?)'),
     };
     db.function('ended_here', { deterministic: false }, (idHash: unknown) => (typeof idHash === 'string' && this.ended.has(idHash) ? 1 : 0));
+    this.purgedUpto = this.stmt.upto.get() as number;
+    this.seenSeq = this.purgedUpto;
     this.readNew();
   }
 
@@ -39,57 +49,56 @@ export class SqliteEndLog {
   }
 
   /**
-   * Appends ends inside the caller's write transaction, which must have called `readNew` first;
-   * `remember` what it answers once that has committed.
+   * Takes in ends this process wrote (the seqs of their events), once their transaction has
+   * committed. That transaction read the log up to date inside the write lock first, so no other
+   * process's end lies between, and `readNew`'s mark moves past them: the next `readNew` need not
+   * read this process's own ends back (200 rows after each invalidate).
    */
-  write(idHashes: ReadonlyArray<string>, endedAt: number): Array<[string, number]> {
-    return idHashes.map((idHash) => [idHash, Number(this.stmt.append.run(idHash, endedAt).lastInsertRowid)]);
-  }
-
-  /**
-   * Also moves `readNew`'s mark past these ends: the transaction that wrote them read the log up
-   * to date inside the write lock first, so no other process's end lies between, and the next
-   * `readNew` need not read this process's own ends back (200 rows after each invalidate).
-   */
-  remember(ends: ReadonlyArray<[string, number]>): void {
+  remember(ends: ReadonlyArray<LoggedEnd>): void {
     for (const [idHash, seq] of ends) {
       this.ended.set(idHash, seq);
       if (seq > this.seenSeq) this.seenSeq = seq;
     }
   }
 
-  /** Reads ends other processes appended since this one last looked. */
+  /** Reads ends logged since this one last looked (by other processes, or by this one's writes that are not `remember`ed). */
   readNew(): void {
     for (const row of this.stmt.after.all(this.seenSeq)) {
-      this.ended.set(row.id_hash, row.seq);
+      if (row.type === 'session.ended') this.ended.set(row.id_hash, row.seq);
       this.seenSeq = row.seq;
     }
   }
 
-  /**
-   * Drops the ends of sessions whose rows the caller deletes in its transaction (they expired);
-   * answers the hashes to `forget` once it has committed.
-   */
-  drop(idHashes: ReadonlyArray<string>): string[] {
-    const dropped: string[] = [];
-    for (const idHash of idHashes) {
-      const seq = this.ended.get(idHash);
-      if (seq === undefined) continue;
-      this.stmt.drop.run(seq);
-      dropped.push(idHash);
-    }
-    return dropped;
+  /** Of these hashes (rows the caller deletes in its transaction: they expired), the ones held as ended. */
+  heldOf(idHashes: ReadonlyArray<string>): string[] {
+    return idHashes.filter((idHash) => this.ended.has(idHash));
   }
 
   /**
-   * Drops up to `batch` of the oldest ends made at or before `endedBy`, inside the caller's
-   * transaction, which deletes their sessions' rows with them; answers their hashes (to `forget`
-   * once it has committed).
+   * Inside the caller's write transaction: the hashes of up to `batch` events past the purge mark
+   * whose rows can go (ends made at or before `endedBy`; sessions created or expired need no
+   * delete and are only passed), stopping at the first younger end. The caller deletes those rows
+   * and the mark moves past them in the same transaction. Answers the ended hashes (to `forget`
+   * once it has committed) and how many events were passed.
    */
-  dropOldest(endedBy: number, batch: number): string[] {
-    const rows = this.stmt.oldest.all(endedBy, batch);
-    for (const row of rows) this.stmt.drop.run(row.seq);
-    return rows.map((row) => row.id_hash);
+  purgeable(endedBy: number, batch: number): { ended: string[]; passed: number } {
+    const rows = this.stmt.next.all(this.stmt.upto.get() as number, batch);
+    const ended: string[] = [];
+    let upto: number | undefined;
+    let passed = 0;
+    for (const row of rows) {
+      if (row.type === 'session.ended') {
+        if (row.at > endedBy) break;
+        ended.push(row.id_hash);
+      }
+      upto = row.seq;
+      passed++;
+    }
+    if (upto !== undefined) {
+      this.stmt.setUpto.run(upto);
+      this.purgedUpto = upto;
+    }
+    return { ended, passed };
   }
 
   forget(idHashes: ReadonlyArray<string>): void {
@@ -97,13 +106,14 @@ export class SqliteEndLog {
   }
 
   /**
-   * Another process's sweep may have dropped ends this one still holds; when the map holds more
-   * than the log, it is read again from the start (the sweep calls this before it starts).
+   * Another process's sweep may have purged ends this one still holds (their rows are gone):
+   * when the mark has moved since this process last saw it, those are let go. The sweep calls
+   * this before it starts.
    */
-  resyncIfStale(): void {
-    if (this.ended.size <= (this.stmt.left.get() as number)) return;
-    this.ended.clear();
-    this.seenSeq = 0;
-    this.readNew();
+  forgetPurgedElsewhere(): void {
+    const upto = this.stmt.upto.get() as number;
+    if (upto <= this.purgedUpto) return;
+    this.purgedUpto = upto;
+    for (const [idHash, seq] of this.ended) if (seq <= upto) this.ended.delete(idHash);
   }
 }

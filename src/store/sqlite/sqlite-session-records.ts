@@ -6,18 +6,19 @@ import type { AuditRecord, EndContext, SessionCountFilter, SessionListFilter, Se
 import { countQuery, listingQuery } from '../sql-listing.ts';
 import { SESSION_COLUMNS, toSession, tupleToSession, type SessionRow, type SessionTuple } from '../sql-rows.ts';
 import type { SqliteAuditLog } from './sqlite-audit-log.ts';
-import { SqliteEndLog } from './sqlite-end-log.ts';
+import { SqliteEndLog, type LoggedEnd } from './sqlite-end-log.ts';
 import type { SqliteEventLog } from './sqlite-event-log.ts';
 import { withoutFsync } from './without-fsync.ts';
 
-/** Listings leave out rows marked ended (before migration 10) and sessions in the end log. */
+/** Listings leave out rows marked ended (before migration 10, or moved there by migration 11) and sessions in the end log. */
 const LIVE_ROWS = ['ended_at IS NULL', SqliteEndLog.LIVE_CONDITION];
 
 /**
- * How long an end stays in the end log (and in memory) before its session's row and the end are
- * deleted together, at the next sweep. Ends are not deleted on the request path (random page
- * writes, each paid by that request's fsync); past this, the log and its in-memory map would grow
- * with every end until the session's absolute expiry (24 h by default).
+ * How long an ended session's row stays (and its end in memory) before the next sweep deletes
+ * the row and moves the end log's purge mark past its end. Rows are not deleted on the request
+ * path (random page writes, each paid by that request's fsync); past this, the map in memory
+ * would grow with every end until the session's absolute expiry (24 h by default). Shorter when
+ * the event log is kept for less (its pruning waits for the purge).
  */
 export const END_KEPT_MS = 60_000;
 const END_PURGE_BATCH = 200;
@@ -26,9 +27,10 @@ const END_PURGE_BATCH = 200;
 export const FOREIGN_WRITE_LOOK_MS = 10;
 
 /**
- * Sessions in SQLite. Ending a session appends it to the end log (SqliteEndLog) and leaves its
- * row alone until the session expires: then the sweep deletes the row and its end together.
- * Every read leaves out sessions in the end log (and rows marked ended by versions before it).
+ * Sessions in SQLite. Ending a session writes its audit record and its session.ended event, which
+ * is the end log (SqliteEndLog), and leaves its row alone: a minute later, or when the session
+ * expires, the sweep deletes the row. Every read leaves out sessions in the end log (and rows
+ * marked ended by versions before it).
  */
 export class SqliteSessionRecords implements SessionRecords {
   private readonly stmt;
@@ -44,6 +46,8 @@ export class SqliteSessionRecords implements SessionRecords {
     private readonly events: SqliteEventLog,
     /** Whether another process may write the file (the CLI); an in-memory database is this connection's alone. */
     private readonly shared: boolean,
+    /** How long after an end its row is purged: END_KEPT_MS, or the event log's retention if shorter. */
+    private readonly endKeptMs: number = END_KEPT_MS,
   ) {
     // First: it defines the SQL function the statements below call.
     this.ends = new SqliteEndLog(db);
@@ -95,15 +99,19 @@ export class SqliteSessionRecords implements SessionRecords {
     return row === undefined || this.ends.has(row[0]) ? null : tupleToSession(row);
   }
 
-  /** Appends ends inside the caller's transaction; answers the hashes to remember once it commits. */
-  private logEnds(sessions: ReadonlyArray<SessionRecord>, endedAt: number): Array<[string, number]> {
-    return this.ends.write(sessions.map((s) => s.idHash), endedAt);
-  }
-
-  /** A change's audit records and events, inside the caller's transaction. */
-  private record(sessions: ReadonlyArray<SessionRecord>, audits: ReadonlyArray<AuditRecord>): void {
+  /**
+   * A change's audit records and events, inside the caller's transaction; answers its ends (the
+   * session.ended events' seqs), for the end log to remember once the transaction commits.
+   */
+  private record(sessions: ReadonlyArray<SessionRecord>, audits: ReadonlyArray<AuditRecord>): LoggedEnd[] {
     this.audit.write(audits);
-    this.events.write(sessionEvents(sessions, audits));
+    const events = sessionEvents(sessions, audits);
+    const seqs = this.events.write(events);
+    const ends: LoggedEnd[] = [];
+    events.forEach((event, i) => {
+      if (event.type === 'session.ended') ends.push([event.idHash, seqs[i]!]);
+    });
+    return ends;
   }
 
   async insert(s: SessionRecord): Promise<void> {
@@ -143,9 +151,7 @@ export class SqliteSessionRecords implements SessionRecords {
       this.ends.readNew();
       const sessions = this.liveRows(this.stmt.ofUser.all(userId));
       const { audits, live } = settleUserEnds(sessions, ctx);
-      const logged = this.logEnds(sessions, ctx.now);
-      this.record(sessions, audits);
-      return { live, logged };
+      return { live, logged: this.record(sessions, audits) };
     }).immediate();
     this.ends.remember(logged);
     return live;
@@ -156,7 +162,7 @@ export class SqliteSessionRecords implements SessionRecords {
   }
 
   /**
-   * One transaction for the whole batch: every row is looked up, logged as ended and audited, or
+   * One transaction for the whole batch: every row is looked up, audited and logged as ended, or
    * none is. Inside the write lock the end log is read up to date first, so an end another
    * process committed a moment ago is not made again.
    */
@@ -164,9 +170,7 @@ export class SqliteSessionRecords implements SessionRecords {
     const { answers, logged } = this.db.transaction(() => {
       this.ends.readNew();
       const settled = settleEnds(keys, (key) => this.live(find(key)), ctx);
-      const logged = this.logEnds(settled.ended, ctx.now);
-      this.record(settled.ended, settled.audits);
-      return { answers: settled.answers, logged };
+      return { answers: settled.answers, logged: this.record(settled.ended, settled.audits) };
     }).immediate();
     this.ends.remember(logged);
     return answers;
@@ -187,38 +191,41 @@ export class SqliteSessionRecords implements SessionRecords {
 
   /**
    * Deletes the rows of expired sessions, up to `limit` live ones (audited and announced as
-   * expired) and any number of ended ones met on the way (with their ends, silently: their end
-   * was audited when it was made). One fsync'd transaction per batch of rows read, with a turn of
+   * expired) and any number of ended ones met on the way (silently: their end was audited when
+   * it was made). One fsync'd transaction per batch of rows read, with a turn of
    * the event loop between batches.
    */
   async sweepExpired(now: number, limit: number): Promise<SessionRecord[]> {
     const swept: SessionRecord[] = [];
-    this.ends.resyncIfStale();
+    this.ends.forgetPurgedElsewhere();
     while (this.db.open && swept.length < limit) {
       const want = limit - swept.length;
-      const { expired, read, dropped } = this.db.transaction(() => {
+      const { expired, read, dropped, logged } = this.db.transaction(() => {
         this.ends.readNew();
         const rows = this.stmt.expired.all(now, want);
         const isEnded = (row: (typeof rows)[number]) => row.ended_at !== null || this.ends.has(row.id_hash);
         const expired = rows.filter((row) => !isEnded(row)).map(toSession);
         for (const row of rows) this.stmt.delete.run(row.id_hash);
-        const dropped = this.ends.drop(rows.filter(isEnded).map((row) => row.id_hash));
-        this.record(expired, sweepAudits(expired, now));
-        return { expired, read: rows.length, dropped };
+        const dropped = this.ends.heldOf(rows.filter(isEnded).map((row) => row.id_hash));
+        // The expired sessions' ends too: readNew would read them back otherwise (their rows are gone; the purge lets them go).
+        const logged = this.record(expired, sweepAudits(expired, now));
+        return { expired, read: rows.length, dropped, logged };
       }).immediate();
       this.ends.forget(dropped);
+      this.ends.remember(logged);
       swept.push(...expired);
       if (read < want) break;
       await new Promise((resolve) => setImmediate(resolve));
     }
-    await this.purgeOldEnds(now - END_KEPT_MS);
+    await this.purgeOldEnds(now - this.endKeptMs);
     return swept;
   }
 
   /**
-   * Deletes the rows of sessions ended at or before `endedBy`, with their ends, until none is
-   * left, in small transactions. None is fsynced on its own: a purge lost to a power failure
-   * brings back the row and its end together, still ended, and is made again at the next sweep.
+   * Deletes the rows of sessions ended at or before `endedBy` and moves the end log's purge mark
+   * past their ends, until none is left, in small transactions. None is fsynced on its own: a
+   * purge lost to a power failure brings back the rows and the old mark together, still ended,
+   * and is made again at the next sweep.
    *
    * It runs until it has caught up, because a purge that stops at a budget falls behind whenever
    * sessions end faster than the budget deletes them, and then the log and its in-memory map grow
@@ -238,17 +245,17 @@ export class SqliteSessionRecords implements SessionRecords {
   private async purgeUntilCaughtUp(endedBy: number): Promise<void> {
     while (this.db.open) {
       const started = performance.now();
-      const purged = withoutFsync(this.db, () =>
+      const { ended, passed } = withoutFsync(this.db, () =>
         this.db
           .transaction(() => {
-            const hashes = this.ends.dropOldest(endedBy, END_PURGE_BATCH);
-            for (const idHash of hashes) this.stmt.delete.run(idHash);
-            return hashes;
+            const purgeable = this.ends.purgeable(endedBy, END_PURGE_BATCH);
+            for (const idHash of purgeable.ended) this.stmt.delete.run(idHash);
+            return purgeable;
           })
           .immediate(),
       );
-      this.ends.forget(purged);
-      if (purged.length < END_PURGE_BATCH) return;
+      this.ends.forget(ended);
+      if (passed < END_PURGE_BATCH) return;
       await new Promise((resolve) => setTimeout(resolve, performance.now() - started));
     }
   }

@@ -8,7 +8,7 @@ import { SQLITE_MIGRATIONS } from './migrations.ts';
 import { SqliteAuditLog } from './sqlite-audit-log.ts';
 import { SqliteEventLog } from './sqlite-event-log.ts';
 import { asSqliteFailure } from './sqlite-failures.ts';
-import { SqliteSessionRecords } from './sqlite-session-records.ts';
+import { END_KEPT_MS, SqliteSessionRecords } from './sqlite-session-records.ts';
 import { SqliteUsers } from './sqlite-users.ts';
 import { sqliteRateLimiters } from './sqlite-rate-limiters.ts';
 import { SqliteWebSessions } from './sqlite-web-sessions.ts';
@@ -22,7 +22,16 @@ export { FOREIGN_WRITE_LOOK_MS } from './sqlite-session-records.ts';
  * within the busy timeout or a closed database answers SERVICE_UNAVAILABLE, as PostgreSQL and
  * Redis do when they cannot be reached.
  */
-export function openSqliteStore(path: string, options: { busyTimeoutMs?: number } = {}): Store & WithRateLimiters {
+export interface SqliteStoreOptions {
+  busyTimeoutMs?: number;
+  /**
+   * How long the event log is kept (SESSIOND_EVENTS_RETENTION_SECONDS): an end's event is also
+   * the end log, so when this is under a minute, ended rows are purged that soon instead.
+   */
+  eventsRetentionMs?: number;
+}
+
+export function openSqliteStore(path: string, options: SqliteStoreOptions = {}): Store & WithRateLimiters {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   const db = new Database(path);
   const busyTimeoutMs = Math.max(0, Math.floor(options.busyTimeoutMs ?? 5000));
@@ -40,7 +49,8 @@ export function openSqliteStore(path: string, options: { busyTimeoutMs?: number 
   const audit = new SqliteAuditLog(db);
   const events = new SqliteEventLog(db);
   // An in-memory database is this connection's alone; a file may be shared with the CLI.
-  const sessions = new SqliteSessionRecords(db, audit, events, path !== ':memory:');
+  const endKeptMs = Math.min(END_KEPT_MS, options.eventsRetentionMs ?? END_KEPT_MS);
+  const sessions = new SqliteSessionRecords(db, audit, events, path !== ':memory:', endKeptMs);
   return {
     kind: 'sqlite',
     sessions: guardPort(sessions, asSqliteFailure),

@@ -83,9 +83,11 @@ describe('pool bounds', () => {
       await w.s.server.close();
       const db = new Database(join(w.s.dir, 'sessiond.db'), { readonly: true });
       try {
-        // An end is in the end log (session_ends); the row stays until it expires.
+        // An end is its session.ended event (the end log); the row stays until the sweep deletes it.
         const row = db
-          .prepare('SELECT count(*) AS n FROM sessions WHERE handle = ? AND ended_at IS NULL AND id_hash NOT IN (SELECT id_hash FROM session_ends)')
+          .prepare(
+            "SELECT count(*) AS n FROM sessions WHERE handle = ? AND ended_at IS NULL AND id_hash NOT IN (SELECT id_hash FROM session_events WHERE type = 'session.ended')",
+          )
           .get(handle) as { n: number };
         assert.equal(row.n, 0, 'the pooled session was ended in the store');
         const audit = db.prepare("SELECT reason FROM audit WHERE event = 'pool.evicted' AND handle = ?").all(handle) as Array<{ reason: string }>;
