@@ -31,6 +31,16 @@ describe('sqlite store file', () => {
     const raw = new Database(path, { readonly: true });
     return { path, store, raw, count: (sql: string) => (raw.prepare(sql).get() as { n: number }).n };
   };
+  /** A new file as a version of sessiond that knew migrations up to `version` left it, open for the test to fill. */
+  const fileAtSchema = (path: string, version: number): Database.Database => {
+    const old = new Database(path);
+    old.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)');
+    for (const m of SQLITE_MIGRATIONS.filter((m) => m.version <= version)) {
+      old.exec(m.sql);
+      old.prepare('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)').run(m.version, 1);
+    }
+    return old;
+  };
   /** Ends in the end log: session.ended events past the purge mark, made by an end (not by the sweep's expiry, whose rows go at once). */
   const LOGGED_ENDS =
     "SELECT count(*) AS n FROM session_events WHERE type = 'session.ended' AND reason <> 'expired' AND seq > (SELECT upto FROM session_ends_purged)";
@@ -288,12 +298,7 @@ describe('sqlite store file', () => {
 
   test('a file made by schema 2 upgrades to the newest: its users keep everything and have no permissions', async () => {
     const path = join(dir, 'schema-2.db');
-    const old = new Database(path);
-    old.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)');
-    for (const m of SQLITE_MIGRATIONS.filter((m) => m.version <= 2)) {
-      old.exec(m.sql);
-      old.prepare('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)').run(m.version, 1);
-    }
+    const old = fileAtSchema(path, 2);
     old.prepare('INSERT INTO users (user_id, username, password_hash, admin, active, created_at) VALUES (?, ?, ?, ?, ?, ?)')
       .run('005000000000000OLD', 'olga', 'scrypt$old-hash', 1, 1, 1234);
     const before = session(99);
@@ -335,12 +340,7 @@ describe('sqlite store file', () => {
 
   test('a file made by schema 10 with ends in its end log table upgrades: those sessions stay ended, after the sweep too, and the others stay live', async () => {
     const path = join(dir, 'schema-10.db');
-    const old = new Database(path);
-    old.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)');
-    for (const m of SQLITE_MIGRATIONS.filter((m) => m.version <= 10)) {
-      old.exec(m.sql);
-      old.prepare('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)').run(m.version, 1);
-    }
+    const old = fileAtSchema(path, 10);
     const insert = old.prepare(
       'INSERT INTO sessions (id_hash, handle, user_id, username, project, created_at, last_seen_at, idle_expires_at, absolute_expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
     );
