@@ -28,10 +28,10 @@ export class SqliteEndLog {
     this.stmt = {
       // Every type: the mark moves past sessions created too, so each event is read once.
       after: db.prepare<[number], { seq: number; type: string; id_hash: string }>('SELECT seq, type, id_hash FROM session_events WHERE seq > ? ORDER BY seq'),
-      next: db.prepare<[number, number], { seq: number; type: string; id_hash: string; at: number }>(
+      pastMark: db.prepare<[number, number], { seq: number; type: string; id_hash: string; at: number }>(
         'SELECT seq, type, id_hash, at FROM session_events WHERE seq > ? ORDER BY seq LIMIT ?',
       ),
-      upto: db.prepare<[], number>('SELECT upto FROM session_ends_purged').pluck(),
+      upto: db.prepare<[], number>(SqliteEndLog.PURGE_MARK).pluck(),
       setUpto: db.prepare<[number]>('UPDATE session_ends_purged SET upto = max(upto, ?)'),
     };
     db.function('ended_here', { deterministic: false }, (idHash: unknown) => (typeof idHash === 'string' && this.ended.has(idHash) ? 1 : 0));
@@ -39,6 +39,9 @@ export class SqliteEndLog {
     this.seenSeq = this.purgedUpto;
     this.readNew();
   }
+
+  /** The SQL that reads the purge mark: the seq up to which ended sessions' rows are gone (the event log's pruning stops past it). */
+  static readonly PURGE_MARK = 'SELECT upto FROM session_ends_purged';
 
   /** The SQL term that keeps a listing to sessions the log has not ended (call readNew first when the file is shared). */
   static readonly LIVE_CONDITION = 'NOT ended_here(id_hash)';
@@ -82,7 +85,7 @@ export class SqliteEndLog {
    * once it has committed) and how many events were passed.
    */
   purgeable(endedBy: number, batch: number): { ended: string[]; passed: number } {
-    const rows = this.stmt.next.all(this.stmt.upto.get() as number, batch);
+    const rows = this.stmt.pastMark.all(this.stmt.upto.get() as number, batch);
     const ended: string[] = [];
     let upto: number | undefined;
     let passed = 0;

@@ -2,6 +2,7 @@ import type Database from 'better-sqlite3';
 import type { EventLog } from '../../core/ports/event-log.ts';
 import type { SessionEventDraft, SessionEventRecord } from '../../core/types.ts';
 import { EVENT_COLUMNS, toEvent, type EventRow } from '../sql-rows.ts';
+import { SqliteEndLog } from './sqlite-end-log.ts';
 
 /**
  * The event log in SQLite (migration 4): one table whose AUTOINCREMENT key is the seq. One writer
@@ -18,7 +19,7 @@ export class SqliteEventLog implements EventLog {
       oldest: db.prepare<[], number | null>('SELECT min(seq) FROM session_events').pluck(),
       newest: db.prepare<[], number | null>("SELECT seq FROM sqlite_sequence WHERE name = 'session_events'").pluck(),
       oldestRows: db.prepare<[number], { seq: number; at: number; type: string }>('SELECT seq, at, type FROM session_events ORDER BY seq LIMIT ?'),
-      purgedUpto: db.prepare<[], number>('SELECT upto FROM session_ends_purged').pluck(),
+      purgedUpto: db.prepare<[], number>(SqliteEndLog.PURGE_MARK).pluck(),
       deleteUpTo: db.prepare<[number]>('DELETE FROM session_events WHERE seq <= ?'),
     };
   }
