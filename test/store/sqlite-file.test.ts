@@ -85,8 +85,11 @@ describe('sqlite store file', () => {
     const released = new Promise<void>((resolve, reject) => {
       for (const thread of threads) {
         thread.on('error', reject);
-        // A thread that ends before answering every round would otherwise leave the test waiting for ever.
-        thread.on('exit', () => answers.length < rounds * threads.length && reject(new Error(`an opener thread ended after ${answers.length} answers`)));
+        // A thread that ends before answering every round would otherwise leave the test waiting for
+        // ever. Its last messages can arrive just after its 'exit', so the count is read a moment later.
+        thread.on('exit', () =>
+          setTimeout(() => answers.length < rounds * threads.length && reject(new Error(`an opener thread ended after ${answers.length} answers`)), 200),
+        );
         thread.on('message', (message: string) => {
           if (message !== 'ready') answers.push(message);
           else if (++ready % threads.length === 0) {
