@@ -50,11 +50,14 @@ export interface Sessiond {
   shutdownLeft(): string[];
 }
 
-/** Core and store only, with no HTTP: what the CLI's offline commands use. */
-export async function createCore(config: Config, options: SessiondOptions = {}) {
+/**
+ * Core and store only, with no HTTP: what the CLI's offline commands use. `role` 'server' lets
+ * the store run work of its own beside the requests (SQLite's checkpoint thread).
+ */
+export async function createCore(config: Config, options: SessiondOptions = {}, role: 'server' | 'tool' = 'tool') {
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? createLogger(config.logLevel);
-  const { store, bus } = await openStore(config.store, logger, { eventsRetentionMs: config.events.retentionMs });
+  const { store, bus } = await openStore(config.store, logger, { eventsRetentionMs: config.events.retentionMs, serving: role === 'server' });
   const events = new SessionEvents();
   const metrics = new Metrics();
   const policies = new ExpiryPolicies(config.expiry, new Map(Object.entries(config.projects)));
@@ -78,7 +81,7 @@ export async function createCore(config: Config, options: SessiondOptions = {}) 
  * picks adapters.
  */
 export async function createSessiond(config: Config, options: SessiondOptions = {}): Promise<Sessiond> {
-  const core = await createCore(config, options);
+  const core = await createCore(config, options, 'server');
   const { logger, store, bus, service, users, metrics, cache } = core;
   const shutdownTasks: ShutdownTask[] = [];
   let listeningUrl = `http://${config.host}:${config.port}`;

@@ -17,11 +17,24 @@ export interface StoreLog {
   warn(details: { err: unknown }, message: string): void;
 }
 
+export interface OpenStoreOptions {
+  eventsRetentionMs?: number;
+  /** A server, not a short-lived tool: on SQLite, a thread then checkpoints the WAL beside the event loop. */
+  serving?: boolean;
+}
+
 /** Opens the store a config names, with the invalidation bus that fits it. */
-export async function openStore(url: StoreUrl, log: StoreLog, options: { eventsRetentionMs?: number } = {}): Promise<OpenedStore> {
+export async function openStore(url: StoreUrl, log: StoreLog, options: OpenStoreOptions = {}): Promise<OpenedStore> {
   switch (url.kind) {
-    case 'sqlite':
-      return { store: openSqliteStore(url.path, { eventsRetentionMs: options.eventsRetentionMs }), bus: new LocalInvalidationBus() };
+    case 'sqlite': {
+      const store = openSqliteStore(url.path, {
+        eventsRetentionMs: options.eventsRetentionMs,
+        checkpoints: options.serving ? 'thread' : 'sqlite',
+        onCheckpointThreadFailure: (error) =>
+          log.warn({ err: error }, 'the SQLite checkpoint thread failed; commits go on checkpointing the WAL themselves'),
+      });
+      return { store, bus: new LocalInvalidationBus() };
+    }
     case 'postgres': {
       const store = await openPostgresStore(url.url, {
         onIdleError: (error) => log.warn({ err: error }, 'an idle PostgreSQL connection failed; the pool dropped it'),

@@ -7,6 +7,7 @@ import type { WithRateLimiters } from '../rate-limiters.ts';
 import { SQLITE_MIGRATIONS } from './migrations.ts';
 import { SqliteAuditLog } from './sqlite-audit-log.ts';
 import { SqliteEventLog } from './sqlite-event-log.ts';
+import { CheckpointThread } from './sqlite-checkpoints.ts';
 import { asSqliteFailure } from './sqlite-failures.ts';
 import { END_KEPT_MS, SqliteSessionRecords } from './sqlite-session-records.ts';
 import { SqliteUsers } from './sqlite-users.ts';
@@ -29,6 +30,14 @@ export interface SqliteStoreOptions {
    * the end log, so when this is under a minute, ended rows are purged that soon instead.
    */
   eventsRetentionMs?: number;
+  /**
+   * Who checkpoints the WAL: SQLite alone, inside the commit that takes the WAL past 1,000
+   * pages (the default, right for short-lived tools), or also a thread of the store's own beside
+   * the event loop, which leaves those commits little to copy (a server; sqlite-checkpoints.ts).
+   * A thread that fails is reported to `onCheckpointThreadFailure`; SQLite's own go on.
+   */
+  checkpoints?: 'sqlite' | 'thread';
+  onCheckpointThreadFailure?: (error: Error) => void;
 }
 
 export function openSqliteStore(path: string, options: SqliteStoreOptions = {}): Store & WithRateLimiters {
@@ -51,6 +60,10 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
   // An in-memory database is this connection's alone; a file may be shared with the CLI.
   const endKeptMs = Math.min(END_KEPT_MS, options.eventsRetentionMs ?? END_KEPT_MS);
   const sessions = new SqliteSessionRecords(db, audit, events, path !== ':memory:', endKeptMs);
+  const checkpoints =
+    options.checkpoints === 'thread' && path !== ':memory:'
+      ? new CheckpointThread(path, { onFailure: options.onCheckpointThreadFailure })
+      : undefined;
   return {
     kind: 'sqlite',
     sessions: guardPort(sessions, asSqliteFailure),
@@ -68,6 +81,9 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
       }
     },
     async close() {
+      // The thread's connection closes first, so the serving one is the last: its close
+      // checkpoints the whole WAL and removes it.
+      await checkpoints?.stop();
       if (db.open) db.close();
     },
   };
