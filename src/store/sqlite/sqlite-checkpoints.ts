@@ -15,24 +15,17 @@ import { Worker } from 'node:worker_threads';
  * WAL (synchronous=FULL); a checkpoint only moves committed pages into the main file.
  */
 
-/** What the thread (sqlite-checkpoint-thread.ts) is started with. */
-export interface CheckpointThreadData {
-  path: string;
-  intervalMs: number;
-  idleIntervalMs: number;
-}
-
 /** Posted to the thread to end it: it closes its connection and lets the thread exit. */
-export const STOP_MESSAGE = 'stop';
+const STOP_MESSAGE = 'stop';
 /** Posted by the thread once its connection is open: from then on it checkpoints. */
-export const READY_MESSAGE = 'ready';
+const READY_MESSAGE = 'ready';
 
 export interface CheckpointThreadOptions {
   /** Between checkpoints while the WAL grows. */
   intervalMs?: number;
   /** The longest pause while nothing is written (the pause doubles up to it). */
   idleIntervalMs?: number;
-  /** The thread failed or ended on its own; commits then checkpoint on their own, as SQLite does by default. */
+  /** The thread failed or ended on its own; commits go on checkpointing as they would without it. */
   onFailure?: (error: Error) => void;
 }
 
@@ -46,7 +39,15 @@ export class CheckpointThread {
 
   constructor(path: string, options: CheckpointThreadOptions = {}) {
     this.ready = new Promise((resolve) => (this.settleReady = resolve));
-    this.worker = startThread({ path, intervalMs: options.intervalMs ?? 20, idleIntervalMs: options.idleIntervalMs ?? 1000 });
+    const workerData = {
+      path,
+      intervalMs: options.intervalMs ?? 20,
+      idleIntervalMs: options.idleIntervalMs ?? 1000,
+      messages: { ready: READY_MESSAGE, stop: STOP_MESSAGE },
+    };
+    // No flags from the main thread (tsx's --import, the fixed young generation): the thread
+    // runs one small plain-JavaScript module and needs neither (with them, ~10 MB more RSS).
+    this.worker = new Worker(new URL('./sqlite-checkpoint-thread.mjs', import.meta.url), { workerData, execArgv: [] });
     // The store is closed before a server exits; the thread alone must not keep a process alive.
     this.worker.unref();
     this.exited = new Promise((resolve) => this.worker.once('exit', resolve));
@@ -77,17 +78,4 @@ export class CheckpointThread {
       clearTimeout(deadline);
     }
   }
-}
-
-/**
- * From dist/ the thread is a .js file. Run from src/ under tsx it is a .ts file, and on Node 20
- * tsx's hooks stay in the main thread, so the thread registers them before it loads its module.
- */
-function startThread(workerData: CheckpointThreadData): Worker {
-  const fromSource = import.meta.url.endsWith('.ts');
-  const thread = new URL(`./sqlite-checkpoint-thread${fromSource ? '.ts' : '.js'}`, import.meta.url);
-  if (!fromSource) return new Worker(thread, { workerData });
-  const tsx = import.meta.resolve('tsx/esm/api');
-  const boot = `import(${JSON.stringify(tsx)}).then((api) => { api.register(); return import(${JSON.stringify(thread.href)}); })`;
-  return new Worker(boot, { eval: true, workerData });
 }
