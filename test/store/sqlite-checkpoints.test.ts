@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import Database from 'better-sqlite3';
-import type { SessionRecord } from '../../src/core/types.ts';
 import { CheckpointThread } from '../../src/store/sqlite/sqlite-checkpoints.ts';
 import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.ts';
+import { numberedSession } from '../helpers/numbered-session.ts';
 
 /**
  * A serving SQLite store checkpoints its WAL from a thread of its own as well, so the commit that
@@ -18,19 +18,7 @@ describe('sqlite checkpoint thread', () => {
   const dir = mkdtempSync(join(tmpdir(), 'sessiond-checkpoints-'));
   after(() => rmSync(dir, { recursive: true, force: true }));
 
-  const session = (n: number): SessionRecord => ({
-    idHash: `hash-${n}`,
-    handle: `h_${String(n).padStart(22, '0')}`,
-    userId: '005000000000000AAA',
-    username: 'vera',
-    project: 'default',
-    createdAt: 1000 + n,
-    lastSeenAt: 1000 + n,
-    idleExpiresAt: 10_000_000,
-    absoluteExpiresAt: 20_000_000,
-    ip: null,
-    userAgent: null,
-  });
+  const session = numberedSession;
   const fileBytes = (path: string) => (existsSync(path) ? statSync(path).size : 0);
   const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
   /** Waits up to 5 s for `done`, checking every 10 ms. */

@@ -8,7 +8,7 @@ import Database from 'better-sqlite3';
 import { SQLITE_MIGRATIONS } from '../../src/store/sqlite/migrations.ts';
 import { END_KEPT_MS } from '../../src/store/sqlite/sqlite-session-records.ts';
 import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.ts';
-import type { SessionRecord } from '../../src/core/types.ts';
+import { numberedSession } from '../helpers/numbered-session.ts';
 
 const OPENER = new URL('../helpers/open-sqlite-store-worker.ts', import.meta.url).href;
 /** A worker thread running OPENER: a thread's module loader does not get tsx from `--import`, so it registers tsx first. */
@@ -45,19 +45,7 @@ describe('sqlite store file', () => {
   const LOGGED_ENDS =
     "SELECT count(*) AS n FROM session_events WHERE type = 'session.ended' AND reason <> 'expired' AND seq > (SELECT upto FROM session_ends_purged)";
 
-  const session = (n: number): SessionRecord => ({
-    idHash: `hash-${n}`,
-    handle: `h_${String(n).padStart(22, '0')}`,
-    userId: '005000000000000AAA',
-    username: 'vera',
-    project: 'default',
-    createdAt: 1000 + n,
-    lastSeenAt: 1000 + n,
-    idleExpiresAt: 10_000_000,
-    absoluteExpiresAt: 20_000_000,
-    ip: null,
-    userAgent: null,
-  });
+  const session = numberedSession;
 
   test('creates its directory, uses WAL, and records each migration once across reopenings', async () => {
     const path = join(dir, 'nested', 'deeper', 'sessiond.db');
