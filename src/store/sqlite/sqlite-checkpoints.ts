@@ -20,11 +20,12 @@ const STOP_MESSAGE = 'stop';
 /** Posted by the thread once its connection is open: from then on it checkpoints. */
 const READY_MESSAGE = 'ready';
 
+/** Between checkpoints while the WAL grows. */
+const INTERVAL_MS = 20;
+/** The longest pause while nothing is written (the pause doubles up to it). */
+const IDLE_INTERVAL_MS = 1000;
+
 export interface CheckpointThreadOptions {
-  /** Between checkpoints while the WAL grows. */
-  intervalMs?: number;
-  /** The longest pause while nothing is written (the pause doubles up to it). */
-  idleIntervalMs?: number;
   /** The thread failed or ended on its own; commits go on checkpointing as they would without it. */
   onFailure?: (error: Error) => void;
 }
@@ -41,8 +42,8 @@ export class CheckpointThread {
     this.ready = new Promise((resolve) => (this.settleReady = resolve));
     const workerData = {
       path,
-      intervalMs: options.intervalMs ?? 20,
-      idleIntervalMs: options.idleIntervalMs ?? 1000,
+      intervalMs: INTERVAL_MS,
+      idleIntervalMs: IDLE_INTERVAL_MS,
       messages: { ready: READY_MESSAGE, stop: STOP_MESSAGE },
     };
     // No flags from the main thread (tsx's --import, the fixed young generation): the thread
