@@ -189,7 +189,9 @@ describe('redis store', { skip }, () => {
     prefixes.push(prefix);
     const one = await openRedis(target, { prefix });
     const two = await openRedis(target, { prefix });
-    const other = await openRedis(target, { prefix: testPrefix('bus-other') });
+    const otherPrefix = testPrefix('bus-other');
+    prefixes.push(otherPrefix);
+    const other = await openRedis(target, { prefix: otherPrefix });
     const raw = await rawClient(target);
     try {
       const heard: string[][] = [];
