@@ -4,6 +4,7 @@ import { registerAdminConsole } from './web/admin-console/console-routes.ts';
 import { registerApiDocument } from './api/rest/openapi.ts';
 import { registerOperationsRoutes } from './api/rest/operations-routes.ts';
 import { restApi } from './api/rest/rest-api.ts';
+import { CachedSessionCheck, SESSION_CHECK_URL } from './api/rest/cached-session-check.ts';
 import { restErrorHandler } from './api/rest/error-handler.ts';
 import { soapApi } from './api/soap/soap-api.ts';
 import type { Config } from './config.ts';
@@ -20,6 +21,7 @@ import { Retention } from './core/retention.ts';
 import { OwnSessions } from './core/own-sessions.ts';
 import type { SessiondContext, ShutdownTask } from './http/context.ts';
 import { lazyRequestLogs, registerRequestScopes, requestIdOptions, startRequest } from './http/request-id.ts';
+import { serverAnsweringFirst } from './http/http-server.ts';
 import { registerRequestMetrics } from './http/request-metrics.ts';
 import { setNoStore } from './http/no-store.ts';
 import { StoreLoginThrottle } from './limits/login-throttle.ts';
@@ -119,7 +121,10 @@ export async function createSessiond(config: Config, options: SessiondOptions = 
     );
   }
 
+  // Checks of cached sessions are answered before Fastify is entered (cached-session-check.ts).
+  const cachedChecks = new CachedSessionCheck(service, metrics.httpRequestDuration.forRoute(SESSION_CHECK_URL));
   const app: FastifyInstance = Fastify({
+    serverFactory: serverAnsweringFirst((request, response) => cachedChecks.answer(request, response)),
     // A child of its own (no bindings: the same lines): lazyRequestLogs replaces this logger's
     // `child`, and the root logger core and the rest use keeps pino's.
     loggerInstance: logger.child({}) as FastifyBaseLogger,
@@ -131,6 +136,10 @@ export async function createSessiond(config: Config, options: SessiondOptions = 
     ...requestIdOptions,
   });
   lazyRequestLogs(app);
+  app.addHook('preClose', (done) => {
+    cachedChecks.stop();
+    done();
+  });
   registerRequestScopes(app);
   const timeUnmatched = registerRequestMetrics(app, metrics);
   // One root onRequest hook for what every answer carries (and no root onResponse hook): each

@@ -8,6 +8,7 @@ import { loginFailureReason } from '../../observability/metrics.ts';
 import { sessionViewJson } from '../session-view.ts';
 import { invalidateResults, sessionView } from './answers.ts';
 import { bearerSessionId, readBearer } from './bearer.ts';
+import { SESSION_CHECK_URL } from './cached-session-check.ts';
 import type { RestAuth } from './rest-auth.ts';
 import { toSessiondError } from './error-handler.ts';
 import { contractRoute, type RouteContract } from './route-contract.ts';
@@ -52,7 +53,7 @@ const login = {
 
 const session = {
   method: 'GET',
-  url: '/api/v1/session',
+  url: SESSION_CHECK_URL,
   operationId: 'getSession',
   summary: "Check a session (the caller's own); slides its idle timer",
   tag: 'Sessions',
@@ -109,8 +110,10 @@ export function registerSessionRoutes(app: FastifyInstance, ctx: SessiondContext
     }),
   });
 
-  // The hot path: a session the cache answers for is sent at once, without a promise, as JSON
-  // text made once per record (sessionViewJson); anything else takes the full check. It runs
+  // The hot path. Most checks of a cached session never get here: they are answered before
+  // Fastify (cached-session-check.ts). Those that do (a query string, HEAD) are sent at once,
+  // without a promise, as JSON text made once per record (sessionViewJson); anything else takes
+  // the full check. It runs
   // outside the request scope (request-id.ts): a check writes no line through the root logger
   // (no session event; its failures are logged by the error handler through request.log,
   // which carries the reqId), and a scope would turn Node's async hooks on for every request.
