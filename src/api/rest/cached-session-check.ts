@@ -15,8 +15,8 @@ export const SESSION_CHECK_URL = '/api/v1/session';
  * earlier: Fastify's request and reply objects, its router, hook runners and logger cost more
  * than the check itself (bench/NOTES.md, "Validation on SQLite"). Everything else goes to
  * Fastify untouched: another method or path (a query string included), a missing or malformed
- * Bearer, a session the cache does not hold or whose touch is due, a server shutting down. So
- * this answers only what the route itself would answer in the same way: the same status,
+ * Bearer, a session the cache does not hold or whose touch is due, a store that fails, a server
+ * shutting down. So this answers only what the route itself would answer in the same way: the same status,
  * headers and body, timed in the same histogram series.
  */
 export class CachedSessionCheck {
@@ -31,7 +31,14 @@ export class CachedSessionCheck {
   answer(request: IncomingMessage, response: ServerResponse): boolean {
     if (this.shuttingDown || request.method !== 'GET' || request.url !== SESSION_CHECK_URL) return false;
     const started = performance.now();
-    const cached = this.service.cachedSession(readBearer(request.headers.authorization));
+    let cached;
+    try {
+      cached = this.service.cachedSession(readBearer(request.headers.authorization));
+    } catch {
+      // A store that fails its freshness look (SQLite's data_version): the route meets the same
+      // failure and answers it through the error handler, logged once, as every failure is.
+      return false;
+    }
     if (cached === undefined) return false;
     const body = sessionViewJson(cached);
     // The headers Fastify sends for the route, in its order (app.ts's root hook, then the route's).
