@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { ADMIN_PASSWORD, addUser, api, login, startTestServer, type TestServer } from '../helpers/server.ts';
+import { addUser, api, login, startTestServerAsAdmin, type TestServer } from '../helpers/server.ts';
 
 /** The admin API: users, sessions by handle (never by ID), ending sessions, and who may call it. */
 
@@ -24,8 +24,7 @@ describe('admin API', () => {
   let userSession: string;
 
   before(async () => {
-    t = await startTestServer();
-    admin = (await login(t.url, 'admin', ADMIN_PASSWORD)).sessionId;
+    ({ t, admin } = await startTestServerAsAdmin());
     await addUser(t.url, admin, 'lena', 'lena-password-1');
     userSession = (await login(t.url, 'lena', 'lena-password-1')).sessionId;
   });

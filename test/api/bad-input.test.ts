@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { ADMIN_PASSWORD, api, login, startTestServer, type TestServer } from '../helpers/server.ts';
+import { ADMIN_PASSWORD, api, login, startTestServer, startTestServerAsAdmin, type TestServer } from '../helpers/server.ts';
 
 /**
  * Bad input from outside gets a clear 4xx naming what is wrong and changes nothing: never a
@@ -24,8 +24,7 @@ describe('bad input over REST', () => {
   let admin: string;
 
   before(async () => {
-    t = await startTestServer();
-    admin = (await login(t.url, 'admin', ADMIN_PASSWORD)).sessionId;
+    ({ t, admin } = await startTestServerAsAdmin());
   });
   after(() => t.close());
 

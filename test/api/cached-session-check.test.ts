@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { connect, type Socket } from 'node:net';
 import { after, before, describe, test } from 'node:test';
-import { ADMIN_PASSWORD, api, login, startTestServer, type TestServer } from '../helpers/server.ts';
+import { ADMIN_PASSWORD, api, login, startTestServer, startTestServerAsAdmin, type TestServer } from '../helpers/server.ts';
 
 /**
  * A check of a session the cache holds is answered before the request enters Fastify
@@ -14,8 +14,7 @@ describe('GET /api/v1/session answered from the cache', () => {
   let admin: string;
 
   before(async () => {
-    t = await startTestServer();
-    admin = (await login(t.url, 'admin', ADMIN_PASSWORD)).sessionId;
+    ({ t, admin } = await startTestServerAsAdmin());
   });
   after(() => t.close());
 

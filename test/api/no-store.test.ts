@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { ADMIN_PASSWORD, api, login, startTestServer, type TestServer } from '../helpers/server.ts';
+import { ADMIN_PASSWORD, api, login, startTestServerAsAdmin, type TestServer } from '../helpers/server.ts';
 import { envelope } from '../soap/raw-soap.ts';
 
 /** No browser or proxy cache may keep an answer that carries a session ID or session data. */
@@ -9,8 +9,7 @@ describe('Cache-Control: no-store', () => {
   let admin: string;
 
   before(async () => {
-    t = await startTestServer();
-    admin = (await login(t.url, 'admin', ADMIN_PASSWORD)).sessionId;
+    ({ t, admin } = await startTestServerAsAdmin());
   });
   after(() => t.close());
 

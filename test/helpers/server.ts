@@ -55,6 +55,12 @@ export async function startTestServer(env: Record<string, string> = {}, options:
   };
 }
 
+/** A test server (as startTestServer) with the admin logged in over REST: most API suites start so. */
+export async function startTestServerAsAdmin(env: Record<string, string> = {}): Promise<{ t: TestServer; admin: string }> {
+  const t = await startTestServer(env);
+  return { t, admin: (await login(t.url, 'admin', ADMIN_PASSWORD)).sessionId };
+}
+
 export interface JsonResponse<T = unknown> {
   status: number;
   body: T;
