@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { SessionService } from '../../core/session-service.ts';
+import type { SessionRecord } from '../../core/types.ts';
 import type { RouteDurations } from '../../observability/request-durations.ts';
 import { REQUEST_ID_HEADER, requestIdFor } from '../../observability/request-scope.ts';
 import { sessionViewJson } from '../session-view.ts';
@@ -16,8 +17,8 @@ export const SESSION_CHECK_URL = '/api/v1/session';
  * than the check itself (bench/NOTES.md, "Validation on SQLite"). Everything else goes to
  * Fastify untouched: another method or path (a query string included), a missing or malformed
  * Bearer, a session the cache does not hold or whose touch is due, a store that fails, a server
- * shutting down. So this answers only what the route itself would answer in the same way: the same status,
- * headers and body, timed in the same histogram series.
+ * shutting down. So this answers only what the route itself would answer, and in the same way:
+ * the same status, headers and body, timed in the same histogram series.
  */
 export class CachedSessionCheck {
   private shuttingDown = false;
@@ -31,7 +32,7 @@ export class CachedSessionCheck {
   answer(request: IncomingMessage, response: ServerResponse): boolean {
     if (this.shuttingDown || request.method !== 'GET' || request.url !== SESSION_CHECK_URL) return false;
     const started = performance.now();
-    let cached;
+    let cached: SessionRecord | undefined;
     try {
       cached = this.service.cachedSession(readBearer(request.headers.authorization));
     } catch {

@@ -113,10 +113,10 @@ export function registerSessionRoutes(app: FastifyInstance, ctx: SessiondContext
   // The hot path. Most checks of a cached session never get here: they are answered before
   // Fastify (cached-session-check.ts). Those that do (a query string, HEAD) are sent at once,
   // without a promise, as JSON text made once per record (sessionViewJson); anything else takes
-  // the full check. It runs
-  // outside the request scope (request-id.ts): a check writes no line through the root logger
-  // (no session event; its failures are logged by the error handler through request.log,
-  // which carries the reqId), and a scope would turn Node's async hooks on for every request.
+  // the full check. It runs outside the request scope (request-id.ts): a check writes no line
+  // through the root logger (no session event; its failures are logged by the error handler
+  // through request.log, which carries the reqId), and a scope would turn Node's async hooks on
+  // for every request.
   app.route({
     ...contractRoute(auth, session, (request, reply) => {
       const cached = ctx.service.cachedSession(readBearer(request.headers.authorization));
