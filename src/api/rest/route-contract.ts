@@ -135,8 +135,7 @@ export function routeSchema(contract: RouteContract): FastifySchema & { response
 export function contractRoute<C extends RouteContract>(
   auth: RestAuth,
   contract: C,
-  /** A promise, or (for a hot path answered synchronously) the reply it has sent. */
-  handler: (request: ContractRequest<C>, reply: FastifyReply) => Promise<unknown> | FastifyReply,
+  handler: (request: ContractRequest<C>, reply: FastifyReply) => Promise<unknown>,
 ): RouteOptions {
   const takesInput = contract.body || contract.querystring || contract.params;
   return {

@@ -7,7 +7,7 @@ import type { SessiondContext } from '../../http/context.ts';
 import { loginFailureReason } from '../../observability/metrics.ts';
 import { sessionViewJson } from '../session-view.ts';
 import { invalidateResults, sessionView } from './answers.ts';
-import { bearerSessionId, readBearer } from './bearer.ts';
+import { bearerSessionId } from './bearer.ts';
 import { SESSION_CHECK_URL } from './cached-session-check.ts';
 import type { RestAuth } from './rest-auth.ts';
 import { toSessiondError } from './error-handler.ts';
@@ -110,19 +110,18 @@ export function registerSessionRoutes(app: FastifyInstance, ctx: SessiondContext
     }),
   });
 
-  // The hot path. Most checks of a cached session never get here: they are answered before
-  // Fastify (cached-session-check.ts). Those that do (a query string, HEAD) are sent at once,
-  // without a promise, as JSON text made once per record (sessionViewJson); anything else takes
-  // the full check. It runs outside the request scope (request-id.ts): a check writes no line
-  // through the root logger (no session event; its failures are logged by the error handler
-  // through request.log, which carries the reqId), and a scope would turn Node's async hooks on
-  // for every request.
+  // The hot path's other half: a check of a cached session is answered before Fastify
+  // (cached-session-check.ts), so what gets here is a miss, a touch that is due, a failure, or
+  // the rare check the shortcut leaves alone (HEAD, a query string), which the full check also
+  // answers from the cache. The answer is JSON text made once per record (sessionViewJson). It
+  // runs outside the request scope (request-id.ts): a check writes no line through the root
+  // logger (no session event; its failures are logged by the error handler through
+  // request.log, which carries the reqId), and a scope would turn Node's async hooks on for
+  // every request.
   app.route({
-    ...contractRoute(auth, session, (request, reply) => {
-      const cached = ctx.service.cachedSession(readBearer(request.headers.authorization));
-      if (cached !== undefined) return reply.type(JSON_TYPE).send(sessionViewJson(cached));
-      return auth.session(request).then((checked) => reply.type(JSON_TYPE).send(sessionViewJson(checked)));
-    }),
+    ...contractRoute(auth, session, (request, reply) =>
+      auth.session(request).then((checked) => reply.type(JSON_TYPE).send(sessionViewJson(checked))),
+    ),
     config: { requestScope: 'none' },
   });
 
