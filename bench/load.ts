@@ -11,9 +11,10 @@ export interface LoadOptions {
   method?: 'GET' | 'POST';
   headers?: Record<string, string>;
   /**
-   * Several header sets (e.g. Bearer IDs of different sessions): each connection cycles through
-   * them. autocannon encodes each request once, so this costs the load generator no more than
-   * one fixed request does.
+   * Several header sets (e.g. Bearer IDs of different sessions), taken in turn from one sequence
+   * shared by all connections. autocannon rebuilds such a request each time it sends it, which
+   * costs the load generator more than a fixed request: rows compared by req/s should be loaded
+   * alike (validation-rounds.ts loads the bare route with the same sets).
    */
   headerSets?: ReadonlyArray<Record<string, string>>;
   body?: string;

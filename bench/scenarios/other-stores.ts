@@ -110,7 +110,7 @@ export async function otherStores(ctx: BenchContext): Promise<Row[]> {
     }
     if (participants.length > 0) {
       const server = await launch({ name: BARE_ID, args: peer('bare-fastify.mjs'), logDir: ctx.workDir, readyPath: '/session' });
-      participants.unshift({ id: BARE_ID, label: 'bare Fastify route, in rounds with the PostgreSQL and Redis rows', note: 'fixed JSON user, no lookup', server, path: '/session' });
+      participants.unshift({ id: BARE_ID, label: 'bare Fastify route, in rounds with the PostgreSQL and Redis rows', note: 'fixed JSON user, no lookup; loaded with the same rotating Bearer headers as the rows it is compared with (it ignores them)', server, path: '/session' });
       rows.push(...(await loadInRounds(ctx, participants, BARE_ID)));
     }
   } finally {

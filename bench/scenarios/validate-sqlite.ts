@@ -57,7 +57,7 @@ export async function validationRounds(ctx: BenchContext, plan: ValidationRounds
 
     if (plan.bare) {
       const server = await launch({ name: 'bare-fastify', args: peer('bare-fastify.mjs'), logDir: ctx.workDir, readyPath: '/session' });
-      participants.push({ id: 'bare-fastify', label: 'bare Fastify route (ceiling)', note: 'fixed JSON user, no lookup', server, path: '/session' });
+      participants.push({ id: 'bare-fastify', label: 'bare Fastify route (ceiling)', note: 'fixed JSON user, no lookup; loaded with the same rotating Bearer headers as the rows it is compared with (it ignores them)', server, path: '/session' });
     }
     for (const { size, dbPath, seeded, seeding } of seededSizes) {
       const server = await startSessiond({ name: `sessiond-sqlite-${sizeLabel(size)}`, store: `sqlite:${dbPath}`, logDir: ctx.workDir });
