@@ -4,7 +4,7 @@ import { registerAdminConsole } from './web/admin-console/console-routes.ts';
 import { registerApiDocument } from './api/rest/openapi.ts';
 import { registerOperationsRoutes } from './api/rest/operations-routes.ts';
 import { restApi } from './api/rest/rest-api.ts';
-import { CachedSessionCheck, SESSION_CHECK_URL } from './api/rest/cached-session-check.ts';
+import { SESSION_CHECK_URL, SessionCheckShortcut } from './api/rest/session-check-shortcut.ts';
 import { restErrorHandler } from './api/rest/error-handler.ts';
 import { soapApi } from './api/soap/soap-api.ts';
 import type { Config } from './config.ts';
@@ -21,7 +21,7 @@ import { Retention } from './core/retention.ts';
 import { OwnSessions } from './core/own-sessions.ts';
 import type { SessiondContext, ShutdownTask } from './http/context.ts';
 import { lazyRequestLogs, registerRequestScopes, requestIdOptions, startRequest } from './http/request-id.ts';
-import { serverAnsweringFirst } from './http/http-server.ts';
+import { serverWithFront } from './http/http-server.ts';
 import { registerRequestMetrics } from './http/request-metrics.ts';
 import { setNoStore } from './http/no-store.ts';
 import { StoreLoginThrottle } from './limits/login-throttle.ts';
@@ -121,10 +121,10 @@ export async function createSessiond(config: Config, options: SessiondOptions = 
     );
   }
 
-  // Checks of cached sessions are answered before Fastify is entered (cached-session-check.ts).
-  const cachedChecks = new CachedSessionCheck(service, metrics.httpRequestDuration.forRoute(SESSION_CHECK_URL));
+  // Session checks that succeed are answered before Fastify is entered (session-check-shortcut.ts).
+  const sessionChecks = new SessionCheckShortcut(service, metrics.httpRequestDuration.forRoute(SESSION_CHECK_URL), logger);
   const app: FastifyInstance = Fastify({
-    serverFactory: serverAnsweringFirst((request, response) => cachedChecks.answer(request, response)),
+    serverFactory: serverWithFront((request, response, toFastify) => sessionChecks.handle(request, response, toFastify)),
     // A child of its own (no bindings: the same lines): lazyRequestLogs replaces this logger's
     // `child`, and the root logger core and the rest use keeps pino's.
     loggerInstance: logger.child({}) as FastifyBaseLogger,
@@ -137,7 +137,7 @@ export async function createSessiond(config: Config, options: SessiondOptions = 
   });
   lazyRequestLogs(app);
   app.addHook('preClose', (done) => {
-    cachedChecks.stop();
+    sessionChecks.stop();
     done();
   });
   registerRequestScopes(app);

@@ -2,6 +2,7 @@ import type { FastifyRequest, preValidationAsyncHookHandler } from 'fastify';
 import type { SessionService } from '../../core/session-service.ts';
 import type { SessionRecord, UserRecord } from '../../core/types.ts';
 import { bearerSessionId } from './bearer.ts';
+import { checkBegunBeforeFastify } from './session-check-shortcut.ts';
 
 export type Access = 'public' | 'session' | 'admin';
 
@@ -18,9 +19,13 @@ export class RestAuth {
 
   constructor(private readonly service: SessionService) {}
 
-  /** The caller's live session; slides its idle timer. */
+  /** The caller's live session; slides its idle timer. A check begun before Fastify is not repeated. */
   session(request: FastifyRequest): Promise<SessionRecord> {
-    return once(this.sessions, request, () => this.service.authenticate(bearerSessionId(request.headers.authorization)));
+    return once(
+      this.sessions,
+      request,
+      () => checkBegunBeforeFastify(request.raw) ?? this.service.authenticate(bearerSessionId(request.headers.authorization)),
+    );
   }
 
   /** The caller's live session and its (active) user. */

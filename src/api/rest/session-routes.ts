@@ -8,7 +8,7 @@ import { loginFailureReason } from '../../observability/metrics.ts';
 import { sessionViewJson } from '../session-view.ts';
 import { invalidateResults, sessionView } from './answers.ts';
 import { bearerSessionId } from './bearer.ts';
-import { SESSION_CHECK_URL } from './cached-session-check.ts';
+import { SESSION_CHECK_URL } from './session-check-shortcut.ts';
 import type { RestAuth } from './rest-auth.ts';
 import { toSessiondError } from './error-handler.ts';
 import { contractRoute, type RouteContract } from './route-contract.ts';
@@ -110,10 +110,11 @@ export function registerSessionRoutes(app: FastifyInstance, ctx: SessiondContext
     }),
   });
 
-  // The hot path's other half: a check of a cached session is answered before Fastify
-  // (cached-session-check.ts), so what gets here is a miss, a touch that is due, a failure, or
-  // the rare check the shortcut leaves alone (HEAD, a query string), which the full check also
-  // answers from the cache. The answer is JSON text made once per record (sessionViewJson). It
+  // The hot path's other half: a check that succeeds is answered before Fastify
+  // (session-check-shortcut.ts), so what gets here is a failed check (whose outcome RestAuth
+  // takes over, not asking the store again), a missing or malformed Bearer, or the rare check
+  // the shortcut leaves alone (HEAD, a query string, shutdown), which the full check answers
+  // from the cache or the store. The answer is JSON text made once per record (sessionViewJson). It
   // runs outside the request scope (request-id.ts): a check writes no line through the root
   // logger (no session event; its failures are logged by the error handler through
   // request.log, which carries the reqId), and a scope would turn Node's async hooks on for
