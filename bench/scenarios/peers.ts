@@ -15,25 +15,35 @@ import { cookieHeader, expectJson, measureValidation, type BenchContext } from '
 // Peers run as plain JavaScript, without the tsx loader (see peers/peer-env.mjs).
 export const peer = (file: string) => [join('bench', 'peers', file)];
 
-/** Signs in once through the peer's POST /login, checks the cookie works, answers it. */
-async function loginCookie(url: string): Promise<string> {
-  const login = await fetch(`${url}/login`, { method: 'POST' });
-  await expectJson(login);
-  const cookie = cookieHeader(login);
-  const check = (await expectJson(await fetch(`${url}/session`, { headers: { cookie } }))) as { user?: { username?: string } };
+/** Sessions a peer's load rotates over, as the sessiond rows rotate over 1,000 Bearer IDs. */
+const PEER_SESSIONS = 1000;
+
+/**
+ * Signs in PEER_SESSIONS times through the peer's POST /login (no password: these peers sign in
+ * a fixed user), checks a cookie works, answers the load's header sets. Rotating costs the load
+ * generator a request rebuild each time, on the same cores, as it does for the sessiond rows.
+ */
+async function loginCookies(url: string): Promise<Array<Record<string, string>>> {
+  const cookies: string[] = [];
+  for (let i = 0; i < PEER_SESSIONS; i++) {
+    const login = await fetch(`${url}/login`, { method: 'POST' });
+    await expectJson(login);
+    cookies.push(cookieHeader(login));
+  }
+  const check = (await expectJson(await fetch(`${url}/session`, { headers: { cookie: cookies[0]! } }))) as { user?: { username?: string } };
   if (check.user?.username !== 'bench-user') throw new Error(`${url}/session did not answer the signed-in user`);
-  return cookie;
+  return cookies.map((cookie) => ({ cookie }));
 }
 
 export async function fastifySession(ctx: BenchContext): Promise<Row> {
   const server = await launch({ name: 'fastify-session', args: peer('fastify-session.mjs'), logDir: ctx.workDir, readyPath: '/session' });
   try {
-    const cookie = await loginCookie(server.url);
+    const headerSets = await loginCookies(server.url);
     return await measureValidation(
       ctx,
       server,
-      { id: 'fastify-session', label: '@fastify/session (memory store)' },
-      { path: '/session', headers: { cookie } },
+      { id: 'fastify-session', label: '@fastify/session (memory store)', note: `cookie rotates over ${PEER_SESSIONS.toLocaleString('en')} sessions` },
+      { path: '/session', headers: headerSets[0]!, headerSets },
     );
   } finally {
     await server.stop();
@@ -54,8 +64,13 @@ export async function expressRedis(ctx: BenchContext): Promise<Row> {
     readyPath: '/session',
   });
   try {
-    const cookie = await loginCookie(server.url);
-    return await measureValidation(ctx, server, { id, label, note: 'Redis on 127.0.0.1' }, { path: '/session', headers: { cookie } });
+    const headerSets = await loginCookies(server.url);
+    return await measureValidation(
+      ctx,
+      server,
+      { id, label, note: `Redis on 127.0.0.1; cookie rotates over ${PEER_SESSIONS.toLocaleString('en')} sessions` },
+      { path: '/session', headers: headerSets[0]!, headerSets },
+    );
   } finally {
     await server.stop();
     await cleanup();
@@ -98,11 +113,13 @@ export async function betterAuth(ctx: BenchContext): Promise<Row> {
       user?: { email?: string };
     } | null;
     if (check?.user?.email !== 'bench-user@example.com') throw new Error('better-auth get-session did not answer the signed-up user');
+    // One session (each sign-in costs a password hash), sent as a rotating header set all the
+    // same, so the load generator rebuilds each request as it does for every other row.
     return await measureValidation(
       ctx,
       server,
-      { id: 'better-auth', label: 'better-auth get-session (SQLite)', note: 'better-sqlite3, node:http handler' },
-      { path: '/api/auth/get-session', headers: { cookie } },
+      { id: 'better-auth', label: 'better-auth get-session (SQLite)', note: 'better-sqlite3, node:http handler; one session' },
+      { path: '/api/auth/get-session', headers: { cookie }, headerSets: [{ cookie }] },
     );
   } finally {
     await server.stop();
