@@ -114,11 +114,11 @@ export function registerSessionRoutes(app: FastifyInstance, ctx: SessiondContext
   // (session-check-shortcut.ts), so what gets here is a failed check (whose outcome RestAuth
   // takes over, not asking the store again), a missing or malformed Bearer, or the rare check
   // the shortcut leaves alone (HEAD, a query string, shutdown), which the full check answers
-  // from the cache or the store. The answer is JSON text made once per record (sessionViewJson). It
-  // runs outside the request scope (request-id.ts): a check writes no line through the root
-  // logger (no session event; its failures are logged by the error handler through
-  // request.log, which carries the reqId), and a scope would turn Node's async hooks on for
-  // every request.
+  // from the cache or the store. The answer is JSON text made once per record
+  // (sessionViewJson). It runs outside the request scope (request-id.ts): a check writes no
+  // line through the root logger (no session event; its failures are logged by the error
+  // handler through request.log, which carries the reqId), and a scope would turn Node's async
+  // hooks on for every request.
   app.route({
     ...contractRoute(auth, session, (request, reply) =>
       auth.session(request).then((checked) => reply.type(JSON_TYPE).send(sessionViewJson(checked))),
