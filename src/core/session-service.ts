@@ -93,15 +93,34 @@ export class SessionService {
    * Slides the idle timer at most once per touch interval.
    */
   async authenticate(sessionId: unknown): Promise<SessionRecord> {
-    if (!isWellFormedSessionId(sessionId)) throw new SessiondError('INVALID_SESSION_ID');
+    return this.checkSession(sessionId);
+  }
+
+  /**
+   * authenticate, answered without a promise when this node's cache can answer alone (cached,
+   * unexpired, no touch due; no foreign write since), so a hit costs none; otherwise the
+   * promise authenticate answers. Throws synchronously only when the store's look for foreign
+   * writes fails.
+   */
+  checkSession(sessionId: unknown): SessionRecord | Promise<SessionRecord> {
+    if (!isWellFormedSessionId(sessionId)) return Promise.reject(new SessiondError('INVALID_SESSION_ID'));
     const { cache, store, clock } = this.deps;
     const idHash = hashSecretId(sessionId);
     const now = clock.now();
     // Another process (the CLI, on SQLite) may have ended sessions this node has cached.
     if (cache.enabled && store.sessions.hasChangedElsewhere?.()) cache.clear();
     const epoch = cache.epoch;
+    const cached = cache.get(idHash);
+    if (cached !== undefined && !isExpired(cached, now) && !needsTouch(cached.lastSeenAt, now, this.deps.policies.for(cached.project))) {
+      return cached;
+    }
+    return this.checkBeyondCache(idHash, cached, epoch, now);
+  }
 
-    let session = cache.get(idHash);
+  /** The rest of a check: the store when the cache has no live copy, and the touch when one is due. */
+  private async checkBeyondCache(idHash: string, cached: SessionRecord | undefined, epoch: number, now: number): Promise<SessionRecord> {
+    const { cache, store } = this.deps;
+    let session = cached;
     // A cached copy that looks expired may only be stale (another node slid the timer): ask the store.
     if (!session || isExpired(session, now)) {
       session = (await store.sessions.findByHash(idHash)) ?? undefined;
@@ -133,25 +152,6 @@ export class SessionService {
     } catch {
       dropCopy();
     }
-  }
-
-  /**
-   * The hot path's fast lane: the session behind a session ID when this node's cache can answer
-   * for it alone (cached, unexpired, no touch due, no foreign write to look at). Synchronous, so
-   * a hit costs no promise; undefined means "ask authenticate", never "invalid".
-   */
-  cachedSession(sessionId: unknown): SessionRecord | undefined {
-    const { cache, store, clock } = this.deps;
-    if (!cache.enabled || !isWellFormedSessionId(sessionId)) return undefined;
-    if (store.sessions.hasChangedElsewhere?.()) {
-      cache.clear();
-      return undefined;
-    }
-    const session = cache.get(hashSecretId(sessionId));
-    if (session === undefined) return undefined;
-    const now = clock.now();
-    if (isExpired(session, now) || needsTouch(session.lastSeenAt, now, this.deps.policies.for(session.project))) return undefined;
-    return session;
   }
 
   /** Answers the user behind a session, refusing sessions whose user was deactivated or removed. */

@@ -48,21 +48,21 @@ export class SessionCheckShortcut {
     const started = performance.now();
     const sessionId = readBearer(request.headers.authorization);
     if (sessionId === undefined) return toFastify(request, response);
-    let cached: SessionRecord | undefined;
+    let check: SessionRecord | Promise<SessionRecord>;
     try {
-      cached = this.service.cachedSession(sessionId);
+      check = this.service.checkSession(sessionId);
     } catch {
       // A store that fails its freshness look (SQLite's data_version): the route meets the same
       // failure and answers it through the error handler, logged once, as every failure is.
       return toFastify(request, response);
     }
-    if (cached !== undefined) return this.send(request, response, cached, started);
-    const check = this.service.authenticate(sessionId);
-    check
+    if (!(check instanceof Promise)) return this.send(request, response, check, started);
+    const pending = check;
+    pending
       .then(
         (session) => this.send(request, response, session, started),
         () => {
-          begunChecks.set(request, check);
+          begunChecks.set(request, pending);
           toFastify(request, response);
         },
       )
