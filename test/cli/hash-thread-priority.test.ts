@@ -30,16 +30,20 @@ function threadNiceValues(pid: number): Map<number, number> {
 
 async function niceOfServer(env: Record<string, string>): Promise<{ lowered: number; others: number[]; main: number; output: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'sessiond-nice-'));
-  const server = await startChildServer({ SESSIOND_STORE: `sqlite:${join(dir, 's.db')}`, SESSIOND_ADMIN_PASSWORD: ADMIN_PASSWORD, ...env });
   try {
-    // A login runs a hash on one of those threads: it still works.
-    await login(server.url, 'admin', ADMIN_PASSWORD);
-    const byThread = threadNiceValues(server.child.pid!);
-    const main = byThread.get(server.child.pid!)!;
-    const values = [...byThread.values()];
-    return { lowered: values.filter((n) => n === 10).length, others: values.filter((n) => n !== 10), main, output: server.output() };
+    // A server refused at start throws here; its directory goes all the same.
+    const server = await startChildServer({ SESSIOND_STORE: `sqlite:${join(dir, 's.db')}`, SESSIOND_ADMIN_PASSWORD: ADMIN_PASSWORD, ...env });
+    try {
+      // A login runs a hash on one of those threads: it still works.
+      await login(server.url, 'admin', ADMIN_PASSWORD);
+      const byThread = threadNiceValues(server.child.pid!);
+      const main = byThread.get(server.child.pid!)!;
+      const values = [...byThread.values()];
+      return { lowered: values.filter((n) => n === 10).length, others: values.filter((n) => n !== 10), main, output: server.output() };
+    } finally {
+      await server.stop();
+    }
   } finally {
-    await server.stop();
     rmSync(dir, { recursive: true, force: true });
   }
 }
