@@ -99,8 +99,7 @@ export class SessionService {
   /**
    * authenticate, answered without a promise when this node's cache can answer alone (cached,
    * unexpired, no touch due; no foreign write since), so a hit costs none; otherwise the
-   * promise authenticate answers. Throws synchronously only when the store's look for foreign
-   * writes fails.
+   * promise authenticate answers, which is also how every failure is answered (never a throw).
    */
   checkSession(sessionId: unknown): SessionRecord | Promise<SessionRecord> {
     if (!isWellFormedSessionId(sessionId)) return Promise.reject(new SessiondError('INVALID_SESSION_ID'));
@@ -108,7 +107,11 @@ export class SessionService {
     const idHash = hashSecretId(sessionId);
     const now = clock.now();
     // Another process (the CLI, on SQLite) may have ended sessions this node has cached.
-    if (cache.enabled && store.sessions.hasChangedElsewhere?.()) cache.clear();
+    try {
+      if (cache.enabled && store.sessions.hasChangedElsewhere?.()) cache.clear();
+    } catch (error) {
+      return Promise.reject(error);
+    }
     const epoch = cache.epoch;
     const cached = cache.get(idHash);
     if (cached !== undefined && !isExpired(cached, now) && !needsTouch(cached.lastSeenAt, now, this.deps.policies.for(cached.project))) {

@@ -48,21 +48,13 @@ export class SessionCheckShortcut {
     const started = performance.now();
     const sessionId = readBearer(request.headers.authorization);
     if (sessionId === undefined) return toFastify(request, response);
-    let check: SessionRecord | Promise<SessionRecord>;
-    try {
-      check = this.service.checkSession(sessionId);
-    } catch {
-      // A store that fails its freshness look (SQLite's data_version): the route meets the same
-      // failure and answers it through the error handler, logged once, as every failure is.
-      return toFastify(request, response);
-    }
+    const check = this.service.checkSession(sessionId);
     if (!(check instanceof Promise)) return this.send(request, response, check, started);
-    const pending = check;
-    pending
+    check
       .then(
         (session) => this.send(request, response, session, started),
         () => {
-          begunChecks.set(request, pending);
+          begunChecks.set(request, check);
           toFastify(request, response);
         },
       )
