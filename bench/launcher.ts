@@ -35,6 +35,19 @@ export interface Launched {
 
 const running = new Set<Launched>();
 
+/**
+ * `BENCH_CPU_PROFILE_DIR=dir npm run bench …`: every server writes a V8 CPU profile of its whole
+ * life to dir/<name>/CPU.….cpuprofile (one a thread) when it stops (open it in Chrome's DevTools). A diagnostic: the
+ * profiler costs the servers a little CPU, so that run's figures are not for RESULTS.md.
+ */
+const PROFILE_DIR = process.env.BENCH_CPU_PROFILE_DIR;
+
+function profileFlags(name: string): string[] {
+  if (!PROFILE_DIR) return [];
+  // A directory per server, not a file name: each thread (tsx's loader runs in one) writes its own.
+  return ['--cpu-prof', `--cpu-prof-dir=${join(PROFILE_DIR, name.replace(/[^A-Za-z0-9_.-]+/g, '_'))}`];
+}
+
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const probe = createServer();
@@ -56,7 +69,7 @@ export async function launch(options: LaunchOptions): Promise<Launched> {
   const port = await freePort();
   const logFile = join(options.logDir, `${options.name.replace(/[^A-Za-z0-9_.-]+/g, '_')}.log`);
   const fd = openSync(logFile, 'a');
-  const child = spawn(process.execPath, [...SERVER_NODE_FLAGS, ...options.args], {
+  const child = spawn(process.execPath, [...SERVER_NODE_FLAGS, ...profileFlags(options.name), ...options.args], {
     cwd: options.cwd ?? process.cwd(),
     env: { ...process.env, NODE_ENV: 'production', ...options.env, PORT: String(port), HOST: '127.0.0.1' },
     stdio: ['ignore', fd, fd],
@@ -81,7 +94,8 @@ export async function launch(options: LaunchOptions): Promise<Launched> {
         sampler.stop();
         if (child.exitCode === null && child.signalCode === null) {
           child.kill('SIGTERM');
-          const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+          // A profiled server writes its profile on the way out, which can take a while.
+          const timer = setTimeout(() => child.kill('SIGKILL'), PROFILE_DIR ? 60_000 : 5000);
           await exited(child);
           clearTimeout(timer);
         }

@@ -64,6 +64,8 @@ export async function loadInRounds(ctx: BenchContext, participants: readonly Rou
     }
   }
 
+  const memory = new Map<string, string>();
+  for (const p of participants) if (p.id !== bareId) memory.set(p.id, await memoryAfterRounds(p.server.url));
   for (const p of participants) await p.server.stop();
   const bareRuns = runs.get(bareId);
   const smallRuns = runs.get('sessiond-sqlite-10k');
@@ -77,6 +79,7 @@ export async function loadInRounds(ctx: BenchContext, participants: readonly Rou
       toBare && `${toBare.median.toFixed(2)}× bare paired by round (${toBare.each})`,
       to10k && `${to10k.median.toFixed(2)}× the 10 k store paired by round (${to10k.each})`,
       cached.length && `validation cache entries after each round: ${cached.map((n) => (Number.isNaN(n) ? '?' : n.toLocaleString('en'))).join(', ')}`,
+      memory.get(p.id),
     ].filter(Boolean);
     return {
       status: 'ok',
@@ -101,10 +104,39 @@ export async function loadInRounds(ctx: BenchContext, participants: readonly Rou
  * shows as fewer, and its checks then cost what the cache-off row's do. NaN if not read.
  */
 async function cacheEntries(url: string): Promise<number> {
+  const text = await metricsText(url);
+  return Number(/^sessiond_session_cache_entries\s+(\S+)/m.exec(text)?.[1] ?? Number.NaN);
+}
+
+/**
+ * Where a server's memory is when its rounds end (prom-client's defaults on its /metrics): the
+ * V8 heap in use by space, memory outside the heap (buffers), the whole process, and its GCs by
+ * kind. Two servers of the same code whose RSS or CPU a check differ by tens of percent differ
+ * somewhere here (bench/NOTES.md, "The slow 10 k server"); "?" if not read.
+ */
+async function memoryAfterRounds(url: string): Promise<string> {
+  const text = await metricsText(url);
+  const mb = (pattern: RegExp) => {
+    const value = Number(pattern.exec(text)?.[1] ?? Number.NaN);
+    return Number.isNaN(value) ? '?' : (value / 2 ** 20).toFixed(0);
+  };
+  const space = (name: string) => mb(new RegExp(`^nodejs_heap_space_size_used_bytes\\{space="${name}"\\}\\s+(\\S+)`, 'm'));
+  const gc = (kind: string) => {
+    const count = new RegExp(`^nodejs_gc_duration_seconds_count\\{kind="${kind}"\\}\\s+(\\S+)`, 'm').exec(text)?.[1];
+    const sum = Number(new RegExp(`^nodejs_gc_duration_seconds_sum\\{kind="${kind}"\\}\\s+(\\S+)`, 'm').exec(text)?.[1] ?? Number.NaN);
+    return count === undefined ? `${kind} ?` : `${kind} ${count} (${(sum * 1000).toFixed(0)} ms)`;
+  };
+  return (
+    `memory after the rounds (MB): heap in use new ${space('new')}, old ${space('old')}, code ${space('code')}, large objects ${space('large_object')}; ` +
+    `heap total ${mb(/^nodejs_heap_size_total_bytes\s+(\S+)/m)}; external ${mb(/^nodejs_external_memory_bytes\s+(\S+)/m)}; RSS ${mb(/^process_resident_memory_bytes\s+(\S+)/m)}; ` +
+    `GCs since start: ${gc('minor')}, ${gc('major')}, ${gc('incremental')}`
+  );
+}
+
+async function metricsText(url: string): Promise<string> {
   try {
-    const text = await (await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(5_000) })).text();
-    return Number(/^sessiond_session_cache_entries\s+(\S+)/m.exec(text)?.[1] ?? Number.NaN);
+    return await (await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(5_000) })).text();
   } catch {
-    return Number.NaN;
+    return '';
   }
 }
