@@ -124,7 +124,9 @@ async function memoryAfterRounds(url: string): Promise<string> {
   const gc = (kind: string) => {
     const count = new RegExp(`^nodejs_gc_duration_seconds_count\\{kind="${kind}"\\}\\s+(\\S+)`, 'm').exec(text)?.[1];
     const sum = Number(new RegExp(`^nodejs_gc_duration_seconds_sum\\{kind="${kind}"\\}\\s+(\\S+)`, 'm').exec(text)?.[1] ?? Number.NaN);
-    return count === undefined ? `${kind} ?` : `${kind} ${count} (${(sum * 1000).toFixed(0)} ms)`;
+    // prom-client has no line for a kind of GC that has not happened yet; "?" if /metrics was not read.
+    if (text === '') return `${kind} ?`;
+    return count === undefined ? `${kind} 0` : `${kind} ${count} (${(sum * 1000).toFixed(0)} ms)`;
   };
   return (
     `memory after the rounds (MB): heap in use new ${space('new')}, old ${space('old')}, code ${space('code')}, large objects ${space('large_object')}; ` +

@@ -1,0 +1,74 @@
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DEFAULT_SCRYPT } from '../src/core/password.ts';
+import { killAllNow, stopAll, type Launched } from './launcher.ts';
+import { runLoad } from './load.ts';
+import { rotated } from './rounds.ts';
+import { seedSqlite } from './seed-sqlite.ts';
+import { startSessiond } from './sessiond-server.ts';
+
+/**
+ * `npx tsx bench/many-servers.ts [<servers> [<rounds>]] [--node-flags="…"]`: starts several
+ * sessiond servers of the same code, each on its own copy of one seeded 10 k-session SQLite
+ * store, loads them in rotating rounds of 5 s (GET /api/v1/session, the Bearer rotating over
+ * 1,000 sessions, 50 connections) and prints each server's CPU a check per round and its GCs
+ * and memory at the end (from its /metrics). Servers of the same code should be alike; one that
+ * is not shows a process state, not the code or the store. It found V8's allocation-site
+ * pretenuring (bench/NOTES.md, "The slow 10 k server"): `--node-flags=--allocation-site-pretenuring`
+ * turns it back on (the flags come after bench/server-node-flags.ts's, so they win). The
+ * servers' logs go in a scratch directory that is removed at the end unless --keep-logs.
+ */
+const args = process.argv.slice(2);
+const positional = args.filter((a) => !a.startsWith('--'));
+const servers = Number(positional[0] ?? 6);
+const rounds = Number(positional[1] ?? 6);
+const nodeFlags = (args.find((a) => a.startsWith('--node-flags='))?.slice('--node-flags='.length) ?? '').split(' ').filter(Boolean);
+const keepLogs = args.includes('--keep-logs');
+const workDir = mkdtempSync(join(tmpdir(), 'sessiond-many-'));
+process.on('exit', killAllNow);
+process.once('SIGINT', () => void stopAll().finally(() => process.exit(130)));
+
+/** GCs since start and memory now, from prom-client's default metrics. */
+async function gcAndMemory(url: string): Promise<string> {
+  const text = await (await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(5_000) })).text();
+  const value = (pattern: string) => Number(new RegExp(`^${pattern}\\s+(\\S+)`, 'm').exec(text)?.[1] ?? Number.NaN);
+  // prom-client has no line for a kind of GC that has not happened yet.
+  const gcValue = (pattern: string) => {
+    const n = value(pattern);
+    return Number.isNaN(n) ? 0 : n;
+  };
+  const mb = (pattern: string) => (value(pattern) / 2 ** 20).toFixed(0);
+  const gc = (kind: string) => `${gcValue(`nodejs_gc_duration_seconds_count\\{kind="${kind}"\\}`)} ${kind} (${(gcValue(`nodejs_gc_duration_seconds_sum\\{kind="${kind}"\\}`) * 1000).toFixed(0)} ms)`;
+  return `${gc('minor')}, ${gc('major')}; old generation in use ${mb('nodejs_heap_space_size_used_bytes\\{space="old"\\}')} MB, RSS ${mb('process_resident_memory_bytes')} MB`;
+}
+
+try {
+  const seedPath = join(workDir, 'seed.db');
+  const seeded = await seedSqlite({ path: seedPath, sessions: 10_000, keepIds: 1000, scrypt: DEFAULT_SCRYPT });
+  const headerSets = seeded.ids.map((id) => ({ authorization: `Bearer ${id}` }));
+  const started: Launched[] = [];
+  for (let i = 0; i < servers; i++) {
+    const path = join(workDir, `server-${i}.db`);
+    copyFileSync(seedPath, path);
+    started.push(await startSessiond({ name: `server-${i}`, store: `sqlite:${path}`, logDir: workDir, nodeFlags }));
+  }
+  const load = (server: Launched, durationSec: number, warmupSec: number) =>
+    runLoad({ url: `${server.url}/api/v1/session`, headers: headerSets[0]!, headerSets, connections: 50, durationSec, warmupSec, serverPid: server.pid });
+  for (const server of started) await load(server, 5, 5);
+  const perRound = new Map<string, string[]>(started.map((s) => [s.name, []]));
+  for (let round = 0; round < rounds; round++) {
+    for (const server of rotated(started, round)) {
+      const result = await load(server, 5, 1);
+      perRound.get(server.name)!.push(`${result.cpuUsPerRequest!.toFixed(0)} µs`);
+    }
+    process.stdout.write(`round ${round + 1}/${rounds} done\n`);
+  }
+  for (const server of started) {
+    process.stdout.write(`${server.name}: CPU a check ${perRound.get(server.name)!.join(', ')}; ${await gcAndMemory(server.url)}; peak RSS ${(server.peakRss() / 2 ** 20).toFixed(0)} MB\n`);
+  }
+} finally {
+  await stopAll();
+  if (keepLogs) process.stdout.write(`logs kept in ${workDir}\n`);
+  else rmSync(workDir, { recursive: true, force: true });
+}
