@@ -37,8 +37,9 @@ const running = new Set<Launched>();
 
 /**
  * `BENCH_CPU_PROFILE_DIR=dir npm run bench …`: every server writes a V8 CPU profile of its whole
- * life to dir/<name>/CPU.….cpuprofile (one a thread) when it stops (open it in Chrome's DevTools). A diagnostic: the
- * profiler costs the servers a little CPU, so that run's figures are not for RESULTS.md.
+ * life, one a thread, to dir/<name>/CPU.….cpuprofile when it stops (open it in Chrome's
+ * DevTools). A diagnostic: the profiler costs the servers some CPU, so that run's figures are
+ * not for RESULTS.md.
  */
 const PROFILE_DIR = process.env.BENCH_CPU_PROFILE_DIR;
 

@@ -35,7 +35,7 @@ function processGroup(pgid: number): Proc[] {
 const dir = mkdtempSync(join(tmpdir(), 'sessiond-npm-start-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-test('npm start runs the compiled server (node bin/sessiond.js serve) with no tsx anywhere in its process tree, glibc told to give large blocks back and a young generation of fixed size', async () => {
+test('npm start runs the compiled server (node bin/sessiond.js serve) with no tsx anywhere in its process tree, glibc told to give large blocks back, a young generation of fixed size and no allocation-site pretenuring', async () => {
   const server = await startChildServer({ SESSIOND_STORE: `sqlite:${join(dir, 'sessiond.db')}` }, 60_000, { file: 'npm', args: ['start'], cwd: REPO });
   try {
     const res = await fetch(`${server.url}/healthz`);
@@ -44,7 +44,7 @@ test('npm start runs the compiled server (node bin/sessiond.js serve) with no ts
     const serving = tree.filter((p) => p.argv.slice(-2).join(' ') === 'bin/sessiond.js serve');
     assert.equal(serving.length, 1, `one node process runs bin/sessiond.js serve: ${JSON.stringify(tree.map((p) => p.argv))}`);
     assert.match(serving[0]!.argv[0]!, /(^|\/)node$/);
-    // The node flags the bench gives every server it measures (bench/server-node-flags.ts): a young generation of fixed size.
+    // The node flags the bench gives every server it measures (bench/server-node-flags.ts): a young generation of fixed size, no allocation-site pretenuring.
     assert.deepEqual(serving[0]!.argv.slice(1, -2), [...SERVER_NODE_FLAGS], 'npm start gives node the flags the benchmarks measured');
     // glibc reads it only at process start: freed 16 MiB scrypt buffers go back to the OS (README, "Memory").
     assert.match(serving[0]!.env, /(^|\0)MALLOC_MMAP_THRESHOLD_=131072(\0|$)/, 'npm start gives the server the allocator setting');
