@@ -6,6 +6,7 @@ import { killAllNow, stopAll, type Launched } from './launcher.ts';
 import { runLoad } from './load.ts';
 import { rotated } from './rounds.ts';
 import { seedSqlite } from './seed-sqlite.ts';
+import { memoryAndGcs, readMetrics } from './server-metrics.ts';
 import { startSessiond } from './sessiond-server.ts';
 
 /**
@@ -29,20 +30,6 @@ const workDir = mkdtempSync(join(tmpdir(), 'sessiond-many-'));
 process.on('exit', killAllNow);
 process.once('SIGINT', () => void stopAll().finally(() => process.exit(130)));
 
-/** GCs since start and memory now, from prom-client's default metrics. */
-async function gcAndMemory(url: string): Promise<string> {
-  const text = await (await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(5_000) })).text();
-  const value = (pattern: string) => Number(new RegExp(`^${pattern}\\s+(\\S+)`, 'm').exec(text)?.[1] ?? Number.NaN);
-  // prom-client has no line for a kind of GC that has not happened yet.
-  const gcValue = (pattern: string) => {
-    const n = value(pattern);
-    return Number.isNaN(n) ? 0 : n;
-  };
-  const mb = (pattern: string) => (value(pattern) / 2 ** 20).toFixed(0);
-  const gc = (kind: string) => `${gcValue(`nodejs_gc_duration_seconds_count\\{kind="${kind}"\\}`)} ${kind} (${(gcValue(`nodejs_gc_duration_seconds_sum\\{kind="${kind}"\\}`) * 1000).toFixed(0)} ms)`;
-  return `${gc('minor')}, ${gc('major')}; old generation in use ${mb('nodejs_heap_space_size_used_bytes\\{space="old"\\}')} MB, RSS ${mb('process_resident_memory_bytes')} MB`;
-}
-
 try {
   const seedPath = join(workDir, 'seed.db');
   const seeded = await seedSqlite({ path: seedPath, sessions: 10_000, keepIds: 1000, scrypt: DEFAULT_SCRYPT });
@@ -65,7 +52,7 @@ try {
     process.stdout.write(`round ${round + 1}/${rounds} done\n`);
   }
   for (const server of started) {
-    process.stdout.write(`${server.name}: CPU a check ${perRound.get(server.name)!.join(', ')}; ${await gcAndMemory(server.url)}; peak RSS ${(server.peakRss() / 2 ** 20).toFixed(0)} MB\n`);
+    process.stdout.write(`${server.name}: CPU a check ${perRound.get(server.name)!.join(', ')}; ${memoryAndGcs(await readMetrics(server.url))}; peak RSS ${(server.peakRss() / 2 ** 20).toFixed(0)} MB\n`);
   }
 } finally {
   await stopAll();

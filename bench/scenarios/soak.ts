@@ -14,6 +14,7 @@ import type { IntervalFigures, Row } from '../results.ts';
 import { readRssParts } from '../rss-sampler.ts';
 import { BENCH_PASSWORD, seedSqlite } from '../seed-sqlite.ts';
 import { percentile } from '../sequential.ts';
+import { metricValue, readMetrics } from '../server-metrics.ts';
 import { startSessiond } from '../sessiond-server.ts';
 import type { BenchContext } from './context.ts';
 import { removeSqliteFiles, ROTATE_OVER } from './validate-sqlite.ts';
@@ -432,18 +433,13 @@ async function openLoop(ops: MixedOps, server: Launched, perSec: number, seconds
 async function serverMetrics(
   url: string,
 ): Promise<{ heapUsedBytes: number; heapTotalBytes: number; heapNewSpaceBytes: number; externalBytes: number; loopDelayMaxMs: number }> {
-  try {
-    const text = await (await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(10_000) })).text();
-    const value = (name: string) => Number(new RegExp(`^${name}\\s+(\\S+)`, 'm').exec(text)?.[1] ?? Number.NaN);
-    const newSpace = Number(/^nodejs_heap_space_size_total_bytes\{space="new"\}\s+(\S+)/m.exec(text)?.[1] ?? Number.NaN);
-    return {
-      heapUsedBytes: value('nodejs_heap_size_used_bytes'),
-      heapTotalBytes: value('nodejs_heap_size_total_bytes'),
-      heapNewSpaceBytes: newSpace,
-      externalBytes: value('nodejs_external_memory_bytes'),
-      loopDelayMaxMs: value('nodejs_eventloop_lag_max_seconds') * 1000,
-    };
-  } catch {
-    return { heapUsedBytes: Number.NaN, heapTotalBytes: Number.NaN, heapNewSpaceBytes: Number.NaN, externalBytes: Number.NaN, loopDelayMaxMs: Number.NaN };
-  }
+  // NaN for each when /metrics could not be read.
+  const text = await readMetrics(url, 10_000);
+  return {
+    heapUsedBytes: metricValue(text, 'nodejs_heap_size_used_bytes'),
+    heapTotalBytes: metricValue(text, 'nodejs_heap_size_total_bytes'),
+    heapNewSpaceBytes: metricValue(text, 'nodejs_heap_space_size_total_bytes{space="new"}'),
+    externalBytes: metricValue(text, 'nodejs_external_memory_bytes'),
+    loopDelayMaxMs: metricValue(text, 'nodejs_eventloop_lag_max_seconds') * 1000,
+  };
 }

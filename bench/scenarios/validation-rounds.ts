@@ -2,6 +2,7 @@ import type { Launched } from '../launcher.ts';
 import { runLoad, type LoadResult } from '../load.ts';
 import type { MeasuredRow } from '../results.ts';
 import { median, medianRun, rotated } from '../rounds.ts';
+import { memoryAndGcs, metricValue, readMetrics } from '../server-metrics.ts';
 import type { BenchContext } from './context.ts';
 
 /** One server loaded in the rounds, and the row it becomes. */
@@ -65,7 +66,7 @@ export async function loadInRounds(ctx: BenchContext, participants: readonly Rou
   }
 
   const memory = new Map<string, string>();
-  for (const p of participants) if (p.id !== bareId) memory.set(p.id, await memoryAfterRounds(p.server.url));
+  for (const p of participants) if (p.id !== bareId) memory.set(p.id, `after the rounds: ${memoryAndGcs(await readMetrics(p.server.url))}`);
   for (const p of participants) await p.server.stop();
   const bareRuns = runs.get(bareId);
   const smallRuns = runs.get('sessiond-sqlite-10k');
@@ -104,41 +105,5 @@ export async function loadInRounds(ctx: BenchContext, participants: readonly Rou
  * shows as fewer, and its checks then cost what the cache-off row's do. NaN if not read.
  */
 async function cacheEntries(url: string): Promise<number> {
-  const text = await metricsText(url);
-  return Number(/^sessiond_session_cache_entries\s+(\S+)/m.exec(text)?.[1] ?? Number.NaN);
-}
-
-/**
- * Where a server's memory is when its rounds end (prom-client's defaults on its /metrics): the
- * V8 heap in use by space, memory outside the heap (buffers), the whole process, and its GCs by
- * kind. Two servers of the same code whose RSS or CPU a check differ by tens of percent differ
- * somewhere here (bench/NOTES.md, "The slow 10 k server"); "?" if not read.
- */
-async function memoryAfterRounds(url: string): Promise<string> {
-  const text = await metricsText(url);
-  const mb = (pattern: RegExp) => {
-    const value = Number(pattern.exec(text)?.[1] ?? Number.NaN);
-    return Number.isNaN(value) ? '?' : (value / 2 ** 20).toFixed(0);
-  };
-  const space = (name: string) => mb(new RegExp(`^nodejs_heap_space_size_used_bytes\\{space="${name}"\\}\\s+(\\S+)`, 'm'));
-  const gc = (kind: string) => {
-    const count = new RegExp(`^nodejs_gc_duration_seconds_count\\{kind="${kind}"\\}\\s+(\\S+)`, 'm').exec(text)?.[1];
-    const sum = Number(new RegExp(`^nodejs_gc_duration_seconds_sum\\{kind="${kind}"\\}\\s+(\\S+)`, 'm').exec(text)?.[1] ?? Number.NaN);
-    // prom-client has no line for a kind of GC that has not happened yet; "?" if /metrics was not read.
-    if (text === '') return `${kind} ?`;
-    return count === undefined ? `${kind} 0` : `${kind} ${count} (${(sum * 1000).toFixed(0)} ms)`;
-  };
-  return (
-    `memory after the rounds (MB): heap in use new ${space('new')}, old ${space('old')}, code ${space('code')}, large objects ${space('large_object')}; ` +
-    `heap total ${mb(/^nodejs_heap_size_total_bytes\s+(\S+)/m)}; external ${mb(/^nodejs_external_memory_bytes\s+(\S+)/m)}; RSS ${mb(/^process_resident_memory_bytes\s+(\S+)/m)}; ` +
-    `GCs since start: ${gc('minor')}, ${gc('major')}, ${gc('incremental')}`
-  );
-}
-
-async function metricsText(url: string): Promise<string> {
-  try {
-    return await (await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(5_000) })).text();
-  } catch {
-    return '';
-  }
+  return metricValue(await readMetrics(url), 'sessiond_session_cache_entries');
 }
