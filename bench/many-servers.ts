@@ -17,14 +17,18 @@ import { startSessiond } from './sessiond-server.ts';
  * and memory at the end (from its /metrics). Servers of the same code should be alike; one that
  * is not shows a process state, not the code or the store. It found V8's allocation-site
  * pretenuring (bench/NOTES.md, "The slow 10 k server"): `--node-flags=--allocation-site-pretenuring`
- * turns it back on (the flags come after bench/server-node-flags.ts's, so they win). The
- * servers' logs go in a scratch directory that is removed at the end unless --keep-logs.
+ * turns it back on (the flags come after bench/server-node-flags.ts's, so they win).
+ * `--odd-node-flags="…"` gives every second server (the 2nd, 4th, …) these flags instead, so
+ * two sets of flags are compared side by side, in the same rounds. The servers' logs go in a
+ * scratch directory that is removed at the end unless --keep-logs.
  */
 const args = process.argv.slice(2);
 const positional = args.filter((a) => !a.startsWith('--'));
 const servers = Number(positional[0] ?? 6);
 const rounds = Number(positional[1] ?? 6);
-const nodeFlags = (args.find((a) => a.startsWith('--node-flags='))?.slice('--node-flags='.length) ?? '').split(' ').filter(Boolean);
+const flagList = (name: string) => args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3).split(' ').filter(Boolean);
+const nodeFlags = flagList('node-flags') ?? [];
+const oddNodeFlags = flagList('odd-node-flags') ?? nodeFlags;
 const keepLogs = args.includes('--keep-logs');
 const workDir = mkdtempSync(join(tmpdir(), 'sessiond-many-'));
 process.on('exit', killAllNow);
@@ -38,7 +42,7 @@ try {
   for (let i = 0; i < servers; i++) {
     const path = join(workDir, `server-${i}.db`);
     copyFileSync(seedPath, path);
-    started.push(await startSessiond({ name: `server-${i}`, store: `sqlite:${path}`, logDir: workDir, nodeFlags }));
+    started.push(await startSessiond({ name: `server-${i}`, store: `sqlite:${path}`, logDir: workDir, nodeFlags: i % 2 === 1 ? oddNodeFlags : nodeFlags }));
   }
   const load = (server: Launched, durationSec: number, warmupSec: number) =>
     runLoad({ url: `${server.url}/api/v1/session`, headers: headerSets[0]!, headerSets, connections: 50, durationSec, warmupSec, serverPid: server.pid });
@@ -52,7 +56,8 @@ try {
     process.stdout.write(`round ${round + 1}/${rounds} done\n`);
   }
   for (const server of started) {
-    process.stdout.write(`${server.name}: CPU a check ${perRound.get(server.name)!.join(', ')}; ${memoryAndGcs(await readMetrics(server.url))}; peak RSS ${(server.peakRss() / 2 ** 20).toFixed(0)} MB\n`);
+    const flags = started.indexOf(server) % 2 === 1 ? oddNodeFlags : nodeFlags;
+    process.stdout.write(`${server.name}${flags.length > 0 ? ` (${flags.join(' ')})` : ''}: CPU a check ${perRound.get(server.name)!.join(', ')}; ${memoryAndGcs(await readMetrics(server.url))}; peak RSS ${(server.peakRss() / 2 ** 20).toFixed(0)} MB\n`);
   }
 } finally {
   await stopAll();

@@ -57,13 +57,14 @@ function tableFor(group: Group, rows: readonly Row[], bare: MeasuredRow | undefi
 
 /** A long run's figures per stretch (the soak's RSS and latency over time). */
 function intervalTable(row: MeasuredRow): string[][] {
-  const header = ['at', 'RSS', 'of it anon / file', 'V8 heap used / total (of it young)', 'external', 'ops/s', 'p50', 'p99', 'check p99', 'errors', 'server loop delay max', 'server loop waiting for a core', 'client loop delay max'];
+  const header = ['at', 'RSS', 'of it anon / file', 'logins in flight', 'V8 heap used / total (of it young)', 'external', 'ops/s', 'p50', 'p99', 'check p99', 'errors', 'server loop delay max', 'server loop waiting for a core', 'client loop delay max'];
   return [
     header,
     ...(row.intervals ?? []).map((i) => [
       `${i.atSec} s`,
       mb(i.rssBytes),
       `${mb(i.rssAnonBytes)} / ${mb(i.rssFileBytes)}`,
+      i.loginsInFlight === undefined || Number.isNaN(i.loginsInFlight) ? '—' : num(i.loginsInFlight, 1),
       `${mb(i.heapUsedBytes)} / ${mb(i.heapTotalBytes)}${i.heapNewSpaceBytes === undefined || Number.isNaN(i.heapNewSpaceBytes) ? '' : ` (${mb(i.heapNewSpaceBytes)})`}`,
       mb(i.externalBytes),
       num(i.perSec),

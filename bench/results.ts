@@ -35,6 +35,8 @@ export interface IntervalFigures {
   /** The part of RSS that is the process's own memory (RssAnon), and the part that is mapped files (RssFile: the SQLite -shm index, code). */
   rssAnonBytes: number;
   rssFileBytes: number;
+  /** The median, over the same reads, of the logins sent and not yet answered (absent from runs recorded before it was read). */
+  loginsInFlight?: number;
   /** The server's V8 heap in use and reserved, and memory outside it held by JS objects (Buffers); NaN when not read. */
   heapUsedBytes: number;
   heapTotalBytes: number;

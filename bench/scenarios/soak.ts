@@ -91,6 +91,19 @@ export function levelChange(intervals: readonly IntervalFigures[], warmupSec: nu
   return { before, after, changePct: ((after - before) / before) * 100 };
 }
 
+/**
+ * The same comparison as the verdict's, over the stretches after the warm-up with at most one
+ * login in flight (median of the stretch), or undefined when there is none. A login's password
+ * hash holds 19 MiB while it runs (four run at once), so a stretch where logins queued, the
+ * machine slower than when the rate was set, reads up to ~76 MB higher without any growth.
+ * Reported beside the verdict, which stays on every stretch.
+ */
+export function rssWithoutLoginBacklog(intervals: readonly IntervalFigures[], warmupSec: number): ({ stretches: number } & ReturnType<typeof levelChange>) | undefined {
+  const calm = intervals.filter((i) => i.atSec <= warmupSec || (i.loginsInFlight ?? Number.NaN) <= 1);
+  const stretches = calm.filter((i) => i.atSec > warmupSec).length;
+  return stretches > 0 ? { stretches, ...levelChange(calm, warmupSec, (i) => i.rssBytes) } : undefined;
+}
+
 export async function soak(ctx: BenchContext): Promise<Row[]> {
   const seconds = soakSeconds(ctx.mode.soakSec);
   const warmupSec = warmupSeconds(seconds);
@@ -126,6 +139,7 @@ export async function soak(ctx: BenchContext): Promise<Row[]> {
     const after = run.intervals.filter((i) => i.atSec > warmupSec);
     const rss = levelChange(run.intervals, warmupSec, (i) => i.rssBytes);
     const heap = levelChange(run.intervals, warmupSec, (i) => i.heapUsedBytes);
+    const calmRss = rssWithoutLoginBacklog(run.intervals, warmupSec);
     const pct = (n: number) => `${n >= 0 ? '+' : ''}${n.toFixed(1)} %`;
     const half = Math.floor(after.length / 2);
     const medianP99 = (xs: IntervalFigures[]) => percentile(xs.map((i) => i.checkP99Ms), 50);
@@ -147,6 +161,7 @@ export async function soak(ctx: BenchContext): Promise<Row[]> {
         note:
           `max ${maxPerSec.toFixed(0)} ops/s (closed loop), target ${target} after a ${RAMP_SEC} s ramp (${ramp.errors} errors in it); mix ${SOAK_MIX.check}/${SOAK_MIX.invalidate}/${SOAK_MIX.logout}/${SOAK_MIX.login} ` +
           `check/invalidate/logout/login; warm-up ${warmupSec} s; RSS (median of a window) ${mb(rss.before)} after the warm-up, ${mb(rss.after)} at the end (${pct(rss.changePct)}); ` +
+          (calmRss ? `over the ${calmRss.stretches} stretches with at most 1 login in flight (median) ${mb(calmRss.before)} → ${mb(calmRss.after)} (${pct(calmRss.changePct)}); ` : '') +
           `V8 heap used ${mb(heap.before)} → ${mb(heap.after)} (${pct(heap.changePct)}); ` +
           `${run.errors} errors${run.firstErrors.length ? ` (${run.firstErrors.join('; ')})` : ''}; ` +
           `check p99 per ${INTERVAL_SEC} s after warm-up ${Math.min(...checkP99s).toFixed(1)}–${Math.max(...checkP99s).toFixed(1)} ms; ` +
@@ -157,6 +172,7 @@ export async function soak(ctx: BenchContext): Promise<Row[]> {
           rssAfterWarmupBytes: rss.before,
           rssEndBytes: rss.after,
           rssChangePct: rss.changePct,
+          ...(calmRss ? { calmRssChangePct: calmRss.changePct } : {}),
           heapChangePct: heap.changePct,
           errors: run.errors,
           p99Trend,
@@ -319,9 +335,14 @@ async function openLoop(ops: MixedOps, server: Launched, perSec: number, seconds
   const run: OpenLoopRun = { intervals: [], answered: 0, errors: 0, firstErrors: [], afterWarmupMs: [], cpuUsPerOp: 0, maxBacklog: 0 };
   let stretch: OpResult[] = [];
   let stretchRss: Array<{ rss: number; anon: number; file: number }> = [];
+  // Logins sent and not yet answered, read with each RSS read: each one's password hash holds
+  // its memory cost (19 MiB for argon2id) while it runs, so RSS moves with this count.
+  let loginsInFlight = 0;
+  let stretchLogins: number[] = [];
   const rssReader = setInterval(() => {
     const parts = readRssParts(server.pid);
     if (parts) stretchRss.push(parts);
+    stretchLogins.push(loginsInFlight);
   }, RSS_READ_MS);
   // What the server's loop delay leaves out: time its loop thread waited for a core, and the client's own delays.
   let loopWaitAt = readRunQueueWaitMs(server.pid);
@@ -348,6 +369,8 @@ async function openLoop(ops: MixedOps, server: Launched, perSec: number, seconds
     const reads = last ? [...stretchRss, last] : stretchRss;
     const median = (pick: (r: { rss: number; anon: number; file: number }) => number) => (reads.length ? percentile(reads.map(pick), 50) : Number.NaN);
     stretchRss = [];
+    const loginsInFlightMedian = stretchLogins.length ? percentile(stretchLogins, 50) : Number.NaN;
+    stretchLogins = [];
     const loopWaitNow = readRunQueueWaitMs(server.pid);
     const loopWaitForCpuMs = loopWaitNow !== undefined && loopWaitAt !== undefined ? loopWaitNow - loopWaitAt : Number.NaN;
     loopWaitAt = loopWaitNow;
@@ -358,6 +381,7 @@ async function openLoop(ops: MixedOps, server: Launched, perSec: number, seconds
       rssBytes: median((r) => r.rss),
       rssAnonBytes: median((r) => r.anon),
       rssFileBytes: median((r) => r.file),
+      loginsInFlight: loginsInFlightMedian,
       heapUsedBytes: Number.NaN,
       heapTotalBytes: Number.NaN,
       heapNewSpaceBytes: Number.NaN,
@@ -383,7 +407,7 @@ async function openLoop(ops: MixedOps, server: Launched, perSec: number, seconds
     );
     stretch = [];
     print(
-      `  ${String(atSec).padStart(4)} s  RSS ${(figures.rssBytes / 2 ** 20).toFixed(0)} MB (anon ${(figures.rssAnonBytes / 2 ** 20).toFixed(0)}, file ${(figures.rssFileBytes / 2 ** 20).toFixed(0)})  ${figures.perSec.toFixed(0)} ops/s  ` +
+      `  ${String(atSec).padStart(4)} s  RSS ${(figures.rssBytes / 2 ** 20).toFixed(0)} MB (anon ${(figures.rssAnonBytes / 2 ** 20).toFixed(0)}, file ${(figures.rssFileBytes / 2 ** 20).toFixed(0)}; logins in flight ${loginsInFlightMedian})  ${figures.perSec.toFixed(0)} ops/s  ` +
         `p50 ${figures.p50Ms.toFixed(2)} ms  p99 ${figures.p99Ms.toFixed(1)} ms  check p99 ${figures.checkP99Ms.toFixed(1)} ms  errors ${figures.errors}  ` +
         `server loop waited ${loopWaitForCpuMs.toFixed(0)} ms for a core, client loop delay max ${clientLoopDelayMaxMs.toFixed(0)} ms`,
     );
@@ -400,7 +424,12 @@ async function openLoop(ops: MixedOps, server: Launched, perSec: number, seconds
         for (let i = 0; i < due && inFlight < MAX_IN_FLIGHT; i++) {
           sent++;
           inFlight++;
-          void ops.run(MixedOps.pick(Math.random())).then(record);
+          const kind = MixedOps.pick(Math.random());
+          if (kind === 'login') loginsInFlight++;
+          void ops.run(kind).then((result) => {
+            if (kind === 'login') loginsInFlight--;
+            record(result);
+          });
         }
       }
       // Each stretch closes on time; the last once every answer is in.

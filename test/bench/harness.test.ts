@@ -12,7 +12,7 @@ import { writeReport } from '../../bench/report.ts';
 import type { Row } from '../../bench/results.ts';
 import { readRss } from '../../bench/rss-sampler.ts';
 import { MixedOps, SOAK_MIX, type OpKind } from '../../bench/mixed-ops.ts';
-import { levelChange, soakSeconds, warmupSeconds } from '../../bench/scenarios/soak.ts';
+import { levelChange, rssWithoutLoginBacklog, soakSeconds, warmupSeconds } from '../../bench/scenarios/soak.ts';
 import { pairedRatio } from '../../bench/scenarios/validation-rounds.ts';
 import { seedSqlite } from '../../bench/seed-sqlite.ts';
 import { percentile } from '../../bench/sequential.ts';
@@ -199,6 +199,19 @@ describe('bench harness', () => {
     assert.ok(levelChange(climbing, 30, (i) => i.rssBytes).changePct > 10);
   });
 
+  test('beside the verdict, the soak compares memory over the stretches where logins did not queue (their hashes hold memory while they wait for a core)', () => {
+    const at = (atSec: number, mb: number, loginsInFlight: number) => ({ atSec, rssBytes: mb * 2 ** 20, rssAnonBytes: 0, rssFileBytes: 0, loginsInFlight, heapUsedBytes: 0, heapTotalBytes: 0, externalBytes: 0, loopDelayMaxMs: 1, loopWaitForCpuMs: 0, clientLoopDelayMaxMs: 0, perSec: 1, p50Ms: 1, p99Ms: 1, checkP99Ms: 1, errors: 0 });
+    // Flat at 170 MB; the last third has logins queued behind four running hashes (+76 MB).
+    const samples = Array.from({ length: 18 }, (_, i) => (i < 12 ? at((i + 1) * 10, 170, i % 2) : at((i + 1) * 10, 246, 40)));
+    assert.ok(levelChange(samples, 20, (i) => i.rssBytes).changePct > 10);
+    const calm = rssWithoutLoginBacklog(samples, 20);
+    assert.equal(calm?.stretches, 10);
+    assert.equal(calm?.changePct, 0);
+    // Growth while logins were calm still shows; no calm stretch at all gives no figure.
+    assert.ok(rssWithoutLoginBacklog(samples.map((s, i) => (i < 12 ? { ...s, rssBytes: (150 + i * 5) * 2 ** 20 } : s)), 20)!.changePct > 10);
+    assert.equal(rssWithoutLoginBacklog(samples.map((s) => ({ ...s, loginsInFlight: 5 })), 20), undefined);
+  });
+
   test('the soak client does each operation of the mix against a real server, every answer right', async (t) => {
     const server = await startTestServer();
     t.after(() => server.close());
@@ -230,7 +243,7 @@ describe('bench harness', () => {
       p99Ms: 30,
       extra,
       intervals: [
-        { atSec: 10, rssBytes: 150 * 2 ** 20, rssAnonBytes: 120 * 2 ** 20, rssFileBytes: 30 * 2 ** 20, heapUsedBytes: 40 * 2 ** 20, heapTotalBytes: 60 * 2 ** 20, externalBytes: 5 * 2 ** 20, loopDelayMaxMs: 12.3, loopWaitForCpuMs: 85.4, clientLoopDelayMaxMs: 21, perSec: 700, p50Ms: 1, p99Ms: 31, checkP99Ms: 4.5, errors: 0 },
+        { atSec: 10, rssBytes: 150 * 2 ** 20, rssAnonBytes: 120 * 2 ** 20, rssFileBytes: 30 * 2 ** 20, loginsInFlight: 2.5, heapUsedBytes: 40 * 2 ** 20, heapTotalBytes: 60 * 2 ** 20, externalBytes: 5 * 2 ** 20, loopDelayMaxMs: 12.3, loopWaitForCpuMs: 85.4, clientLoopDelayMaxMs: 21, perSec: 700, p50Ms: 1, p99Ms: 31, checkP99Ms: 4.5, errors: 0 },
         { atSec: 20, rssBytes: 152 * 2 ** 20, rssAnonBytes: Number.NaN, rssFileBytes: Number.NaN, heapUsedBytes: Number.NaN, heapTotalBytes: Number.NaN, externalBytes: Number.NaN, loopDelayMaxMs: Number.NaN, loopWaitForCpuMs: Number.NaN, clientLoopDelayMaxMs: Number.NaN, perSec: 701, p50Ms: 1, p99Ms: 29, checkP99Ms: 4.25, errors: 0 },
       ],
     });
@@ -253,7 +266,8 @@ describe('bench harness', () => {
     writeReport({ mode: 'quick', machine: machineInfo(), settings, rows, targets: evaluateTargets(rows, QUICK), elapsedSec: 1 }, join(dir, 'R.md'), join(dir, 'r.json'));
     const md = readFileSync(join(dir, 'R.md'), 'utf8');
     assert.match(md, /## Soak: mixed load over time/);
-    assert.match(md, /\| 10 s \| 150 MB \| 120 MB \/ 30 MB \| 40 MB \/ 60 MB \| 5 MB \| 700 \|.*\| 0 \| 12 ms \| 85 ms \| 21 ms \|/);
-    assert.match(md, /\| 20 s \| 152 MB \| — \/ — \| — \/ — \| — \| 701 \| 1\.00 ms \| 29\.0 ms \| 4\.3 ms \| 0 \| — \| — \| — \|/);
+    // Logins in flight: 2.5 in the first stretch; not read in the second (a run recorded before it was).
+    assert.match(md, /\| 10 s \| 150 MB \| 120 MB \/ 30 MB \| 2\.5 \| 40 MB \/ 60 MB \| 5 MB \| 700 \|.*\| 0 \| 12 ms \| 85 ms \| 21 ms \|/);
+    assert.match(md, /\| 20 s \| 152 MB \| — \/ — \| — \| — \/ — \| — \| 701 \| 1\.00 ms \| 29\.0 ms \| 4\.3 ms \| 0 \| — \| — \| — \|/);
   });
 });
