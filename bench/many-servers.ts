@@ -29,6 +29,8 @@ const rounds = Number(positional[1] ?? 6);
 const flagList = (name: string) => args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3).split(' ').filter(Boolean);
 const nodeFlags = flagList('node-flags') ?? [];
 const oddNodeFlags = flagList('odd-node-flags') ?? nodeFlags;
+/** The node flags of the i-th server started (from 0). */
+const flagsOf = (i: number) => (i % 2 === 1 ? oddNodeFlags : nodeFlags);
 const keepLogs = args.includes('--keep-logs');
 const workDir = mkdtempSync(join(tmpdir(), 'sessiond-many-'));
 process.on('exit', killAllNow);
@@ -42,7 +44,7 @@ try {
   for (let i = 0; i < servers; i++) {
     const path = join(workDir, `server-${i}.db`);
     copyFileSync(seedPath, path);
-    started.push(await startSessiond({ name: `server-${i}`, store: `sqlite:${path}`, logDir: workDir, nodeFlags: i % 2 === 1 ? oddNodeFlags : nodeFlags }));
+    started.push(await startSessiond({ name: `server-${i}`, store: `sqlite:${path}`, logDir: workDir, nodeFlags: flagsOf(i) }));
   }
   const load = (server: Launched, durationSec: number, warmupSec: number) =>
     runLoad({ url: `${server.url}/api/v1/session`, headers: headerSets[0]!, headerSets, connections: 50, durationSec, warmupSec, serverPid: server.pid });
@@ -55,8 +57,8 @@ try {
     }
     process.stdout.write(`round ${round + 1}/${rounds} done\n`);
   }
-  for (const server of started) {
-    const flags = started.indexOf(server) % 2 === 1 ? oddNodeFlags : nodeFlags;
+  for (const [i, server] of started.entries()) {
+    const flags = flagsOf(i);
     process.stdout.write(`${server.name}${flags.length > 0 ? ` (${flags.join(' ')})` : ''}: CPU a check ${perRound.get(server.name)!.join(', ')}; ${memoryAndGcs(await readMetrics(server.url))}; peak RSS ${(server.peakRss() / 2 ** 20).toFixed(0)} MB\n`);
   }
 } finally {
