@@ -6,6 +6,7 @@ import { seedSqlite } from '../seed-sqlite.ts';
 import { percentile, timeSequentialCalls, type Answer, type CallSpec } from '../sequential.ts';
 import { startSessiond } from '../sessiond-server.ts';
 import type { BenchContext } from './context.ts';
+import { invalidateFloorRows } from './invalidate-floor.ts';
 import { removeSqliteFiles } from './validate-sqlite.ts';
 
 /**
@@ -112,6 +113,9 @@ export async function invalidateSessions(ctx: BenchContext): Promise<Row[]> {
       await server.stop();
       const rss = server.peakRss();
       for (const row of rows) if (row.status === 'ok') row.peakRssBytes = rss;
+      // With the server stopped, so nothing competes: the same REST bodies, the store file as it is now.
+      const restBodies = Array.from({ length: calls }, (_, i) => restCall(caller, batch(0, warmup + i)).body!);
+      rows.push(...(await invalidateFloorRows(ctx, dbPath, restBodies)));
     } finally {
       await server.stop();
     }

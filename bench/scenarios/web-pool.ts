@@ -17,6 +17,7 @@ import { removeSqliteFiles } from './validate-sqlite.ts';
  * must show the same server session handle as the round before, or the run fails.
  */
 const LABEL = 'web tier: project open, pooled vs fresh';
+export const WEB_FLOOR_ID = 'web-floor-livez';
 /** Rounds that read the server's own time per open (at most; fewer in the quick mode). */
 const SERVER_TIME_ROUNDS = 30;
 const OPEN_ROUTE_SUM = 'sessiond_http_request_duration_seconds_sum{method="GET",route="/web/projects/:project",';
@@ -100,6 +101,19 @@ export async function webPool(ctx: BenchContext): Promise<Row[]> {
           serverPooled.push(sums[2]! - sums[1]!);
         }, readSum);
       }
+      // The floor at the pooled open's place: the server's cheapest route (GET /livez), asked
+      // right after a fresh open, as the pooled open is. No route answers faster from there.
+      const floor: number[] = [];
+      for (let i = 0; i < ctx.mode.webOpens; i++) {
+        await browser.request('GET', '/web/login');
+        await browser.submit('/web/login', { username: seeded.username, password: BENCH_PASSWORD, project: 'default' });
+        await open(`floor-${i}`);
+        const t0 = process.hrtime.bigint();
+        const res = await browser.request('GET', '/livez');
+        floor.push(Number(process.hrtime.bigint() - t0) / 1e6);
+        if (res.status !== 200) throw new Error(`GET /livez answered ${res.status}`);
+        await browser.submit('/web/logout', {});
+      }
       browser.close();
       metricsBrowser.close();
       await server.stop();
@@ -122,6 +136,14 @@ export async function webPool(ctx: BenchContext): Promise<Row[]> {
           p99Ms: percentile(pooled, 99),
           note: `${pooled.length} opens; ${speedup.toFixed(2)}× faster than fresh (p50); in the server (reply.elapsedTime, p50 of ${serverPooled.length}): pooled ${ms(serverPooled)}, fresh ${ms(serverFresh)} (${(percentile(serverFresh, 50) / percentile(serverPooled, 50)).toFixed(1)}×); a pooled open is an alive check at the upstream and one web-session write (not fsync'd on SQLite); the reuse's metric, log line and audit record follow the answer; client: node:http, one kept-alive connection`,
           extra: { speedup, serverPooledP50Ms: percentile(serverPooled, 50), serverFreshP50Ms: percentile(serverFresh, 50) },
+        },
+        {
+          ...common,
+          id: WEB_FLOOR_ID,
+          label: 'floor: GET /livez right after a fresh open (the pooled open\'s place)',
+          p50Ms: percentile(floor, 50),
+          p99Ms: percentile(floor, 99),
+          note: `${floor.length} rounds (sign in, fresh open, /livez, sign out); the server's cheapest route, so no open answers faster from there`,
         },
       ];
     } finally {

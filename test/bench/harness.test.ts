@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { launch, stopAll } from '../../bench/launcher.ts';
@@ -12,11 +12,14 @@ import { writeReport } from '../../bench/report.ts';
 import type { Row } from '../../bench/results.ts';
 import { readRss } from '../../bench/rss-sampler.ts';
 import { MixedOps, SOAK_MIX, type OpKind } from '../../bench/mixed-ops.ts';
+import { FLOOR_IDS, invalidateFloorRows } from '../../bench/scenarios/invalidate-floor.ts';
 import { levelChange, rssWithoutLoginBacklog, soakSeconds, warmupSeconds } from '../../bench/scenarios/soak.ts';
 import { pairedRatio } from '../../bench/scenarios/validation-rounds.ts';
+import { WEB_FLOOR_ID } from '../../bench/scenarios/web-pool.ts';
 import { seedSqlite } from '../../bench/seed-sqlite.ts';
 import { percentile } from '../../bench/sequential.ts';
 import { evaluateTargets } from '../../bench/targets.ts';
+import { buildInvalidateResults } from '../../src/core/invalidate.ts';
 import { hashSecretId, isWellFormedSessionId } from '../../src/core/secret-id.ts';
 import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.ts';
 import { ADMIN_PASSWORD, addUser, login, startTestServer } from '../helpers/server.ts';
@@ -137,6 +140,42 @@ describe('bench harness', () => {
     assert.equal(verdict('Validation (SQLite, 1 M) req/s ≥ 0.85')?.measured, '0.86×', 'the paired ratio, not 20,000 / 40,000');
     assert.equal(verdict('1 M vs 10 k')?.measured, '5.0 % apart');
     assert.equal(verdict('1 M vs 10 k')?.verdict, 'PASS');
+  });
+
+  test('the invalidate floors are measured on a real bare route and real files, and the targets read their sum beside the verdict', async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'bench-test-'));
+    t.after(async () => {
+      await stopAll();
+      rmSync(dir, { recursive: true, force: true });
+    });
+    // The bare route answers exactly what sessiond's REST route answers for 200 ended sessions.
+    const ids = Array.from({ length: 200 }, (_, i) => `id-${i}`);
+    const storeFile = join(dir, 'store.db');
+    await openSqliteStore(storeFile).close();
+    const rows = await invalidateFloorRows({ mode: QUICK, workDir: dir, print: () => {} }, storeFile, [JSON.stringify({ sessionIds: ids }), JSON.stringify({ sessionIds: ids })]);
+    assert.deepEqual(rows.map((r) => r.id), Object.values(FLOOR_IDS));
+    for (const r of rows) assert.ok((r.p50Ms ?? 0) > 0 && (r.p99Ms ?? 0) >= (r.p50Ms ?? 0), `${r.id} has a p50 and a p99`);
+    assert.deepEqual(readdirSync(dir).filter((f) => f.startsWith('floor-')), [], 'the append floor leaves no file behind');
+    const bare = await launch({ name: 'bare', args: ['bench/peers/bare-fastify.mjs'], logDir: dir, readyPath: '/session' });
+    const answer = await fetch(`${bare.url}/sessions/invalidate`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ sessionIds: ids }) });
+    assert.deepEqual(await answer.json(), { results: buildInvalidateResults(ids.map(() => ({}))) });
+
+    const rest: Row = { status: 'ok', group: 'invalidate', id: 'invalidate-rest', label: 'rest', p50Ms: 5, p99Ms: 12 };
+    const floor = (id: string, p50Ms: number, p99Ms: number): Row => ({ status: 'ok', group: 'invalidate', id, label: id, p50Ms, p99Ms });
+    const targets = evaluateTargets([rest, floor(FLOOR_IDS.http, 0.6, 4), floor(FLOOR_IDS.append, 0.3, 0.9), floor(FLOOR_IDS.reads, 0.7, 1.1)], QUICK);
+    const p50 = targets.find((x) => x.target.startsWith('invalidateSessions 200 IDs over REST (SQLite): p50'));
+    assert.equal(p50?.verdict, 'MISS', 'the floor explains a miss, it does not excuse it');
+    assert.match(p50?.note ?? '', /this run's floor 1\.60 ms \(bare HTTP exchange 0\.60 ms, durable append 0\.30 ms, 200 page reads 0\.70 ms/);
+    assert.match(targets.find((x) => x.target.includes('p99 ≤ 10 ms'))?.note ?? '', /at p99: bare HTTP exchange 4\.00 ms/);
+    assert.equal(evaluateTargets([rest], QUICK).find((x) => x.target.includes('p50 ≤ 3 ms'))?.note, undefined, 'no floor measured, no note');
+  });
+
+  test('the pooled open target names what 20× needs and the floor at the pooled open\'s place', () => {
+    const web = (id: string, p50Ms: number, extra?: Record<string, number>): Row => ({ status: 'ok', group: 'web', id, label: id, p50Ms, p99Ms: p50Ms * 2, ...(extra ? { extra } : {}) });
+    const targets = evaluateTargets([web('web-fresh-open', 20), web('web-pooled-open', 2.5, { speedup: 8 }), web(WEB_FLOOR_ID, 1.25)], QUICK);
+    const pooled = targets.find((x) => x.target.startsWith('Pooled web'));
+    assert.equal(pooled?.verdict, 'MISS');
+    assert.equal(pooled?.note, "20× needs the pooled open within 1.00 ms (fresh p50 ÷ 20); this run's floor there (GET /livez right after a fresh open) 1.25 ms, at most 16.00×");
   });
 
   test('the hostile SOAP target judges the attacked rate against the unattacked one', () => {
