@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { DEFAULT_SCRYPT } from '../src/core/password.ts';
 import { killAllNow, launch, stopAll } from './launcher.ts';
 import { runLoad } from './load.ts';
+import { scriptArgs } from './script-args.ts';
 import { seedSqlite } from './seed-sqlite.ts';
 import { seedThroughStore, throwawayPostgres, throwawayRedis, type StoreUnderTest } from './scenarios/other-stores.ts';
 
@@ -16,16 +17,17 @@ import { seedThroughStore, throwawayPostgres, throwawayRedis, type StoreUnderTes
  * req/s. On a shared machine CPU per request is the figure to compare, best at a fixed --rate
  * (requests a second) every server keeps up with; the rounds show its spread.
  */
-const args = process.argv.slice(2);
-const flag = (name: string) => args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
-const positional = args.filter((a) => !a.startsWith('--'));
-const rounds = Number(positional[0] ?? 3);
-const seconds = Number(positional[1] ?? 5);
-const dirs = positional.slice(2).map((d) => resolve(d));
-const storeKind = flag('store') ?? 'sqlite';
-const cacheMs = flag('cache-ms');
-const bare = args.includes('--bare');
-const rate = flag('rate') === undefined ? undefined : Number(flag('rate'));
+const { values, positionals } = scriptArgs(
+  'npx tsx bench/ab-validation.ts <rounds> <seconds> [--store=postgres|redis] [--cache-ms=N] [--rate=N] [--bare] <dir> [<dir> ...]',
+  { store: { type: 'string' }, 'cache-ms': { type: 'string' }, rate: { type: 'string' }, bare: { type: 'boolean' } },
+);
+const rounds = Number(positionals[0] ?? 3);
+const seconds = Number(positionals[1] ?? 5);
+const dirs = positionals.slice(2).map((d) => resolve(d));
+const storeKind = values.store ?? 'sqlite';
+const cacheMs = values['cache-ms'];
+const bare = values.bare === true;
+const rate = values.rate === undefined ? undefined : Number(values.rate);
 const here = join(fileURLToPath(new URL('.', import.meta.url)), '..');
 process.chdir(here);
 const workDir = mkdtempSync(join(tmpdir(), 'sessiond-ab-'));

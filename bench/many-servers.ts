@@ -5,12 +5,13 @@ import { DEFAULT_SCRYPT } from '../src/core/password.ts';
 import { killAllNow, stopAll, type Launched } from './launcher.ts';
 import { runLoad } from './load.ts';
 import { rotated } from './rounds.ts';
+import { scriptArgs } from './script-args.ts';
 import { seedSqlite } from './seed-sqlite.ts';
 import { memoryAndGcs, readMetrics } from './server-metrics.ts';
 import { startSessiond } from './sessiond-server.ts';
 
 /**
- * `npx tsx bench/many-servers.ts [<servers> [<rounds>]] [--node-flags="…"]`: starts several
+ * `npx tsx bench/many-servers.ts [<servers> [<rounds>]] [--node-flags="…"] [--odd-node-flags="…"] [--keep-logs]`: starts several
  * sessiond servers of the same code, each on its own copy of one seeded 10 k-session SQLite
  * store, loads them in rotating rounds of 5 s (GET /api/v1/session, the Bearer rotating over
  * 1,000 sessions, 50 connections) and prints each server's CPU a check per round and its GCs
@@ -22,16 +23,19 @@ import { startSessiond } from './sessiond-server.ts';
  * two sets of flags are compared side by side, in the same rounds. The servers' logs go in a
  * scratch directory that is removed at the end unless --keep-logs.
  */
-const args = process.argv.slice(2);
-const positional = args.filter((a) => !a.startsWith('--'));
-const servers = Number(positional[0] ?? 6);
-const rounds = Number(positional[1] ?? 6);
-const flagList = (name: string) => args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3).split(' ').filter(Boolean);
-const nodeFlags = flagList('node-flags') ?? [];
-const oddNodeFlags = flagList('odd-node-flags') ?? nodeFlags;
+const { values, positionals } = scriptArgs('npx tsx bench/many-servers.ts [<servers> [<rounds>]] [--node-flags="…"] [--odd-node-flags="…"] [--keep-logs]', {
+  'node-flags': { type: 'string' },
+  'odd-node-flags': { type: 'string' },
+  'keep-logs': { type: 'boolean' },
+});
+const servers = Number(positionals[0] ?? 6);
+const rounds = Number(positionals[1] ?? 6);
+const flagList = (value: string | undefined) => value?.split(' ').filter(Boolean);
+const nodeFlags = flagList(values['node-flags']) ?? [];
+const oddNodeFlags = flagList(values['odd-node-flags']) ?? nodeFlags;
 /** The node flags of the i-th server started (from 0). */
 const flagsOf = (i: number) => (i % 2 === 1 ? oddNodeFlags : nodeFlags);
-const keepLogs = args.includes('--keep-logs');
+const keepLogs = values['keep-logs'] === true;
 const workDir = mkdtempSync(join(tmpdir(), 'sessiond-many-'));
 process.on('exit', killAllNow);
 process.once('SIGINT', () => void stopAll().finally(() => process.exit(130)));

@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { DEFAULT_SCRYPT } from '../src/core/password.ts';
 import { killAllNow, launch, stopAll } from './launcher.ts';
 import { runLoad } from './load.ts';
+import { scriptArgs } from './script-args.ts';
 import { seedSqlite } from './seed-sqlite.ts';
 import { seedThroughStore, throwawayPostgres, throwawayRedis, type StoreUnderTest } from './scenarios/other-stores.ts';
 
@@ -17,11 +18,14 @@ import { seedThroughStore, throwawayPostgres, throwawayRedis, type StoreUnderTes
  * inclusive time by function). --cache-ms sets SESSIOND_CACHE_MAX_AGE_MS. The .cpuprofile is
  * kept for Chrome DevTools.
  */
-const positional = process.argv.slice(2).filter((a) => !a.startsWith('--'));
-const bare = process.argv.includes('--bare');
-const flag = (name: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
-const storeKind = flag('store') ?? 'sqlite';
-const cacheMs = flag('cache-ms');
+const { values, positionals: positional } = scriptArgs('npx tsx bench/profile.ts [sessions] [seconds] [--bare] [--store=postgres|redis] [--cache-ms=N]', {
+  bare: { type: 'boolean' },
+  store: { type: 'string' },
+  'cache-ms': { type: 'string' },
+});
+const bare = values.bare === true;
+const storeKind = values.store ?? 'sqlite';
+const cacheMs = values['cache-ms'];
 if (!['sqlite', 'postgres', 'redis'].includes(storeKind)) throw new Error(`--store: sqlite, postgres or redis, not ${storeKind}`);
 const sessions = Number(positional[0] ?? 10_000);
 const seconds = Number(positional[1] ?? 5);
