@@ -120,14 +120,3 @@ function pageReads(storeFile: string, rounds: number): MeasuredRow {
     closeSync(fd);
   }
 }
-
-/** The floors' p50s added up, for the target's note; undefined unless all three were measured. */
-export function invalidateFloorSumMs(rows: ReadonlyArray<{ id: string; status: string; p50Ms?: number }>): number | undefined {
-  let sum = 0;
-  for (const id of Object.values(FLOOR_IDS)) {
-    const row = rows.find((r) => r.id === id && r.status === 'ok');
-    if (row?.p50Ms === undefined) return undefined;
-    sum += row.p50Ms;
-  }
-  return sum;
-}

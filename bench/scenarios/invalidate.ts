@@ -6,7 +6,7 @@ import { seedSqlite } from '../seed-sqlite.ts';
 import { percentile, timeSequentialCalls, type Answer, type CallSpec } from '../sequential.ts';
 import { startSessiond } from '../sessiond-server.ts';
 import type { BenchContext } from './context.ts';
-import { invalidateFloorRows } from './invalidate-floor.ts';
+import { FLOOR_IDS, invalidateFloorRows } from './invalidate-floor.ts';
 import { removeSqliteFiles } from './validate-sqlite.ts';
 
 /**
@@ -114,8 +114,13 @@ export async function invalidateSessions(ctx: BenchContext): Promise<Row[]> {
       const rss = server.peakRss();
       for (const row of rows) if (row.status === 'ok') row.peakRssBytes = rss;
       // With the server stopped, so nothing competes: the same REST bodies, the store file as it is now.
+      // A floor that cannot be measured is reported as such; the call's own rows stand.
       const restBodies = Array.from({ length: calls }, (_, i) => restCall(caller, batch(0, warmup + i)).body!);
-      rows.push(...(await invalidateFloorRows(ctx, dbPath, restBodies)));
+      try {
+        rows.push(...(await invalidateFloorRows(ctx, dbPath, restBodies)));
+      } catch (error) {
+        rows.push({ status: 'failed', group: 'invalidate', id: FLOOR_IDS.http, label: 'floor of a 200-ID call', reason: error instanceof Error ? error.message : String(error) });
+      }
     } finally {
       await server.stop();
     }
