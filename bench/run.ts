@@ -14,7 +14,7 @@ import { soapHostile } from './scenarios/soap-hostile.ts';
 import { soapXmlCost } from './scenarios/soap-xml-cost.ts';
 import { login } from './scenarios/login.ts';
 import { otherStores } from './scenarios/other-stores.ts';
-import { betterAuth, expressRedis, fastifySession } from './scenarios/peers.ts';
+import { PEER_IDS } from './scenarios/peers.ts';
 import { soak } from './scenarios/soak.ts';
 import { sizeLabel, validationRounds } from './scenarios/validate-sqlite.ts';
 import { validatorScenario } from './scenarios/validator.ts';
@@ -82,21 +82,19 @@ const namedOrAll = (id: string) => !only || only.has('validation-rounds') || onl
 const scenarios: Scenario[] = [
   {
     id: 'validation-rounds',
-    label: `bare Fastify route and sessiond on SQLite (${sqliteSizes.map((s) => s.toLocaleString('en')).join(', ')} sessions), in rounds`,
+    label: `bare Fastify route, sessiond on SQLite (${sqliteSizes.map((s) => s.toLocaleString('en')).join(', ')} sessions) and the peer stacks, in rounds`,
     group: 'validation',
-    rowIds: ['bare-fastify', ...sqliteRowIds],
+    rowIds: ['bare-fastify', ...sqliteRowIds, ...PEER_IDS],
     run: (c) =>
       validationRounds(c, {
         bare: namedOrAll('bare-fastify'),
         sizes: sqliteSizes.filter((size) => namedOrAll(`sessiond-sqlite-${sizeLabel(size)}`)),
         // The largest of the mode's own sizes also runs once with the validation cache off.
         ...(mode.uncachedVariant && namedOrAll(`sessiond-sqlite-${sizeLabel(Math.max(...mode.sqliteSizes))}`) ? { uncachedSize: Math.max(...mode.sqliteSizes) } : {}),
+        peers: PEER_IDS.filter(namedOrAll),
       }),
   },
   { id: 'sessiond-other-stores', label: 'sessiond on PostgreSQL and Redis', group: 'validation', run: otherStores },
-  { id: 'fastify-session', label: '@fastify/session (memory)', group: 'validation', run: fastifySession },
-  { id: 'express-session-redis', label: 'express-session + connect-redis', group: 'validation', run: expressRedis },
-  { id: 'better-auth', label: 'better-auth get-session', group: 'validation', run: betterAuth },
   { id: 'validator', label: 'SessionValidator, JWT verification and revocation latency', group: 'validator', run: validatorScenario },
   { id: 'invalidate', label: 'invalidateSessions (REST, SOAP)', group: 'invalidate', run: invalidateSessions },
   { id: 'soap-xml-cost', label: 'SOAP XML parse + serialize alone', group: 'invalidate', run: soapXmlCost },

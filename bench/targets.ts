@@ -27,10 +27,13 @@ export function evaluateTargets(rows: readonly Row[], mode: Mode): TargetResult[
   // Rows measured in rounds carry their ratio paired by round (validate-sqlite.ts says why).
   judge('Validation (SQLite, 1 M) req/s ≥ 0.85 × bare Fastify', v?.extra?.pairedToBare ?? ratio(v?.perSec, bare?.perSec), (n) => n >= 0.85, x, 'needs bare Fastify and sessiond on SQLite', standIn);
   judge('Validation (SQLite, 1 M) p99 ≤ 2 × bare Fastify p99', ratio(v?.p99Ms, bare?.p99Ms), (n) => n <= 2, x, 'needs bare Fastify and sessiond on SQLite', standIn);
-  const fs = measured(rows, 'fastify-session');
-  judge('Validation (SQLite, 1 M) req/s ≥ 2.5 × @fastify/session (memory)', ratio(v?.perSec, fs?.perSec), (n) => n >= 2.5, x, 'needs @fastify/session and sessiond on SQLite', standIn);
-  const er = measured(rows, 'express-session-redis');
-  judge('Validation (SQLite, 1 M) req/s ≥ 8 × express-session + connect-redis', ratio(v?.perSec, er?.perSec), (n) => n >= 8, x, 'needs express-session + connect-redis (Redis) and sessiond on SQLite', standIn);
+  // Against a peer: sessiond's rate over the peer's, paired by round when they ran in the same rounds.
+  const overPeer = (id: string) => {
+    const p = measured(rows, id);
+    return p?.extra?.[big ? 'pairedSessiond1m' : 'pairedSessiond10k'] ?? ratio(v?.perSec, p?.perSec);
+  };
+  judge('Validation (SQLite, 1 M) req/s ≥ 2.5 × @fastify/session (memory)', overPeer('fastify-session'), (n) => n >= 2.5, x, 'needs @fastify/session and sessiond on SQLite', standIn);
+  judge('Validation (SQLite, 1 M) req/s ≥ 8 × express-session + connect-redis', overPeer('express-session-redis'), (n) => n >= 8, x, 'needs express-session + connect-redis (Redis) and sessiond on SQLite', standIn);
 
   const growth = big && small && small.perSec ? Math.abs(1 - (big.extra?.pairedTo10k ?? (big.perSec ?? 0) / small.perSec)) : undefined;
   judge('1 M vs 10 k sessions: validation req/s within 10 %', growth, (n) => n <= 0.1, (n) => `${(n * 100).toFixed(1)} % apart`, `needs both store sizes (${mode.name} mode runs ${mode.sqliteSizes.map(String).join(', ')})`);

@@ -2,15 +2,16 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { registerCleanup } from '../cleanup.ts';
-import { launch } from '../launcher.ts';
-import type { Row } from '../results.ts';
+import { launch, type Launched } from '../launcher.ts';
+import type { NotMeasuredRow } from '../results.ts';
 import { reachable, REDIS_URL } from '../services.ts';
-import { cookieHeader, expectJson, measureValidation, type BenchContext } from './context.ts';
+import { cookieHeader, expectJson, type BenchContext } from './context.ts';
+import type { RoundParticipant } from './validation-rounds.ts';
 
 /**
  * The peer stacks, each its own process answering "is this session valid, and whose is it" for
- * one session created before the measured run. (The bare Fastify baseline runs in the validation
- * rounds, validate-sqlite.ts.)
+ * sessions created before the measured run, loaded in the validation rounds with sessiond and
+ * the bare Fastify route (validate-sqlite.ts).
  */
 // Peers run as plain JavaScript, without the tsx loader (see peers/peer-env.mjs).
 export const peer = (file: string) => [join('bench', 'peers', file)];
@@ -35,45 +36,77 @@ async function loginCookies(url: string): Promise<Array<Record<string, string>>>
   return cookies.map((cookie) => ({ cookie }));
 }
 
-export async function fastifySession(ctx: BenchContext): Promise<Row> {
-  const server = await launch({ name: 'fastify-session', args: peer('fastify-session.mjs'), logDir: ctx.workDir, readyPath: '/session' });
+/** The peer stacks, by the ids of their rows. */
+export const PEER_IDS = ['fastify-session', 'express-session-redis', 'better-auth'] as const;
+export type PeerId = (typeof PEER_IDS)[number];
+
+/** A peer started and signed in, ready to load in the rounds; or why it could not be. */
+export type StartedPeer = { participant: RoundParticipant; cleanup: () => Promise<void> } | { skipped: NotMeasuredRow };
+
+/**
+ * Starts a peer and signs in its sessions, as a participant of the validation rounds
+ * (validation-rounds.ts): loaded in turn with sessiond and the bare route, so the targets set
+ * against the peers are judged on rates paired within each round, as the ones against the bare
+ * route are. The rounds stop its server; `cleanup` removes what it left elsewhere (Redis keys).
+ */
+export function startPeer(ctx: BenchContext, id: PeerId): Promise<StartedPeer> {
+  if (id === 'fastify-session') return fastifySession(ctx);
+  if (id === 'express-session-redis') return expressRedis(ctx);
+  return betterAuth(ctx);
+}
+
+const nothingToClean = async () => {};
+
+async function withServer(server: Launched, participant: (server: Launched) => Promise<RoundParticipant>): Promise<RoundParticipant> {
   try {
-    const headerSets = await loginCookies(server.url);
-    return await measureValidation(
-      ctx,
-      server,
-      { id: 'fastify-session', label: '@fastify/session (memory store)', note: `cookie rotates over ${PEER_SESSIONS.toLocaleString('en')} sessions` },
-      { path: '/session', headers: headerSets[0]!, headerSets },
-    );
-  } finally {
+    return await participant(server);
+  } catch (error) {
     await server.stop();
+    throw error;
   }
 }
 
-export async function expressRedis(ctx: BenchContext): Promise<Row> {
+async function fastifySession(ctx: BenchContext): Promise<StartedPeer> {
+  const server = await launch({ name: 'fastify-session', args: peer('fastify-session.mjs'), logDir: ctx.workDir, readyPath: '/session' });
+  const participant = await withServer(server, async () => ({
+    id: 'fastify-session',
+    label: '@fastify/session (memory store)',
+    note: `cookie rotates over ${PEER_SESSIONS.toLocaleString('en')} sessions`,
+    server,
+    path: '/session',
+    headerSets: await loginCookies(server.url),
+    peer: true,
+  }));
+  return { participant, cleanup: nothingToClean };
+}
+
+async function expressRedis(ctx: BenchContext): Promise<StartedPeer> {
   const id = 'express-session-redis';
   const label = 'express-session + connect-redis';
-  if (!(await reachable(REDIS_URL, 6379))) return { status: 'skipped', group: 'validation', id, label, reason: `Redis is not reachable at ${REDIS_URL}` };
+  if (!(await reachable(REDIS_URL, 6379))) return { skipped: { status: 'skipped', group: 'validation', id, label, reason: `Redis is not reachable at ${REDIS_URL}` } };
   const prefix = `sessiond-bench:${process.pid}:${randomBytes(4).toString('hex')}:sess:`;
   const cleanup = registerCleanup(() => removeRedisKeys(prefix));
-  const server = await launch({
-    name: 'express-redis',
-    args: peer('express-redis.mjs'),
-    env: { BENCH_REDIS_PREFIX: prefix, BENCH_REDIS_URL: REDIS_URL },
-    logDir: ctx.workDir,
-    readyPath: '/session',
-  });
   try {
-    const headerSets = await loginCookies(server.url);
-    return await measureValidation(
-      ctx,
+    const server = await launch({
+      name: 'express-redis',
+      args: peer('express-redis.mjs'),
+      env: { BENCH_REDIS_PREFIX: prefix, BENCH_REDIS_URL: REDIS_URL },
+      logDir: ctx.workDir,
+      readyPath: '/session',
+    });
+    const participant = await withServer(server, async () => ({
+      id,
+      label,
+      note: `Redis on 127.0.0.1; cookie rotates over ${PEER_SESSIONS.toLocaleString('en')} sessions`,
       server,
-      { id, label, note: `Redis on 127.0.0.1; cookie rotates over ${PEER_SESSIONS.toLocaleString('en')} sessions` },
-      { path: '/session', headers: headerSets[0]!, headerSets },
-    );
-  } finally {
-    await server.stop();
+      path: '/session',
+      headerSets: await loginCookies(server.url),
+      peer: true,
+    }));
+    return { participant, cleanup };
+  } catch (error) {
     await cleanup();
+    throw error;
   }
 }
 
@@ -93,7 +126,7 @@ async function removeRedisKeys(prefix: string): Promise<void> {
   }
 }
 
-export async function betterAuth(ctx: BenchContext): Promise<Row> {
+async function betterAuth(ctx: BenchContext): Promise<StartedPeer> {
   const server = await launch({
     name: 'better-auth',
     args: peer('better-auth.mjs'),
@@ -101,7 +134,7 @@ export async function betterAuth(ctx: BenchContext): Promise<Row> {
     logDir: ctx.workDir,
     readyPath: '/api/auth/ok',
   });
-  try {
+  const participant = await withServer(server, async () => {
     const signUp = await fetch(`${server.url}/api/auth/sign-up/email`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', origin: server.url },
@@ -115,13 +148,15 @@ export async function betterAuth(ctx: BenchContext): Promise<Row> {
     if (check?.user?.email !== 'bench-user@example.com') throw new Error('better-auth get-session did not answer the signed-up user');
     // One session (each sign-in costs a password hash), sent as a rotating header set all the
     // same, so the load generator rebuilds each request as it does for every other row.
-    return await measureValidation(
-      ctx,
+    return {
+      id: 'better-auth',
+      label: 'better-auth get-session (SQLite)',
+      note: 'better-sqlite3, node:http handler; one session',
       server,
-      { id: 'better-auth', label: 'better-auth get-session (SQLite)', note: 'better-sqlite3, node:http handler; one session' },
-      { path: '/api/auth/get-session', headers: { cookie }, headerSets: [{ cookie }] },
-    );
-  } finally {
-    await server.stop();
-  }
+      path: '/api/auth/get-session',
+      headerSets: [{ cookie }],
+      peer: true,
+    };
+  });
+  return { participant, cleanup: nothingToClean };
 }

@@ -6,7 +6,7 @@ import type { Row } from '../results.ts';
 import { seedSqlite } from '../seed-sqlite.ts';
 import { startSessiond } from '../sessiond-server.ts';
 import { expectJson, measureValidation, type BenchContext } from './context.ts';
-import { peer } from './peers.ts';
+import { peer, startPeer, type PeerId } from './peers.ts';
 import { loadInRounds, type RoundParticipant } from './validation-rounds.ts';
 
 /**
@@ -30,20 +30,23 @@ export interface ValidationRoundsPlan {
   sizes: readonly number[];
   /** After the rounds, this size runs once more with the validation cache off (not a target). */
   uncachedSize?: number;
+  /** The peer stacks loaded in the same rounds (peers.ts). */
+  peers: readonly PeerId[];
 }
 
 /**
- * "Is this session valid, and whose is it?" on the bare Fastify route and on sessiond over SQLite
+ * "Is this session valid, and whose is it?" on the bare Fastify route, on sessiond over SQLite
  * at each store size (`GET /api/v1/session` with a valid Bearer ID, sessiond as it ships: the
- * validated-session cache on). Every file is seeded first (outside the measured time; how long
- * it took and the file's size are reported); then every server runs at once and they are loaded
- * in turn, in rounds (validation-rounds.ts): the 10 k, 1 M and 10 M figures and the bare route
- * they are divided by come from the same minutes, and the targets are judged on ratios paired
- * within each round.
+ * validated-session cache on) and on the peer stacks. Every file is seeded first (outside the
+ * measured time; how long it took and the file's size are reported); then every server runs at
+ * once and they are loaded in turn, in rounds (validation-rounds.ts): the 10 k, 1 M and 10 M
+ * figures, the bare route they are divided by and the peers they are compared with come from
+ * the same minutes, and the targets are judged on ratios paired within each round.
  */
 export async function validationRounds(ctx: BenchContext, plan: ValidationRoundsPlan): Promise<Row[]> {
   const files: string[] = [];
   const participants: RoundParticipant[] = [];
+  const cleanups: Array<() => Promise<void>> = [];
   try {
     const seededSizes = [];
     for (const size of plan.sizes) {
@@ -74,7 +77,18 @@ export async function validationRounds(ctx: BenchContext, plan: ValidationRounds
       });
     }
 
-    const rows: Row[] = await loadInRounds(ctx, participants, 'bare-fastify');
+    // The peers after sessiond's rows: the bare route is loaded with the first rotating headers in the list.
+    const skippedPeers: Row[] = [];
+    for (const id of plan.peers) {
+      const started = await startPeer(ctx, id);
+      if ('skipped' in started) skippedPeers.push(started.skipped);
+      else {
+        participants.push(started.participant);
+        cleanups.push(started.cleanup);
+      }
+    }
+
+    const rows: Row[] = [...(await loadInRounds(ctx, participants, 'bare-fastify')), ...skippedPeers];
 
     // What the cache buys: the same file once more, every check reading SQLite.
     const uncached = seededSizes.find((s) => s.size === plan.uncachedSize);
@@ -102,6 +116,7 @@ export async function validationRounds(ctx: BenchContext, plan: ValidationRounds
     return rows;
   } finally {
     for (const p of participants) await p.server.stop();
+    for (const cleanup of cleanups) await cleanup();
     for (const f of files) removeSqliteFiles(f);
   }
 }

@@ -13,7 +13,15 @@ export interface RoundParticipant {
   server: Launched;
   path: string;
   headerSets?: ReadonlyArray<Record<string, string>>;
+  /** A peer stack (peers.ts): no sessiond /metrics to read; its row carries sessiond's rate over its own, paired by round. */
+  peer?: boolean;
 }
+
+/** The sessiond rows a peer's row is compared with, and the extra each ratio is kept under (the targets read them). */
+const OVER_PEER = [
+  { id: 'sessiond-sqlite-1m', key: 'pairedSessiond1m', what: 'sessiond with 1 M sessions' },
+  { id: 'sessiond-sqlite-10k', key: 'pairedSessiond10k', what: 'sessiond with 10 k sessions' },
+] as const;
 
 /** Each round's rate of one row over another's in that round, and their median. */
 export function pairedRatio(runs: readonly LoadResult[], against: readonly LoadResult[] | undefined): { median: number; each: string } | undefined {
@@ -26,9 +34,11 @@ export function pairedRatio(runs: readonly LoadResult[], against: readonly LoadR
  * Loads every participant in turn, in rounds (each round starting one further along, so none
  * always runs first), and makes each a row: the median of its rounds, and its rate paired by
  * round with the bare route's (`pairedToBare`) and, for SQLite stores, the 10 k store's
- * (`pairedTo10k`), the ratios the targets are judged on. This VM's speed moves by 2× over tens
- * of seconds: a ratio of two medians can pair one row's fast minute with another's slow one, a
- * ratio taken within a round cannot; many short rounds instead of a few long ones, for the same.
+ * (`pairedTo10k`); for a peer stack, sessiond's 1 M and 10 k rates over its own, paired the same
+ * way (`pairedSessiond1m`, `pairedSessiond10k`). Those are the ratios the targets are judged on.
+ * This VM's speed moves by 2× over tens of seconds: a ratio of two medians can pair one row's
+ * fast minute with another's slow one, a ratio taken within a round cannot; many short rounds
+ * instead of a few long ones, for the same.
  * Every participant's server is stopped when the rounds are done (its peak RSS read after).
  */
 export async function loadInRounds(ctx: BenchContext, participants: readonly RoundParticipant[], bareId: string): Promise<MeasuredRow[]> {
@@ -61,12 +71,12 @@ export async function loadInRounds(ctx: BenchContext, participants: readonly Rou
     for (const p of rotated(participants, round)) {
       ctx.print(`  round ${round + 1}/${rounds}: ${p.label}…`);
       runs.get(p.id)!.push(await load(p, runSec, runWarmupSec));
-      if (p.id !== bareId) cacheAfterRounds.get(p.id)!.push(await cacheEntries(p.server.url));
+      if (p.id !== bareId && !p.peer) cacheAfterRounds.get(p.id)!.push(await cacheEntries(p.server.url));
     }
   }
 
   const memory = new Map<string, string>();
-  for (const p of participants) if (p.id !== bareId) memory.set(p.id, `after the rounds: ${memoryAndGcs(await readMetrics(p.server.url))}`);
+  for (const p of participants) if (p.id !== bareId && !p.peer) memory.set(p.id, `after the rounds: ${memoryAndGcs(await readMetrics(p.server.url))}`);
   for (const p of participants) await p.server.stop();
   const bareRuns = runs.get(bareId);
   const smallRuns = runs.get('sessiond-sqlite-10k');
@@ -74,11 +84,13 @@ export async function loadInRounds(ctx: BenchContext, participants: readonly Rou
     const own = runs.get(p.id)!;
     const { perSec, nearest, each } = medianRun(own);
     const toBare = p.id !== bareId ? pairedRatio(own, bareRuns) : undefined;
-    const to10k = p.id !== bareId && own !== smallRuns ? pairedRatio(own, smallRuns) : undefined;
+    const to10k = p.id !== bareId && !p.peer && own !== smallRuns ? pairedRatio(own, smallRuns) : undefined;
+    const overPeer = p.peer ? OVER_PEER.map((s) => ({ ...s, ratio: pairedRatio(runs.get(s.id) ?? [], own) })) : [];
     const cached = cacheAfterRounds.get(p.id)!;
     const paired = [
       toBare && `${toBare.median.toFixed(2)}× bare paired by round (${toBare.each})`,
       to10k && `${to10k.median.toFixed(2)}× the 10 k store paired by round (${to10k.each})`,
+      ...overPeer.map((s) => s.ratio && `${s.what} ${s.ratio.median.toFixed(2)}× this, paired by round (${s.ratio.each})`),
       cached.length && `validation cache entries after each round: ${cached.map((n) => (Number.isNaN(n) ? '?' : n.toLocaleString('en'))).join(', ')}`,
       memory.get(p.id),
     ].filter(Boolean);
@@ -94,7 +106,11 @@ export async function loadInRounds(ctx: BenchContext, participants: readonly Rou
       connections: nearest.connections,
       ...(nearest.cpuUsPerRequest !== undefined ? { cpuUsPerRequest: nearest.cpuUsPerRequest } : {}),
       note: `${p.note}; ${rounds > 1 ? `median of ${rounds} runs of ${runSec} s (${each}/s), interleaved with the rows it is compared with` : 'one run'}${paired.length ? `; ${paired.join('; ')}` : ''}`,
-      ...(toBare || to10k ? { extra: { ...(toBare ? { pairedToBare: toBare.median } : {}), ...(to10k ? { pairedTo10k: to10k.median } : {}) } } : {}),
+      extra: {
+        ...(toBare ? { pairedToBare: toBare.median } : {}),
+        ...(to10k ? { pairedTo10k: to10k.median } : {}),
+        ...Object.fromEntries(overPeer.flatMap((s) => (s.ratio ? [[s.key, s.ratio.median]] : []))),
+      },
     };
   });
 }

@@ -142,6 +142,29 @@ describe('bench harness', () => {
     assert.equal(verdict('1 M vs 10 k')?.verdict, 'PASS');
   });
 
+  test('a peer loaded in the same rounds is judged on sessiond\'s rate over its own paired by round, not on a ratio of two medians', () => {
+    const run = (requestsPerSec: number) => ({ requestsPerSec }) as LoadResult;
+    // The peer's median round (12 k) came in a fast minute, sessiond's median (20 k) in a slow one.
+    const sessiond = [run(20_000), run(30_000), run(15_000)];
+    const peer = [run(8_000), run(12_000), run(6_000)];
+    assert.deepEqual(pairedRatio(sessiond, peer), { median: 2.5, each: '2.50, 2.50, 2.50' });
+    const targets = evaluateTargets(
+      [
+        row('sessiond-sqlite-10k', 20_000, 6),
+        row('sessiond-sqlite-1m', 20_000, 6),
+        row('fastify-session', 12_000, 10, { extra: { pairedSessiond1m: 2.5, pairedSessiond10k: 2.4 } } as Partial<Row>),
+        row('express-session-redis', 2_000, 20),
+      ],
+      QUICK,
+    );
+    const verdict = (prefix: string) => targets.find((t) => t.target.startsWith(prefix));
+    assert.equal(verdict('Validation (SQLite, 1 M) req/s ≥ 2.5')?.measured, '2.50×', 'the 1 M row\'s paired ratio, not 20,000 / 12,000');
+    assert.equal(verdict('Validation (SQLite, 1 M) req/s ≥ 2.5')?.verdict, 'PASS');
+    assert.equal(verdict('Validation (SQLite, 1 M) req/s ≥ 8')?.measured, '10.00×', 'a peer run on its own is still judged on the two medians');
+    const quick = evaluateTargets([row('sessiond-sqlite-10k', 20_000, 6), row('fastify-session', 12_000, 10, { extra: { pairedSessiond10k: 2.4 } } as Partial<Row>)], QUICK);
+    assert.equal(quick.find((t) => t.target.startsWith('Validation (SQLite, 1 M) req/s ≥ 2.5'))?.measured, '2.40×', 'without 1 M, the 10 k row stands in, paired as well');
+  });
+
   test('the invalidate floors are measured on a real bare route and real files, and the targets read their sum beside the verdict', async (t) => {
     const dir = mkdtempSync(join(tmpdir(), 'bench-test-'));
     t.after(async () => {
