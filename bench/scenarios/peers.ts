@@ -57,9 +57,10 @@ export function startPeer(ctx: BenchContext, id: PeerId): Promise<StartedPeer> {
 
 const nothingToClean = async () => {};
 
-async function withServer(server: Launched, participant: (server: Launched) => Promise<RoundParticipant>): Promise<RoundParticipant> {
+/** The participant `make` answers, or the server stopped if it fails (signing in, say). */
+async function withServer(server: Launched, make: () => Promise<RoundParticipant>): Promise<RoundParticipant> {
   try {
-    return await participant(server);
+    return await make();
   } catch (error) {
     await server.stop();
     throw error;

@@ -77,18 +77,23 @@ export async function validationRounds(ctx: BenchContext, plan: ValidationRounds
       });
     }
 
-    // The peers after sessiond's rows: the bare route is loaded with the first rotating headers in the list.
-    const skippedPeers: Row[] = [];
+    // The peers after sessiond's rows: the bare route is loaded with the first rotating headers in
+    // the list. A peer that cannot start is a row of its own; the rounds go on without it.
+    const unmeasuredPeers: Row[] = [];
     for (const id of plan.peers) {
-      const started = await startPeer(ctx, id);
-      if ('skipped' in started) skippedPeers.push(started.skipped);
-      else {
-        participants.push(started.participant);
-        cleanups.push(started.cleanup);
+      try {
+        const started = await startPeer(ctx, id);
+        if ('skipped' in started) unmeasuredPeers.push(started.skipped);
+        else {
+          participants.push(started.participant);
+          cleanups.push(started.cleanup);
+        }
+      } catch (error) {
+        unmeasuredPeers.push({ status: 'failed', group: 'validation', id, label: id, reason: error instanceof Error ? error.message : String(error) });
       }
     }
 
-    const rows: Row[] = [...(await loadInRounds(ctx, participants, 'bare-fastify')), ...skippedPeers];
+    const rows: Row[] = [...(await loadInRounds(ctx, participants, 'bare-fastify')), ...unmeasuredPeers];
 
     // What the cache buys: the same file once more, every check reading SQLite.
     const uncached = seededSizes.find((s) => s.size === plan.uncachedSize);
