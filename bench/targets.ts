@@ -26,6 +26,15 @@ export function evaluateTargets(rows: readonly Row[], mode: Mode): TargetResult[
 
   // Rows measured in rounds carry their ratio paired by round (validate-sqlite.ts says why).
   judge('Validation (SQLite, 1 M) req/s ≥ 0.85 × bare Fastify', v?.extra?.pairedToBare ?? ratio(v?.perSec, bare?.perSec), (n) => n >= 0.85, x, 'needs bare Fastify and sessiond on SQLite', standIn);
+  // Target 1's second half: the server's CPU a request, which the load generator's share of the cores does not cap.
+  judge(
+    'Validation (SQLite, 1 M) CPU per request ≤ 1.2 × bare Fastify',
+    v?.extra?.cpuPairedToBare ?? ratio(v?.cpuUsPerRequest, bare?.cpuUsPerRequest),
+    (n) => n <= 1.2,
+    x,
+    'needs bare Fastify and sessiond on SQLite, with their CPU time read (Linux /proc)',
+    standIn,
+  );
   judge('Validation (SQLite, 1 M) p99 ≤ 2 × bare Fastify p99', ratio(v?.p99Ms, bare?.p99Ms), (n) => n <= 2, x, 'needs bare Fastify and sessiond on SQLite', standIn);
   // Against a peer: sessiond's rate over the peer's, paired by round when they ran in the same rounds.
   const overPeer = (id: string) => {

@@ -23,19 +23,33 @@ const OVER_PEER = [
   { id: 'sessiond-sqlite-10k', key: 'pairedSessiond10k', what: 'sessiond with 10 k sessions' },
 ] as const;
 
-/** Each round's rate of one row over another's in that round, and their median. */
-export function pairedRatio(runs: readonly LoadResult[], against: readonly LoadResult[] | undefined): { median: number; each: string } | undefined {
+/** A run's rate: what most ratios compare. */
+const rate = (r: LoadResult) => r.requestsPerSec;
+/** A run's server CPU per request (NaN when it was not read): target 1's second figure. */
+export const cpuPerRequest = (r: LoadResult) => r.cpuUsPerRequest ?? Number.NaN;
+
+/**
+ * Each round's figure (the rate unless said) of one row over another's in that round, and their
+ * median; none when the rounds do not pair up or a round lacks the figure.
+ */
+export function pairedRatio(
+  runs: readonly LoadResult[],
+  against: readonly LoadResult[] | undefined,
+  figure: (r: LoadResult) => number = rate,
+): { median: number; each: string } | undefined {
   if (!against || against.length !== runs.length || runs.length === 0) return undefined;
-  const ratios = runs.map((r, i) => r.requestsPerSec / against[i]!.requestsPerSec);
+  const ratios = runs.map((r, i) => figure(r) / figure(against[i]!));
+  if (ratios.some((n) => !Number.isFinite(n))) return undefined;
   return { median: median(ratios), each: ratios.map((n) => n.toFixed(2)).join(', ') };
 }
 
 /**
  * Loads every participant in turn, in rounds (each round starting one further along, so none
  * always runs first), and makes each a row: the median of its rounds, and its rate paired by
- * round with the bare route's (`pairedToBare`) and, for SQLite stores, the 10 k store's
- * (`pairedTo10k`); for a peer stack, sessiond's 1 M and 10 k rates over its own, paired the same
- * way (`pairedSessiond1m`, `pairedSessiond10k`). Those are the ratios the targets are judged on.
+ * round with the bare route's (`pairedToBare`; its CPU a request too, `cpuPairedToBare`) and,
+ * for SQLite stores, the 10 k store's (`pairedTo10k`); for a peer stack, sessiond's 1 M and 10 k
+ * rates over its own, paired the same way (`pairedSessiond1m`, `pairedSessiond10k`). Those are
+ * the ratios the targets are judged on.
  * This VM's speed moves by 2× over tens of seconds: a ratio of two medians can pair one row's
  * fast minute with another's slow one, a ratio taken within a round cannot; many short rounds
  * instead of a few long ones, for the same.
@@ -84,11 +98,13 @@ export async function loadInRounds(ctx: BenchContext, participants: readonly Rou
     const own = runs.get(p.id)!;
     const { perSec, nearest, each } = medianRun(own);
     const toBare = p.id !== bareId ? pairedRatio(own, bareRuns) : undefined;
+    const cpuToBare = p.id !== bareId ? pairedRatio(own, bareRuns, cpuPerRequest) : undefined;
     const to10k = p.id !== bareId && !p.peer && own !== smallRuns ? pairedRatio(own, smallRuns) : undefined;
     const overPeer = p.peer ? OVER_PEER.map((s) => ({ ...s, ratio: pairedRatio(runs.get(s.id) ?? [], own) })) : [];
     const cached = cacheAfterRounds.get(p.id)!;
     const paired = [
       toBare && `${toBare.median.toFixed(2)}× bare paired by round (${toBare.each})`,
+      cpuToBare && `CPU a request ${cpuToBare.median.toFixed(2)}× bare's paired by round (${cpuToBare.each})`,
       to10k && `${to10k.median.toFixed(2)}× the 10 k store paired by round (${to10k.each})`,
       ...overPeer.map((s) => s.ratio && `${s.what} ${s.ratio.median.toFixed(2)}× this, paired by round (${s.ratio.each})`),
       cached.length && `validation cache entries after each round: ${cached.map((n) => (Number.isNaN(n) ? '?' : n.toLocaleString('en'))).join(', ')}`,
@@ -108,6 +124,7 @@ export async function loadInRounds(ctx: BenchContext, participants: readonly Rou
       note: `${p.note}; ${rounds > 1 ? `median of ${rounds} runs of ${runSec} s (${each}/s), interleaved with the rows it is compared with` : 'one run'}${paired.length ? `; ${paired.join('; ')}` : ''}`,
       extra: {
         ...(toBare ? { pairedToBare: toBare.median } : {}),
+        ...(cpuToBare ? { cpuPairedToBare: cpuToBare.median } : {}),
         ...(to10k ? { pairedTo10k: to10k.median } : {}),
         ...Object.fromEntries(overPeer.flatMap((s) => (s.ratio ? [[s.key, s.ratio.median]] : []))),
       },

@@ -14,7 +14,7 @@ import { readRss } from '../../bench/rss-sampler.ts';
 import { MixedOps, SOAK_MIX, type OpKind } from '../../bench/mixed-ops.ts';
 import { FLOOR_IDS, invalidateFloorRows } from '../../bench/scenarios/invalidate-floor.ts';
 import { levelChange, rssWithoutLoginBacklog, soakSeconds, warmupSeconds } from '../../bench/scenarios/soak.ts';
-import { pairedRatio } from '../../bench/scenarios/validation-rounds.ts';
+import { cpuPerRequest, pairedRatio } from '../../bench/scenarios/validation-rounds.ts';
 import { WEB_FLOOR_ID } from '../../bench/scenarios/web-pool.ts';
 import { seedSqlite } from '../../bench/seed-sqlite.ts';
 import { percentile } from '../../bench/sequential.ts';
@@ -140,6 +140,24 @@ describe('bench harness', () => {
     assert.equal(verdict('Validation (SQLite, 1 M) req/s ≥ 0.85')?.measured, '0.86×', 'the paired ratio, not 20,000 / 40,000');
     assert.equal(verdict('1 M vs 10 k')?.measured, '5.0 % apart');
     assert.equal(verdict('1 M vs 10 k')?.verdict, 'PASS');
+  });
+
+  test("target 1's CPU a request is judged as well, on each round's CPU over the bare route's in that round", () => {
+    const run = (requestsPerSec: number, cpuUsPerRequest?: number) => ({ requestsPerSec, ...(cpuUsPerRequest === undefined ? {} : { cpuUsPerRequest }) }) as LoadResult;
+    // The machine runs at half speed in round 2: every process's CPU a request doubles with it.
+    const bare = [run(40_000, 30), run(20_000, 60), run(40_000, 30)];
+    const sessiond = [run(40_000, 33), run(20_000, 75), run(40_000, 36)];
+    assert.deepEqual(pairedRatio(sessiond, bare, cpuPerRequest), { median: 1.2, each: '1.10, 1.25, 1.20' });
+    assert.equal(pairedRatio([run(40_000), ...sessiond.slice(1)], bare, cpuPerRequest), undefined, 'a round whose CPU was not read gives no ratio');
+    const judged = (rows: Row[]) => evaluateTargets(rows, QUICK).find((t) => t.target.startsWith('Validation (SQLite, 1 M) CPU per request'));
+    const bareRow = row('bare-fastify', 40_000, 4, { cpuUsPerRequest: 31 });
+    assert.deepEqual(
+      judged([bareRow, row('sessiond-sqlite-1m', 40_000, 4, { cpuUsPerRequest: 40, extra: { cpuPairedToBare: 1.16 } } as Partial<Row>)]),
+      { target: 'Validation (SQLite, 1 M) CPU per request ≤ 1.2 × bare Fastify', measured: '1.16×', verdict: 'PASS' },
+      'the paired ratio, not 40 / 31',
+    );
+    assert.equal(judged([bareRow, row('sessiond-sqlite-1m', 40_000, 4, { cpuUsPerRequest: 40 })])?.verdict, 'MISS', 'unpaired: 40 / 31 is 1.29');
+    assert.equal(judged([row('bare-fastify', 40_000, 4), row('sessiond-sqlite-1m', 40_000, 4)])?.verdict, 'NOT RUN', 'no CPU time read, no verdict');
   });
 
   test('a peer loaded in the same rounds is judged on sessiond\'s rate over its own paired by round, not on a ratio of two medians', () => {
