@@ -3,9 +3,6 @@ import { LocalInvalidationBus, type InvalidationBus } from '../core/invalidation
 import type { Store } from '../core/ports/store.ts';
 import type { WithRateLimiters } from './rate-limiters.ts';
 import { openSqliteStore } from './sqlite/sqlite-store.ts';
-import { PostgresInvalidationBus } from './postgres/postgres-bus.ts';
-import { openPostgresStore } from './postgres/postgres-store.ts';
-import { openRedis } from './redis/open-redis.ts';
 
 export interface OpenedStore {
   store: Store & WithRateLimiters;
@@ -23,7 +20,11 @@ export interface OpenStoreOptions {
   serving?: boolean;
 }
 
-/** Opens the store a config names, with the invalidation bus that fits it. */
+/**
+ * Opens the store a config names, with the invalidation bus that fits it. The PostgreSQL and
+ * Redis adapters are imported only when named: pg and ioredis are a quarter of a second of every
+ * start (server, CLI command) on the default SQLite store.
+ */
 export async function openStore(url: StoreUrl, log: StoreLog, options: OpenStoreOptions = {}): Promise<OpenedStore> {
   switch (url.kind) {
     case 'sqlite': {
@@ -36,6 +37,10 @@ export async function openStore(url: StoreUrl, log: StoreLog, options: OpenStore
       return { store, bus: new LocalInvalidationBus() };
     }
     case 'postgres': {
+      const [{ openPostgresStore }, { PostgresInvalidationBus }] = await Promise.all([
+        import('./postgres/postgres-store.ts'),
+        import('./postgres/postgres-bus.ts'),
+      ]);
       const store = await openPostgresStore(url.url, {
         onIdleError: (error) => log.warn({ err: error }, 'an idle PostgreSQL connection failed; the pool dropped it'),
       });
@@ -46,10 +51,14 @@ export async function openStore(url: StoreUrl, log: StoreLog, options: OpenStore
         throw error;
       }
     }
-    case 'redis':
+    case 'redis': {
+      const { openRedis } = await import('./redis/open-redis.ts');
       return openRedis({ kind: 'redis', url: url.url }, url.prefix === undefined ? {} : { prefix: url.prefix });
-    case 'redis-cluster':
+    }
+    case 'redis-cluster': {
+      const { openRedis } = await import('./redis/open-redis.ts');
       return openRedis({ kind: 'redis-cluster', nodes: url.nodes }, url.prefix === undefined ? {} : { prefix: url.prefix });
+    }
     default:
       throw new Error(`SESSIOND_STORE: the ${(url as StoreUrl).kind} store is not available in this build`);
   }
