@@ -10,6 +10,10 @@
 # request per thread (thread 1 is the event loop; the others are V8's compiler and GC helpers).
 # Read the profile with `callgrind_annotate <out>-01`: JIT code shows as addresses; builtins, V8's
 # runtime, OpenSSL and SQLite by name. The touch interval is raised so only cached checks are counted.
+# Under valgrind a request takes ~50x as long, so sessiond's work paced by the clock (the look for
+# another process's writes, 10 ms; the event and webhook polls; the checkpoint thread) runs ~50x as
+# often a request as at full speed: it adds to sessiond's counts, little to instructions but about
+# a third of its L2 misses in a cache simulation (bench/NOTES.md, "Corrected the next session").
 set -euo pipefail
 name=$1 dir=$2 port=$3 warm=$4 count=$5 connections=$6 db=$7 ids=$8
 here=$(cd "$(dirname "$0")/.." && pwd)
