@@ -20,7 +20,8 @@ for (const file of BESIDE) if (!files.includes(file)) throw new Error(`run-tests
 const reporter = process.stdout.isTTY ? ['--test-reporter=spec'] : [];
 const beside = spawn(process.execPath, ['--import', 'tsx', '--test', ...reporter, ...BESIDE], { stdio: ['ignore', 'pipe', 'pipe'] });
 try {
-  setPriority(beside.pid ?? 0, BESIDE_NICE);
+  // Never pid 0: that would be this process, and the in-line tests would inherit the nice value.
+  if (beside.pid !== undefined) setPriority(beside.pid, BESIDE_NICE);
 } catch (error) {
   console.warn(`run-tests: could not lower the package test's priority (${error.message}); it runs at the same priority`);
 }
@@ -47,5 +48,11 @@ process.stdout.write(
 process.exitCode = restCode === 0 && besideCode === 0 ? 0 : 1;
 
 function exitOf(child) {
-  return new Promise((resolve) => child.on('close', (code, signal) => resolve(code ?? (signal ? 1 : 0))));
+  return new Promise((resolve) => {
+    child.on('error', (error) => {
+      console.error(`run-tests: ${error.message}`);
+      resolve(1);
+    });
+    child.on('close', (code, signal) => resolve(code ?? (signal ? 1 : 0)));
+  });
 }

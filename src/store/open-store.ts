@@ -22,8 +22,8 @@ export interface OpenStoreOptions {
 
 /**
  * Opens the store a config names, with the invalidation bus that fits it. The PostgreSQL and
- * Redis adapters are imported only when named: pg and ioredis are a quarter of a second of every
- * start (server, CLI command) on the default SQLite store.
+ * Redis adapters are imported only when named: pg and ioredis were a tenth of a second of every
+ * start (server, CLI command, test file) on the default SQLite store.
  */
 export async function openStore(url: StoreUrl, log: StoreLog, options: OpenStoreOptions = {}): Promise<OpenedStore> {
   switch (url.kind) {
