@@ -55,7 +55,7 @@ export async function validationRounds(ctx: BenchContext, plan: ValidationRounds
       const seeded = await seedSqlite({ path: dbPath, sessions: size, keepIds: ROTATE_OVER, scrypt: DEFAULT_SCRYPT });
       const fileMb = statSync(dbPath).size / 2 ** 20;
       ctx.print(`  seeded ${size.toLocaleString('en')} sessions in ${(seeded.seedMs / 1000).toFixed(1)} s (${fileMb.toFixed(0)} MB)`);
-      seededSizes.push({ size, dbPath, seeded, seeding: `seeded in ${(seeded.seedMs / 1000).toFixed(0)} s, file ${fileMb.toLocaleString('en', { maximumFractionDigits: 0 })} MB` });
+      seededSizes.push({ size, dbPath, seeded, seeding: `seeded (flushed to disk) in ${(seeded.seedMs / 1000).toFixed(0)} s, file ${fileMb.toLocaleString('en', { maximumFractionDigits: 0 })} MB` });
     }
 
     if (plan.bare) {
