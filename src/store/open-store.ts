@@ -3,6 +3,7 @@ import { LocalInvalidationBus, type InvalidationBus } from '../core/invalidation
 import type { Store } from '../core/ports/store.ts';
 import type { WithRateLimiters } from './rate-limiters.ts';
 import { openSqliteStore } from './sqlite/sqlite-store.ts';
+import type { RedisTarget } from './redis/redis-connection.ts';
 
 export interface OpenedStore {
   store: Store & WithRateLimiters;
@@ -51,13 +52,11 @@ export async function openStore(url: StoreUrl, log: StoreLog, options: OpenStore
         throw error;
       }
     }
-    case 'redis': {
-      const { openRedis } = await import('./redis/open-redis.ts');
-      return openRedis({ kind: 'redis', url: url.url }, url.prefix === undefined ? {} : { prefix: url.prefix });
-    }
+    case 'redis':
     case 'redis-cluster': {
       const { openRedis } = await import('./redis/open-redis.ts');
-      return openRedis({ kind: 'redis-cluster', nodes: url.nodes }, url.prefix === undefined ? {} : { prefix: url.prefix });
+      const target: RedisTarget = url.kind === 'redis' ? { kind: 'redis', url: url.url } : { kind: 'redis-cluster', nodes: url.nodes };
+      return openRedis(target, url.prefix === undefined ? {} : { prefix: url.prefix });
     }
     default:
       throw new Error(`SESSIOND_STORE: the ${(url as StoreUrl).kind} store is not available in this build`);
