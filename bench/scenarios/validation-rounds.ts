@@ -28,6 +28,12 @@ const rate = (r: LoadResult) => r.requestsPerSec;
 /** A run's server CPU per request (NaN when it was not read): target 1's second figure. */
 export const cpuPerRequest = (r: LoadResult) => r.cpuUsPerRequest ?? Number.NaN;
 
+/** Some ratios, one a round, and their median; none when a round lacks its figure. */
+export function medianOfRatios(ratios: readonly number[]): { median: number; each: string } | undefined {
+  if (ratios.length === 0 || ratios.some((n) => !Number.isFinite(n))) return undefined;
+  return { median: median(ratios), each: ratios.map((n) => n.toFixed(2)).join(', ') };
+}
+
 /**
  * Each round's figure (the rate unless said) of one row over another's in that round, and their
  * median; none when the rounds do not pair up or a round lacks the figure.
@@ -37,21 +43,38 @@ export function pairedRatio(
   against: readonly LoadResult[] | undefined,
   figure: (r: LoadResult) => number = rate,
 ): { median: number; each: string } | undefined {
-  if (!against || against.length !== runs.length || runs.length === 0) return undefined;
-  const ratios = runs.map((r, i) => figure(r) / figure(against[i]!));
-  if (ratios.some((n) => !Number.isFinite(n))) return undefined;
-  return { median: median(ratios), each: ratios.map((n) => n.toFixed(2)).join(', ') };
+  if (!against || against.length !== runs.length) return undefined;
+  return medianOfRatios(runs.map((r, i) => figure(r) / figure(against[i]!)));
+}
+
+/** A run and the bare route's runs right before and right after it. */
+export interface BracketedRun {
+  run: LoadResult;
+  bareBefore: LoadResult;
+  bareAfter: LoadResult;
+}
+
+/**
+ * Each run's figure over the bare route's on either side of it (their geometric mean), so a
+ * ratio pairs loads seconds apart: this VM's speed can halve for a minute (after a long
+ * seeding, say), and a round of seven servers spans ~40 s, long enough for a row and the bare
+ * run of its round to fall either side of such a change (bench/NOTES.md, 2026-12-07 night).
+ */
+export function overBareEitherSide(runs: readonly BracketedRun[], figure: (r: LoadResult) => number = rate): number[] {
+  return runs.map(({ run, bareBefore, bareAfter }) => figure(run) / Math.sqrt(figure(bareBefore) * figure(bareAfter)));
 }
 
 /**
  * Loads every participant in turn, in rounds (each round starting one further along, so none
- * always runs first), and makes each a row: the median of its rounds, and its rate paired by
- * round with the bare route's (`pairedToBare`; its CPU a request too, `cpuPairedToBare`) and,
- * for SQLite stores, the 10 k store's (`pairedTo10k`); for a peer stack, sessiond's 1 M and 10 k
- * rates over its own, paired the same way (`pairedSessiond1m`, `pairedSessiond10k`). Those are
- * the ratios the targets are judged on.
+ * always runs first), with the bare route loaded before each and once more at the end, and makes
+ * each a row: the median of its rounds, and, per round, its rate over the bare route's runs
+ * either side of it (`pairedToBare`; its CPU a request too, `cpuPairedToBare`). Rows are paired
+ * with each other within each round: the 1 M store's rate over the 10 k store's (`pairedTo10k`),
+ * and sessiond's 1 M and 10 k rates over a peer stack's (`pairedSessiond1m`, `pairedSessiond10k`);
+ * going through the bare route there would add its runs' noise twice. Those are the ratios the
+ * targets are judged on.
  * This VM's speed moves by 2× over tens of seconds: a ratio of two medians can pair one row's
- * fast minute with another's slow one, a ratio taken within a round cannot; many short rounds
+ * fast minute with another's slow one, a ratio to runs seconds away cannot; many short rounds
  * instead of a few long ones, for the same.
  * Every participant's server is stopped when the rounds are done (its peak RSS read after).
  */
@@ -79,37 +102,69 @@ export async function loadInRounds(ctx: BenchContext, participants: readonly Rou
   // Thrown away: a server's first seconds (module loading, JIT) are far slower than the rest.
   ctx.print('  warm-up of every server…');
   for (const p of participants) await load(p, ctx.mode.warmupSec, ctx.mode.warmupSec);
-  const runs = new Map<string, LoadResult[]>(participants.map((p) => [p.id, []]));
-  const cacheAfterRounds = new Map<string, number[]>(participants.map((p) => [p.id, []]));
+  const bare = participants.find((p) => p.id === bareId);
+  const others = participants.filter((p) => p !== bare);
+  const bareRuns: LoadResult[] = [];
+  const loadBare = async (round: number) => {
+    if (!bare) return undefined;
+    ctx.print(`  round ${round + 1}/${rounds}: ${bare.label}…`);
+    const result = await load(bare, runSec, runWarmupSec);
+    bareRuns.push(result);
+    return result;
+  };
+  const runs = new Map<string, Array<Partial<BracketedRun> & { run: LoadResult }>>(others.map((p) => [p.id, []]));
+  const cacheAfterRounds = new Map<string, number[]>(others.map((p) => [p.id, []]));
+  let lastBare = await loadBare(0);
   for (let round = 0; round < rounds; round++) {
-    for (const p of rotated(participants, round)) {
+    for (const p of rotated(others, round)) {
       ctx.print(`  round ${round + 1}/${rounds}: ${p.label}…`);
-      runs.get(p.id)!.push(await load(p, runSec, runWarmupSec));
-      if (p.id !== bareId && !p.peer) cacheAfterRounds.get(p.id)!.push(await cacheEntries(p.server.url));
+      const entry: Partial<BracketedRun> & { run: LoadResult } = { run: await load(p, runSec, runWarmupSec) };
+      if (lastBare) entry.bareBefore = lastBare;
+      runs.get(p.id)!.push(entry);
+      if (!p.peer) cacheAfterRounds.get(p.id)!.push(await cacheEntries(p.server.url));
+      lastBare = await loadBare(round);
+      if (lastBare) entry.bareAfter = lastBare;
     }
   }
 
   const memory = new Map<string, string>();
-  for (const p of participants) if (p.id !== bareId && !p.peer) memory.set(p.id, `after the rounds: ${memoryAndGcs(await readMetrics(p.server.url))}`);
+  for (const p of others) if (!p.peer) memory.set(p.id, `after the rounds: ${memoryAndGcs(await readMetrics(p.server.url))}`);
   for (const p of participants) await p.server.stop();
-  const bareRuns = runs.get(bareId);
-  const smallRuns = runs.get('sessiond-sqlite-10k');
+  const ownRuns = (id: string) => runs.get(id)?.map((r) => r.run) ?? [];
+  // A row's runs with the bare runs either side of each (none without a bare route).
+  const bracketed = (id: string): BracketedRun[] | undefined => {
+    const own = runs.get(id) ?? [];
+    const complete = own.flatMap(({ run, bareBefore, bareAfter }) => (bareBefore && bareAfter ? [{ run, bareBefore, bareAfter }] : []));
+    return complete.length === own.length && own.length > 0 ? complete : undefined;
+  };
   return participants.map((p): MeasuredRow => {
-    const own = runs.get(p.id)!;
-    const { perSec, nearest, each } = medianRun(own);
-    const toBare = p.id !== bareId ? pairedRatio(own, bareRuns) : undefined;
-    const cpuToBare = p.id !== bareId ? pairedRatio(own, bareRuns, cpuPerRequest) : undefined;
-    const to10k = p.id !== bareId && !p.peer && own !== smallRuns ? pairedRatio(own, smallRuns) : undefined;
-    const overPeer = p.peer ? OVER_PEER.map((s) => ({ ...s, ratio: pairedRatio(runs.get(s.id) ?? [], own) })) : [];
+    if (p === bare) return rowFrom(p, bareRuns, [], {});
+    const own = ownRuns(p.id);
+    const eitherSide = bracketed(p.id);
+    const toBare = eitherSide && medianOfRatios(overBareEitherSide(eitherSide));
+    const cpuToBare = eitherSide && medianOfRatios(overBareEitherSide(eitherSide, cpuPerRequest));
+    const to10k = !p.peer && p.id !== 'sessiond-sqlite-10k' ? pairedRatio(own, ownRuns('sessiond-sqlite-10k')) : undefined;
+    const overPeer = p.peer ? OVER_PEER.map((s) => ({ ...s, ratio: pairedRatio(ownRuns(s.id), own) })) : [];
     const cached = cacheAfterRounds.get(p.id)!;
     const paired = [
-      toBare && `${toBare.median.toFixed(2)}× bare paired by round (${toBare.each})`,
-      cpuToBare && `CPU a request ${cpuToBare.median.toFixed(2)}× bare's paired by round (${cpuToBare.each})`,
+      toBare && `${toBare.median.toFixed(2)}× bare, each round over the bare runs either side (${toBare.each})`,
+      cpuToBare && `CPU a request ${cpuToBare.median.toFixed(2)}× bare's, each round over the bare runs either side (${cpuToBare.each})`,
       to10k && `${to10k.median.toFixed(2)}× the 10 k store paired by round (${to10k.each})`,
       ...overPeer.map((s) => s.ratio && `${s.what} ${s.ratio.median.toFixed(2)}× this, paired by round (${s.ratio.each})`),
       cached.length && `validation cache entries after each round: ${cached.map((n) => (Number.isNaN(n) ? '?' : n.toLocaleString('en'))).join(', ')}`,
       memory.get(p.id),
-    ].filter(Boolean);
+    ].filter((s): s is string => typeof s === 'string' && s !== '');
+    return rowFrom(p, own, paired, {
+      ...(toBare ? { pairedToBare: toBare.median } : {}),
+      ...(cpuToBare ? { cpuPairedToBare: cpuToBare.median } : {}),
+      ...(to10k ? { pairedTo10k: to10k.median } : {}),
+      ...Object.fromEntries(overPeer.flatMap((s) => (s.ratio ? [[s.key, s.ratio.median]] : []))),
+    });
+  });
+
+  function rowFrom(p: RoundParticipant, own: readonly LoadResult[], paired: readonly string[], extra: Record<string, number>): MeasuredRow {
+    const { perSec, nearest, each } = medianRun(own);
+    const how = p === bare ? `median of ${own.length} runs of ${runSec} s (${each}/s), one before each other row's run in every round and one at the end` : rounds > 1 ? `median of ${rounds} runs of ${runSec} s (${each}/s), each between two runs of the bare route` : 'one run';
     return {
       status: 'ok',
       group: 'validation',
@@ -121,15 +176,10 @@ export async function loadInRounds(ctx: BenchContext, participants: readonly Rou
       peakRssBytes: p.server.peakRss(),
       connections: nearest.connections,
       ...(nearest.cpuUsPerRequest !== undefined ? { cpuUsPerRequest: nearest.cpuUsPerRequest } : {}),
-      note: `${p.note}; ${rounds > 1 ? `median of ${rounds} runs of ${runSec} s (${each}/s), interleaved with the rows it is compared with` : 'one run'}${paired.length ? `; ${paired.join('; ')}` : ''}`,
-      extra: {
-        ...(toBare ? { pairedToBare: toBare.median } : {}),
-        ...(cpuToBare ? { cpuPairedToBare: cpuToBare.median } : {}),
-        ...(to10k ? { pairedTo10k: to10k.median } : {}),
-        ...Object.fromEntries(overPeer.flatMap((s) => (s.ratio ? [[s.key, s.ratio.median]] : []))),
-      },
+      note: `${p.note}; ${how}${paired.length ? `; ${paired.join('; ')}` : ''}`,
+      extra,
     };
-  });
+  }
 }
 
 /**

@@ -14,7 +14,7 @@ import { readRss } from '../../bench/rss-sampler.ts';
 import { MixedOps, SOAK_MIX, type OpKind } from '../../bench/mixed-ops.ts';
 import { FLOOR_IDS, invalidateFloorRows } from '../../bench/scenarios/invalidate-floor.ts';
 import { levelChange, rssWithoutLoginBacklog, soakSeconds, warmupSeconds } from '../../bench/scenarios/soak.ts';
-import { cpuPerRequest, pairedRatio } from '../../bench/scenarios/validation-rounds.ts';
+import { cpuPerRequest, medianOfRatios, overBareEitherSide, pairedRatio } from '../../bench/scenarios/validation-rounds.ts';
 import { WEB_FLOOR_ID } from '../../bench/scenarios/web-pool.ts';
 import { seedSqlite } from '../../bench/seed-sqlite.ts';
 import { percentile } from '../../bench/sequential.ts';
@@ -120,10 +120,18 @@ describe('bench harness', () => {
     assert.equal(verdict('Validation while 4 connections send the hostile SOAP envelope')?.verdict, 'NOT RUN');
   });
 
-  test('validation rounds are judged on ratios paired within each round, not on a ratio of two medians', () => {
+  test('validation rounds are judged on each run over the bare runs either side of it, not on a ratio of two medians', () => {
     const run = (requestsPerSec: number) => ({ requestsPerSec }) as LoadResult;
-    // The machine doubles its speed in round 2: a median of each row alone would pair the 10 M
-    // store's slow rounds with the 10 k store's fast one; within each round they are 0.95–1.0 apart.
+    // Round 1 runs slow throughout, round 2 fast; in round 3 the machine doubles its speed while the
+    // row runs: a bare run from elsewhere in the round (20 k or 40 k) would make it 1.43× or 0.71×.
+    const toBare = overBareEitherSide([
+      { run: run(19_000), bareBefore: run(20_000), bareAfter: run(20_000) },
+      { run: run(40_000), bareBefore: run(40_000), bareAfter: run(40_000) },
+      { run: run(28_566), bareBefore: run(20_000), bareAfter: run(40_000) },
+    ]);
+    assert.deepEqual(medianOfRatios(toBare), { median: 1.0, each: '0.95, 1.00, 1.01' });
+    // Two sessiond rows are paired within each round: the machine doubles its speed in round 2, and
+    // a median of each row alone would pair the 10 M store's slow rounds with the 10 k store's fast one.
     const small = [run(20_000), run(40_000), run(20_000)];
     const huge = [run(19_000), run(40_000), run(19_600)];
     assert.deepEqual(pairedRatio(huge, small), { median: 0.98, each: '0.95, 1.00, 0.98' });
@@ -147,8 +155,9 @@ describe('bench harness', () => {
     // The machine runs at half speed in round 2: every process's CPU a request doubles with it.
     const bare = [run(40_000, 30), run(20_000, 60), run(40_000, 30)];
     const sessiond = [run(40_000, 33), run(20_000, 75), run(40_000, 36)];
-    assert.deepEqual(pairedRatio(sessiond, bare, cpuPerRequest), { median: 1.2, each: '1.10, 1.25, 1.20' });
-    assert.equal(pairedRatio([run(40_000), ...sessiond.slice(1)], bare, cpuPerRequest), undefined, 'a round whose CPU was not read gives no ratio');
+    const eitherSide = (runs: LoadResult[]) => runs.map((r, i) => ({ run: r, bareBefore: bare[i]!, bareAfter: bare[i]! }));
+    assert.deepEqual(medianOfRatios(overBareEitherSide(eitherSide(sessiond), cpuPerRequest)), { median: 1.2, each: '1.10, 1.25, 1.20' });
+    assert.equal(medianOfRatios(overBareEitherSide(eitherSide([run(40_000), ...sessiond.slice(1)]), cpuPerRequest)), undefined, 'a round whose CPU was not read gives no ratio');
     const judged = (rows: Row[]) => evaluateTargets(rows, QUICK).find((t) => t.target.startsWith('Validation (SQLite, 1 M) CPU per request'));
     const bareRow = row('bare-fastify', 40_000, 4, { cpuUsPerRequest: 31 });
     assert.deepEqual(
