@@ -35,16 +35,12 @@ export function medianOfRatios(ratios: readonly number[]): { median: number; eac
 }
 
 /**
- * Each round's figure (the rate unless said) of one row over another's in that round, and their
- * median; none when the rounds do not pair up or a round lacks the figure.
+ * One row's ratios to the bare route over another row's, round by round, and their median: how
+ * two rows compare when each ran between bare runs of its own; none when the rounds do not pair up.
  */
-export function pairedRatio(
-  runs: readonly LoadResult[],
-  against: readonly LoadResult[] | undefined,
-  figure: (r: LoadResult) => number = rate,
-): { median: number; each: string } | undefined {
-  if (!against || against.length !== runs.length) return undefined;
-  return medianOfRatios(runs.map((r, i) => figure(r) / figure(against[i]!)));
+export function ratioOfRatios(rows: readonly number[] | undefined, against: readonly number[] | undefined): { median: number; each: string } | undefined {
+  if (!rows || !against || rows.length !== against.length) return undefined;
+  return medianOfRatios(rows.map((n, i) => n / against[i]!));
 }
 
 /** A run and the bare route's runs right before and right after it. */
@@ -68,10 +64,11 @@ export function overBareEitherSide(runs: readonly BracketedRun[], figure: (r: Lo
  * Loads every participant in turn, in rounds (each round starting one further along, so none
  * always runs first), with the bare route loaded before each and once more at the end, and makes
  * each a row: the median of its rounds, and, per round, its rate over the bare route's runs
- * either side of it (`pairedToBare`; its CPU a request too, `cpuPairedToBare`). Rows are paired
- * with each other within each round: the 1 M store's rate over the 10 k store's (`pairedTo10k`),
- * and sessiond's 1 M and 10 k rates over a peer stack's (`pairedSessiond1m`, `pairedSessiond10k`);
- * going through the bare route there would add its runs' noise twice. Those are the ratios the
+ * either side of it (`pairedToBare`; its CPU a request too, `cpuPairedToBare`). Rows are compared
+ * with each other through those, round by round: the 1 M store's ratio to the bare route over the
+ * 10 k store's (`pairedTo10k`), and sessiond's 1 M and 10 k ratios over a peer stack's
+ * (`pairedSessiond1m`, `pairedSessiond10k`). Two rows of one round can run a minute apart, one on
+ * each side of a change in the machine's speed, their bare runs cannot. Those are the ratios the
  * targets are judged on.
  * This VM's speed moves by 2× over tens of seconds: a ratio of two medians can pair one row's
  * fast minute with another's slow one, a ratio to runs seconds away cannot; many short rounds
@@ -130,31 +127,34 @@ export async function loadInRounds(ctx: BenchContext, participants: readonly Rou
   const memory = new Map<string, string>();
   for (const p of others) if (!p.peer) memory.set(p.id, `after the rounds: ${memoryAndGcs(await readMetrics(p.server.url))}`);
   for (const p of participants) await p.server.stop();
-  const ownRuns = (id: string) => runs.get(id)?.map((r) => r.run) ?? [];
   // A row's runs with the bare runs either side of each (none without a bare route).
   const bracketed = (id: string): BracketedRun[] | undefined => {
     const own = runs.get(id) ?? [];
     const complete = own.flatMap(({ run, bareBefore, bareAfter }) => (bareBefore && bareAfter ? [{ run, bareBefore, bareAfter }] : []));
     return complete.length === own.length && own.length > 0 ? complete : undefined;
   };
+  const toBareById = new Map<string, number[] | undefined>();
+  for (const p of others) {
+    const eitherSide = bracketed(p.id);
+    toBareById.set(p.id, eitherSide && overBareEitherSide(eitherSide));
+  }
   return participants.map((p): MeasuredRow => {
     if (p === bare) return rowFrom(p, bareRuns, [], {});
-    const own = ownRuns(p.id);
     const eitherSide = bracketed(p.id);
-    const toBare = eitherSide && medianOfRatios(overBareEitherSide(eitherSide));
+    const toBare = medianOfRatios(toBareById.get(p.id) ?? []);
     const cpuToBare = eitherSide && medianOfRatios(overBareEitherSide(eitherSide, cpuPerRequest));
-    const to10k = !p.peer && p.id !== 'sessiond-sqlite-10k' ? pairedRatio(own, ownRuns('sessiond-sqlite-10k')) : undefined;
-    const overPeer = p.peer ? OVER_PEER.map((s) => ({ ...s, ratio: pairedRatio(ownRuns(s.id), own) })) : [];
+    const to10k = !p.peer && p.id !== 'sessiond-sqlite-10k' ? ratioOfRatios(toBareById.get(p.id), toBareById.get('sessiond-sqlite-10k')) : undefined;
+    const overPeer = p.peer ? OVER_PEER.map((s) => ({ ...s, ratio: ratioOfRatios(toBareById.get(s.id), toBareById.get(p.id)) })) : [];
     const cached = cacheAfterRounds.get(p.id)!;
     const paired = [
       toBare && `${toBare.median.toFixed(2)}× bare, each round over the bare runs either side (${toBare.each})`,
       cpuToBare && `CPU a request ${cpuToBare.median.toFixed(2)}× bare's, each round over the bare runs either side (${cpuToBare.each})`,
-      to10k && `${to10k.median.toFixed(2)}× the 10 k store paired by round (${to10k.each})`,
-      ...overPeer.map((s) => s.ratio && `${s.what} ${s.ratio.median.toFixed(2)}× this, paired by round (${s.ratio.each})`),
+      to10k && `${to10k.median.toFixed(2)}× the 10 k store, each round's ratio to bare over the 10 k store's (${to10k.each})`,
+      ...overPeer.map((s) => s.ratio && `${s.what} ${s.ratio.median.toFixed(2)}× this, each round's ratio to bare over this one's (${s.ratio.each})`),
       cached.length && `validation cache entries after each round: ${cached.map((n) => (Number.isNaN(n) ? '?' : n.toLocaleString('en'))).join(', ')}`,
       memory.get(p.id),
     ].filter((s): s is string => typeof s === 'string' && s !== '');
-    return rowFrom(p, own, paired, {
+    return rowFrom(p, runs.get(p.id)!.map((r) => r.run), paired, {
       ...(toBare ? { pairedToBare: toBare.median } : {}),
       ...(cpuToBare ? { cpuPairedToBare: cpuToBare.median } : {}),
       ...(to10k ? { pairedTo10k: to10k.median } : {}),

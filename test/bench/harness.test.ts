@@ -14,7 +14,7 @@ import { readRss } from '../../bench/rss-sampler.ts';
 import { MixedOps, SOAK_MIX, type OpKind } from '../../bench/mixed-ops.ts';
 import { FLOOR_IDS, invalidateFloorRows } from '../../bench/scenarios/invalidate-floor.ts';
 import { levelChange, rssWithoutLoginBacklog, soakSeconds, warmupSeconds } from '../../bench/scenarios/soak.ts';
-import { cpuPerRequest, medianOfRatios, overBareEitherSide, pairedRatio } from '../../bench/scenarios/validation-rounds.ts';
+import { cpuPerRequest, medianOfRatios, overBareEitherSide, ratioOfRatios } from '../../bench/scenarios/validation-rounds.ts';
 import { WEB_FLOOR_ID } from '../../bench/scenarios/web-pool.ts';
 import { seedSqlite } from '../../bench/seed-sqlite.ts';
 import { percentile } from '../../bench/sequential.ts';
@@ -130,12 +130,14 @@ describe('bench harness', () => {
       { run: run(28_566), bareBefore: run(20_000), bareAfter: run(40_000) },
     ]);
     assert.deepEqual(medianOfRatios(toBare), { median: 1.0, each: '0.95, 1.00, 1.01' });
-    // Two sessiond rows are paired within each round: the machine doubles its speed in round 2, and
-    // a median of each row alone would pair the 10 M store's slow rounds with the 10 k store's fast one.
-    const small = [run(20_000), run(40_000), run(20_000)];
-    const huge = [run(19_000), run(40_000), run(19_600)];
-    assert.deepEqual(pairedRatio(huge, small), { median: 0.98, each: '0.95, 1.00, 0.98' });
-    assert.equal(pairedRatio(huge, small.slice(1)), undefined, 'rounds that do not pair up give no ratio');
+    // Two rows compare through their own bare runs, round by round: the 10 M store ran in a slow
+    // minute of round 1 (9.5 k req/s beside bare runs of 10 k) and the 10 k store in a fast one
+    // (20 k beside 20 k); as rates that is 0.48×, against the bare route 0.95×.
+    const tenM = overBareEitherSide([{ run: run(9_500), bareBefore: run(10_000), bareAfter: run(10_000) }]);
+    const tenK = overBareEitherSide([{ run: run(20_000), bareBefore: run(20_000), bareAfter: run(20_000) }]);
+    assert.deepEqual(ratioOfRatios(tenM, tenK), { median: 0.95, each: '0.95' });
+    assert.deepEqual(ratioOfRatios([0.95, 1.0, 0.98], [1.0, 1.0, 1.0]), { median: 0.98, each: '0.95, 1.00, 0.98' });
+    assert.equal(ratioOfRatios([0.95, 1.0, 0.98], [1.0, 1.0]), undefined, 'rounds that do not pair up give no ratio');
     const targets = evaluateTargets(
       [
         row('bare-fastify', 40_000, 4),
@@ -171,10 +173,12 @@ describe('bench harness', () => {
 
   test('a peer loaded in the same rounds is judged on sessiond\'s rate over its own paired by round, not on a ratio of two medians', () => {
     const run = (requestsPerSec: number) => ({ requestsPerSec }) as LoadResult;
-    // The peer's median round (12 k) came in a fast minute, sessiond's median (20 k) in a slow one.
+    // The peer's median round (12 k) came in a fast minute, sessiond's median (20 k) in a slow one;
+    // against the bare runs either side of each, sessiond ran at 1.0× bare and the peer at 0.4×.
     const sessiond = [run(20_000), run(30_000), run(15_000)];
-    const peer = [run(8_000), run(12_000), run(6_000)];
-    assert.deepEqual(pairedRatio(sessiond, peer), { median: 2.5, each: '2.50, 2.50, 2.50' });
+    const peer = [run(12_000), run(8_000), run(6_000)];
+    const overBare = (runs: LoadResult[], bare: number[]) => overBareEitherSide(runs.map((r, i) => ({ run: r, bareBefore: run(bare[i]!), bareAfter: run(bare[i]!) })));
+    assert.deepEqual(ratioOfRatios(overBare(sessiond, [20_000, 30_000, 15_000]), overBare(peer, [30_000, 20_000, 15_000])), { median: 2.5, each: '2.50, 2.50, 2.50' });
     const targets = evaluateTargets(
       [
         row('sessiond-sqlite-10k', 20_000, 6),
