@@ -53,8 +53,8 @@ export interface BracketedRun {
 /**
  * Each run's figure over the bare route's on either side of it (their geometric mean), so a
  * ratio pairs loads seconds apart: this VM's speed can halve for a minute (after a long
- * seeding, say), and a round of seven servers spans ~40 s, long enough for a row and the bare
- * run of its round to fall either side of such a change (bench/NOTES.md, 2026-12-07 night).
+ * seeding, say), and a round of seven servers spans a minute or more, long enough for a row and
+ * one bare run of its round to fall either side of such a change (bench/NOTES.md, 2026-12-07 night).
  */
 export function overBareEitherSide(runs: readonly BracketedRun[], figure: (r: LoadResult) => number = rate): number[] {
   return runs.map(({ run, bareBefore, bareAfter }) => figure(run) / Math.sqrt(figure(bareBefore) * figure(bareAfter)));
@@ -133,18 +133,18 @@ export async function loadInRounds(ctx: BenchContext, participants: readonly Rou
     const complete = own.flatMap(({ run, bareBefore, bareAfter }) => (bareBefore && bareAfter ? [{ run, bareBefore, bareAfter }] : []));
     return complete.length === own.length && own.length > 0 ? complete : undefined;
   };
-  const toBareById = new Map<string, number[] | undefined>();
-  for (const p of others) {
-    const eitherSide = bracketed(p.id);
-    toBareById.set(p.id, eitherSide && overBareEitherSide(eitherSide));
-  }
+  const eitherSideById = new Map(others.map((p) => [p.id, bracketed(p.id)]));
+  const toBareOf = (id: string) => {
+    const eitherSide = eitherSideById.get(id);
+    return eitherSide && overBareEitherSide(eitherSide);
+  };
   return participants.map((p): MeasuredRow => {
     if (p === bare) return rowFrom(p, bareRuns, [], {});
-    const eitherSide = bracketed(p.id);
-    const toBare = medianOfRatios(toBareById.get(p.id) ?? []);
+    const eitherSide = eitherSideById.get(p.id);
+    const toBare = medianOfRatios(toBareOf(p.id) ?? []);
     const cpuToBare = eitherSide && medianOfRatios(overBareEitherSide(eitherSide, cpuPerRequest));
-    const to10k = !p.peer && p.id !== 'sessiond-sqlite-10k' ? ratioOfRatios(toBareById.get(p.id), toBareById.get('sessiond-sqlite-10k')) : undefined;
-    const overPeer = p.peer ? OVER_PEER.map((s) => ({ ...s, ratio: ratioOfRatios(toBareById.get(s.id), toBareById.get(p.id)) })) : [];
+    const to10k = !p.peer && p.id !== 'sessiond-sqlite-10k' ? ratioOfRatios(toBareOf(p.id), toBareOf('sessiond-sqlite-10k')) : undefined;
+    const overPeer = p.peer ? OVER_PEER.map((s) => ({ ...s, ratio: ratioOfRatios(toBareOf(s.id), toBareOf(p.id)) })) : [];
     const cached = cacheAfterRounds.get(p.id)!;
     const paired = [
       toBare && `${toBare.median.toFixed(2)}× bare, each round over the bare runs either side (${toBare.each})`,
