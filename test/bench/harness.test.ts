@@ -171,7 +171,7 @@ describe('bench harness', () => {
     assert.equal(judged([row('bare-fastify', 40_000, 4), row('sessiond-sqlite-1m', 40_000, 4)])?.verdict, 'NOT RUN', 'no CPU time read, no verdict');
   });
 
-  test('a peer loaded in the same rounds is judged on sessiond\'s rate over its own paired by round, not on a ratio of two medians', () => {
+  test('a peer loaded in the same rounds is judged on sessiond\'s ratio to the bare route over its own, round by round, not on a ratio of two medians', () => {
     const run = (requestsPerSec: number) => ({ requestsPerSec }) as LoadResult;
     // The peer's median round (12 k) came in a fast minute, sessiond's median (20 k) in a slow one;
     // against the bare runs either side of each, sessiond ran at 1.0× bare and the peer at 0.4×.
