@@ -103,24 +103,20 @@ export async function loadInRounds(ctx: BenchContext, participants: readonly Rou
   const others = participants.filter((p) => p !== bare);
   const bareRuns: LoadResult[] = [];
   const loadBare = async (round: number) => {
-    if (!bare) return undefined;
+    if (!bare) return;
     ctx.print(`  round ${round + 1}/${rounds}: ${bare.label}…`);
-    const result = await load(bare, runSec, runWarmupSec);
-    bareRuns.push(result);
-    return result;
+    bareRuns.push(await load(bare, runSec, runWarmupSec));
   };
-  const runs = new Map<string, Array<Partial<BracketedRun> & { run: LoadResult }>>(others.map((p) => [p.id, []]));
+  // Each run with the index of the bare run loaded just before it; the next one came just after.
+  const runs = new Map<string, Array<{ run: LoadResult; bareBefore: number }>>(others.map((p) => [p.id, []]));
   const cacheAfterRounds = new Map<string, number[]>(others.map((p) => [p.id, []]));
-  let lastBare = await loadBare(0);
+  await loadBare(0);
   for (let round = 0; round < rounds; round++) {
     for (const p of rotated(others, round)) {
       ctx.print(`  round ${round + 1}/${rounds}: ${p.label}…`);
-      const entry: Partial<BracketedRun> & { run: LoadResult } = { run: await load(p, runSec, runWarmupSec) };
-      if (lastBare) entry.bareBefore = lastBare;
-      runs.get(p.id)!.push(entry);
+      runs.get(p.id)!.push({ run: await load(p, runSec, runWarmupSec), bareBefore: bareRuns.length - 1 });
       if (!p.peer) cacheAfterRounds.get(p.id)!.push(await cacheEntries(p.server.url));
-      lastBare = await loadBare(round);
-      if (lastBare) entry.bareAfter = lastBare;
+      await loadBare(round);
     }
   }
 
@@ -128,11 +124,8 @@ export async function loadInRounds(ctx: BenchContext, participants: readonly Rou
   for (const p of others) if (!p.peer) memory.set(p.id, `after the rounds: ${memoryAndGcs(await readMetrics(p.server.url))}`);
   for (const p of participants) await p.server.stop();
   // A row's runs with the bare runs either side of each (none without a bare route).
-  const bracketed = (id: string): BracketedRun[] | undefined => {
-    const own = runs.get(id) ?? [];
-    const complete = own.flatMap(({ run, bareBefore, bareAfter }) => (bareBefore && bareAfter ? [{ run, bareBefore, bareAfter }] : []));
-    return complete.length === own.length && own.length > 0 ? complete : undefined;
-  };
+  const bracketed = (id: string): BracketedRun[] | undefined =>
+    bare && runs.get(id)!.map(({ run, bareBefore }) => ({ run, bareBefore: bareRuns[bareBefore]!, bareAfter: bareRuns[bareBefore + 1]! }));
   const eitherSideById = new Map(others.map((p) => [p.id, bracketed(p.id)]));
   const toBareOf = (id: string) => {
     const eitherSide = eitherSideById.get(id);
